@@ -1,0 +1,45 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createApiApp } from "./app-factory.ts";
+import type { AppEnv } from "./env.ts";
+import { handleError } from "./http/error-handler.ts";
+import { allowedMethods } from "./http/method-not-allowed.ts";
+import { problemResponse } from "./http/problem.ts";
+import { requestId } from "./middleware/request-id.ts";
+import { creditSeedRoutes } from "./routes/credit-seed-routes.ts";
+import { docsRoutes, registerOpenApi } from "./routes/docs-routes.ts";
+import { modelRoutes } from "./routes/model-routes.ts";
+import { oipV2Routes } from "./routes/oip-v2-routes.ts";
+import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
+
+export function buildApp(): OpenAPIHono<AppEnv> {
+  const app = createApiApp();
+  app.use("*", requestId);
+
+  app.route("/", docsRoutes());
+  app.route("/v1/models", modelRoutes());
+  app.route("/v2", oipV2Routes());
+  app.route("/api/v1", creditSeedRoutes());
+  app.route("/", recommenderSeedRoutes());
+  registerOpenApi(app);
+
+  app.onError(handleError);
+  app.notFound((c) => {
+    const allowed = allowedMethods(app as never, c.req.path);
+    if (allowed.length > 0) {
+      return problemResponse(c, {
+        status: 405,
+        title: "Method not allowed",
+        detail: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}.`,
+        headers: { allow: allowed.join(", "), "x-request-id": c.get("requestId") ?? "" },
+      });
+    }
+    return problemResponse(c, {
+      status: 404,
+      type: "not-found",
+      title: "Not found",
+      detail: `No route for ${c.req.method} ${c.req.path}.`,
+      headers: { "x-request-id": c.get("requestId") ?? "" },
+    });
+  });
+  return app;
+}

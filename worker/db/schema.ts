@@ -1,0 +1,79 @@
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** One row per scored row: served predictions and shadow scores (route = "shadow"). */
+export const predictions = sqliteTable(
+  "predictions",
+  {
+    id: text("id").primaryKey(),
+    ts: integer("ts").notNull(),
+    requestId: text("request_id").notNull(),
+    model: text("model").notNull(),
+    version: text("version").notNull(),
+    route: text("route", { enum: ["explicit", "default", "ab", "shadow"] }).notNull(),
+    subjectHash: text("subject_hash"),
+    inputs: text("inputs", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    output: real("output"),
+    label: text("label"),
+    intervalLevel: real("interval_level"),
+    intervalLower: real("interval_lower"),
+    intervalUpper: real("interval_upper"),
+    latencyMs: real("latency_ms").notNull(),
+    colo: text("colo"),
+    country: text("country"),
+    keyId: text("key_id"),
+    status: text("status", { enum: ["ok", "error"] }).notNull(),
+    error: text("error"),
+  },
+  (table) => [
+    index("predictions_model_ts").on(table.model, table.ts),
+    index("predictions_model_version_ts").on(table.model, table.version, table.ts),
+  ],
+);
+
+/** Ground truth for a prediction; one per prediction id (a later submission replaces the earlier). */
+export const feedback = sqliteTable(
+  "feedback",
+  {
+    predictionId: text("prediction_id").primaryKey(),
+    model: text("model").notNull(),
+    actual: real("actual").notNull(),
+    ts: integer("ts").notNull(),
+    keyId: text("key_id"),
+  },
+  (table) => [index("feedback_model_ts").on(table.model, table.ts)],
+);
+
+/** Cron output: one report per model and window, rewritten idempotently when the window is recomputed. */
+export const healthReports = sqliteTable(
+  "health_reports",
+  {
+    id: text("id").primaryKey(),
+    model: text("model").notNull(),
+    windowStart: integer("window_start").notNull(),
+    windowEnd: integer("window_end").notNull(),
+    generatedAt: integer("generated_at").notNull(),
+    status: text("status", { enum: ["healthy", "warning", "unhealthy", "no_data"] }).notNull(),
+    report: text("report", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    r2Key: text("r2_key"),
+  },
+  (table) => [
+    uniqueIndex("health_reports_model_window").on(table.model, table.windowStart, table.windowEnd),
+    index("health_reports_model_generated").on(table.model, table.generatedAt),
+  ],
+);
+
+/** Who changed what in the registry, and when. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ts: integer("ts").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    model: text("model"),
+    version: text("version"),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    requestId: text("request_id"),
+  },
+  (table) => [index("audit_log_model_ts").on(table.model, table.ts)],
+);

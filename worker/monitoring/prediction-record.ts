@@ -1,0 +1,21 @@
+/** What the serving path hands to logging for every scored row (served or shadow). */
+export interface PredictionRecord {
+  id: string;
+  ts: number;
+  request_id: string;
+  model: string;
+  version: string;
+  route: "explicit" | "default" | "ab" | "shadow";
+  subject_hash: string | null;
+  inputs: Record<string, unknown>;
+  /** Regression value (clipped) or positive-class probability. */
+  output: number | null;
+  label: string | null;
+  interval: { level: number; lower: number; upper: number } | null;
+  latency_ms: number;
+  colo: string | null;
+  country: string | null;
+  key_id: string | null;
+  status: "ok" | "error";
+  error: string | null;
+}

@@ -1,0 +1,12 @@
+export const MODEL_PREFIX = "model:";
+
+export const modelKey = (model: string): string => `${MODEL_PREFIX}${model}`;
+export const manifestKey = (model: string, version: string): string => `manifest:${model}:${version}`;
+export const apiKeyKey = (keyHash: string): string => `apikey:${keyHash}`;
+
+export const artifactKey = (model: string, version: string): string =>
+  `models/${model}/${version}/model.onnx`;
+export const artifactManifestKey = (model: string, version: string): string =>
+  `models/${model}/${version}/manifest.json`;
+export const reportKey = (model: string, day: string, hour: string): string =>
+  `reports/${model}/${day}/${hour}.json`;

@@ -1,0 +1,80 @@
+import { ProblemError } from "../http/problem.ts";
+import { type Manifest, manifestSchema } from "../schemas/manifest.ts";
+import { MODEL_PREFIX, manifestKey, modelKey } from "./registry-keys.ts";
+import type { ModelRecord } from "./registry-types.ts";
+
+/**
+ * Registry reads with a short in-isolate cache. KV itself propagates writes within ~60 s; the isolate
+ * cache adds at most REGISTRY_TTL_MS on top, and the admin API invalidates it in the isolate that wrote.
+ * Manifests are immutable once published, so they are cached for the isolate's life (bounded).
+ */
+export const REGISTRY_TTL_MS = 5_000;
+const MAX_CACHED_MANIFESTS = 64;
+
+const recordCache = new Map<string, { value: ModelRecord | null; expires: number }>();
+const manifestCache = new Map<string, Manifest>();
+
+export function invalidateRegistryCache(model?: string): void {
+  if (model === undefined) recordCache.clear();
+  else recordCache.delete(model);
+}
+
+export async function readModelRecord(
+  kv: KVNamespace,
+  model: string,
+  now = Date.now(),
+): Promise<ModelRecord | null> {
+  const cached = recordCache.get(model);
+  if (cached && cached.expires > now) return cached.value;
+  const value = await kv.get<ModelRecord>(modelKey(model), "json");
+  recordCache.set(model, { value, expires: now + REGISTRY_TTL_MS });
+  return value;
+}
+
+export async function requireModelRecord(kv: KVNamespace, model: string): Promise<ModelRecord> {
+  const record = await readModelRecord(kv, model);
+  if (!record) {
+    throw new ProblemError({
+      status: 404,
+      type: "model-not-found",
+      title: "Model not found",
+      detail: `No model named "${model}" is published.`,
+    });
+  }
+  return record;
+}
+
+export async function listModelRecords(kv: KVNamespace): Promise<ModelRecord[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix: MODEL_PREFIX, ...(cursor ? { cursor } : {}) });
+    for (const key of page.keys) names.push(key.name.slice(MODEL_PREFIX.length));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  const records = await Promise.all(names.map((name) => readModelRecord(kv, name)));
+  return records.filter((record): record is ModelRecord => record !== null);
+}
+
+export async function readManifest(kv: KVNamespace, model: string, version: string): Promise<Manifest> {
+  const key = manifestKey(model, version);
+  const cached = manifestCache.get(key);
+  if (cached) return cached;
+  const raw = await kv.get(key, "json");
+  const parsed = raw === null ? null : manifestSchema.safeParse(raw);
+  if (!parsed?.success) {
+    throw new ProblemError({
+      status: 503,
+      type: "manifest-unavailable",
+      title: "Model version unavailable",
+      detail: `The manifest of ${model}/${version} is ${raw === null ? "missing" : "invalid"} in the registry.`,
+      headers: { "retry-after": "30" },
+    });
+  }
+  if (manifestCache.size >= MAX_CACHED_MANIFESTS) {
+    const oldest = manifestCache.keys().next().value;
+    if (oldest !== undefined) manifestCache.delete(oldest);
+  }
+  manifestCache.set(key, parsed.data);
+  return parsed.data;
+}

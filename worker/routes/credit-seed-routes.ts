@@ -1,0 +1,134 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createApiApp } from "../app-factory.ts";
+import { isoSeconds, pickLanguage } from "../http/accept-language.ts";
+import { asJson } from "../http/as-json.ts";
+import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+import { creditDecision } from "../services/credit-decision.ts";
+import { checkModelHealth } from "../services/model-health-check.ts";
+import { describeSignature } from "../services/model-views.ts";
+import { runPrediction } from "../services/prediction-service.ts";
+
+/** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
+export const CREDIT_MODEL = "kredipusula";
+
+const creditRequestSchema = z.record(z.string(), z.unknown()).openapi("CreditApplication", {
+  description: "The applicant's features; names, types and ranges come from the credit model's manifest.",
+  example: { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 },
+});
+
+const creditResponseSchema = z
+  .object({
+    approved: z.boolean(),
+    credit_score: z.number().openapi({ description: "Approval probability from the model." }),
+    confidence: z.number().openapi({ description: "Probability of the decision taken." }),
+    recommendation: z
+      .string()
+      .openapi({ description: "Decision text; Turkish by default, English via Accept-Language." }),
+    timestamp: z.string(),
+  })
+  .openapi("CreditDecision", {
+    example: {
+      approved: true,
+      credit_score: 0.85,
+      confidence: 0.85,
+      recommendation: "Başvuru onaylandı",
+      timestamp: "2025-01-03T12:00:00Z",
+    },
+  });
+
+const looseObject = z.record(z.string(), z.unknown());
+
+export function creditSeedRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/predict",
+      tags: ["seed: KrediPusula"],
+      summary: "Credit decision for one application (x-prediction-id header carries the id for feedback)",
+      request: {
+        body: { required: true, content: { "application/json": { schema: creditRequestSchema } } },
+        headers: z.object({ "accept-language": z.string().optional() }),
+      },
+      responses: {
+        200: { description: "Decision", content: { "application/json": { schema: creditResponseSchema } } },
+        ...problemResponses(400, 404, 413, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const result = await runPrediction(c, {
+        model: CREDIT_MODEL,
+        rows: [c.req.valid("json")],
+        fieldPath: (_row, name) => name,
+        batchField: "(body)",
+      });
+      const [prediction] = result.predictions;
+      if (!prediction) throw new Error("prediction missing");
+      c.header("x-prediction-id", prediction.id);
+      const language = pickLanguage(c.req.header("accept-language"), ["tr", "en"] as const, "tr");
+      c.header("content-language", language);
+      return c.json(
+        { ...creditDecision(result.manifest, prediction.output, language), timestamp: isoSeconds() },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      tags: ["seed: KrediPusula"],
+      summary: "Service and credit-model health",
+      responses: {
+        200: { description: "Healthy", content: { "application/json": { schema: looseObject } } },
+        ...problemResponses(503),
+      },
+    }),
+    async (c) => {
+      const health = await checkModelHealth(c.env, CREDIT_MODEL);
+      return c.json({ ...health, timestamp: isoSeconds() }, health.status === "healthy" ? 200 : 503) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/model-info",
+      tags: ["seed: KrediPusula"],
+      summary: "The credit model's version, features, threshold and holdout metrics",
+      responses: {
+        200: { description: "Model info", content: { "application/json": { schema: looseObject } } },
+        ...problemResponses(404, 503),
+      },
+    }),
+    async (c) => {
+      const record = await requireModelRecord(c.env.REGISTRY, CREDIT_MODEL);
+      const manifest = await readManifest(c.env.REGISTRY, CREDIT_MODEL, record.default);
+      return c.json(
+        asJson({
+          model: CREDIT_MODEL,
+          title: manifest.title ?? CREDIT_MODEL,
+          version: record.default,
+          versions: Object.keys(record.versions).sort(),
+          ...describeSignature(manifest),
+          threshold: manifest.output.threshold,
+          metrics: manifest.metrics,
+          params: manifest.params,
+          training: {
+            dataset: manifest.training.dataset,
+            rows: manifest.training.rows,
+            trained_at: manifest.training.trained_at,
+            mlflow: manifest.training.mlflow,
+          },
+          artifact: manifest.artifact,
+        }),
+        200,
+      );
+    },
+  );
+
+  return app;
+}

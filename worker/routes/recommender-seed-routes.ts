@@ -1,0 +1,165 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createApiApp } from "../app-factory.ts";
+import { isoSeconds } from "../http/accept-language.ts";
+import { validationProblem } from "../http/problem.ts";
+import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+import { describeVersion } from "../services/model-views.ts";
+import { runPrediction } from "../services/prediction-service.ts";
+import { readSeedModelHealth } from "../services/seed-model-health.ts";
+
+/** The rating recommender seed's API, verbatim paths and shapes. */
+export const RECOMMENDER_MODEL = "recommender";
+
+const SEED_OPTIONS = new Set(["version_name", "enable_ab_testing", "interval_level"]);
+const looseObject = z.record(z.string(), z.unknown());
+
+const predictBodySchema = z
+  .union([
+    z.record(z.string(), z.unknown()).openapi({
+      description: "One row of features, optionally with version_name / enable_ab_testing / interval_level.",
+    }),
+    z.array(z.record(z.string(), z.unknown())).openapi({ description: "A batch of rows (up to 1,000)." }),
+  ])
+  .openapi("RatingPredictRequest", {
+    example: { user_id: 1, item_id: 1, user_age: 25, user_gender: "M", item_category: "A", item_price: 50.0 },
+  });
+
+const predictQuerySchema = z.object({
+  version_name: z.string().optional(),
+  enable_ab_testing: z.enum(["true", "false", "1", "0"]).optional(),
+  interval_level: z.string().optional(),
+});
+
+function parseFlag(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === "true" || value === "1" || value === 1) return true;
+  if (value === false || value === "false" || value === "0" || value === 0) return false;
+  throw validationProblem([{ field, message: "must be a boolean" }]);
+}
+
+function parseLevel(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const level = typeof value === "string" ? Number(value) : value;
+  if (typeof level !== "number" || !Number.isFinite(level))
+    throw validationProblem([{ field, message: "must be a number" }]);
+  return level;
+}
+
+function parseVersion(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value.length === 0)
+    throw validationProblem([{ field, message: "must be a version name" }]);
+  return value;
+}
+
+export function recommenderSeedRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/versions",
+      tags: ["seed: recommender"],
+      summary: "All recommender versions with their holdout metrics",
+      responses: {
+        200: { description: "Versions", content: { "application/json": { schema: looseObject } } },
+        ...problemResponses(404),
+      },
+    }),
+    async (c) => {
+      const record = await requireModelRecord(c.env.REGISTRY, RECOMMENDER_MODEL);
+      const versions = await Promise.all(
+        Object.keys(record.versions)
+          .sort()
+          .map(async (version) =>
+            describeVersion(
+              record,
+              version,
+              await readManifest(c.env.REGISTRY, RECOMMENDER_MODEL, version).catch(() => null),
+            ),
+          ),
+      );
+      return c.json(
+        {
+          model: RECOMMENDER_MODEL,
+          current_version: record.default,
+          ab_testing: { weights: record.traffic.weights, shadow: record.traffic.shadow },
+          versions,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/predict",
+      tags: ["seed: recommender"],
+      summary:
+        "Predict a rating (or a batch); optional version_name and enable_ab_testing in the body or query",
+      request: {
+        query: predictQuerySchema,
+        body: { required: true, content: { "application/json": { schema: predictBodySchema } } },
+      },
+      responses: {
+        200: {
+          description: "Rating with a conformal prediction interval",
+          content: { "application/json": { schema: looseObject } },
+        },
+        ...problemResponses(400, 404, 409, 413, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const query = c.req.valid("query");
+      const batch = Array.isArray(body);
+      const options: Record<string, unknown> = batch ? {} : body;
+      const result = await runPrediction(c, {
+        model: RECOMMENDER_MODEL,
+        rows: batch ? body : [body],
+        fieldPath: batch ? (row, name) => `[${row}].${name}` : (_row, name) => name,
+        batchField: "(body)",
+        explicitVersion:
+          parseVersion(options.version_name, "version_name") ??
+          parseVersion(query.version_name, "query.version_name"),
+        ab:
+          parseFlag(options.enable_ab_testing, "enable_ab_testing") ??
+          parseFlag(query.enable_ab_testing, "query.enable_ab_testing"),
+        intervalLevel:
+          parseLevel(options.interval_level, "interval_level") ??
+          parseLevel(query.interval_level, "query.interval_level"),
+        ignoredFields: SEED_OPTIONS,
+      });
+      const rows = result.predictions.map((prediction) => ({
+        prediction_id: prediction.id,
+        predicted_rating: Math.round(prediction.output * 10_000) / 10_000,
+        confidence_interval: prediction.interval,
+      }));
+      const common = {
+        model_version: result.version,
+        routing: result.route,
+        ab_testing: result.route === "ab",
+        timestamp: isoSeconds(),
+      };
+      return c.json(batch ? { predictions: rows, ...common } : { ...rows[0], ...common }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/model_health",
+      tags: ["seed: recommender"],
+      summary: "RMSE and R² over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6",
+      responses: {
+        200: { description: "Model health", content: { "application/json": { schema: looseObject } } },
+        ...problemResponses(404),
+      },
+    }),
+    async (c) => c.json(await readSeedModelHealth(c.env, RECOMMENDER_MODEL), 200),
+  );
+
+  return app;
+}

@@ -1,0 +1,58 @@
+import type { ModelRecord } from "../registry/registry-types.ts";
+import type { Manifest } from "../schemas/manifest.ts";
+
+/** Public description of a model's inputs and outputs (no reference distributions or examples). */
+export function describeSignature(manifest: Manifest) {
+  return {
+    task: manifest.task,
+    features: manifest.features.map((feature) => ({
+      name: feature.name,
+      kind: feature.kind,
+      required: feature.required,
+      description: feature.description,
+      ...(feature.kind === "category"
+        ? { values: feature.values, allow_unknown: feature.allow_unknown }
+        : { min: feature.min, max: feature.max }),
+    })),
+    output: manifest.output,
+    interval_levels: manifest.intervals?.levels.map((level) => level.coverage) ?? [],
+  };
+}
+
+export function describeVersion(record: ModelRecord, version: string, manifest: Manifest | null) {
+  const entry = record.versions[version];
+  return {
+    version,
+    status: entry?.status ?? "unknown",
+    is_default: record.default === version,
+    traffic_weight: record.traffic.weights[version] ?? 0,
+    shadow: record.traffic.shadow.includes(version),
+    sha256: entry?.sha256,
+    bytes: entry?.bytes,
+    published_at: entry?.published_at,
+    ...(manifest
+      ? {
+          title: manifest.title,
+          description: manifest.description,
+          metrics: manifest.metrics,
+          params: manifest.params,
+          trained_at: manifest.training.trained_at,
+          mlflow: manifest.training.mlflow,
+        }
+      : {}),
+  };
+}
+
+export function describeModel(record: ModelRecord, manifest: Manifest) {
+  return {
+    name: record.name,
+    title: manifest.title ?? record.name,
+    description: manifest.description,
+    default_version: record.default,
+    versions: Object.keys(record.versions).sort(),
+    traffic: record.traffic,
+    revision: record.revision,
+    updated_at: record.updated_at,
+    signature: describeSignature(manifest),
+  };
+}

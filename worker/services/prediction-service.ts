@@ -1,0 +1,215 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
+import { ProblemError, validationProblem } from "../http/problem.ts";
+import { type FieldPath, validateRows } from "../inference/feature-validation.ts";
+import { withModelSession } from "../inference/model-sessions.ts";
+import { intervalLevels, predictRows, type RowPrediction } from "../inference/predictor.ts";
+import { logPredictions } from "../monitoring/prediction-log.ts";
+import type { PredictionRecord } from "../monitoring/prediction-record.ts";
+import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import type { ModelRecord } from "../registry/registry-types.ts";
+import { chooseVersion, type Route } from "../routing/choose-version.ts";
+import type { Manifest } from "../schemas/manifest.ts";
+
+/** The documented batch limit: rows per request, scored in one ORT call. */
+export const MAX_BATCH_ROWS = 1000;
+
+export interface PredictionRequest {
+  model: string;
+  rows: unknown[];
+  fieldPath: FieldPath;
+  /** Where the batch itself is named in errors (e.g. `instances`). */
+  batchField: string;
+  explicitVersion?: string | undefined;
+  ab?: boolean | undefined;
+  intervalLevel?: number | undefined;
+  intervalField?: string;
+  /** Request fields that sit beside the features (e.g. the seed's `version_name`). */
+  ignoredFields?: ReadonlySet<string>;
+}
+
+export interface ServedPrediction extends RowPrediction {
+  id: string;
+}
+
+export interface PredictionResult {
+  manifest: Manifest;
+  record: ModelRecord;
+  version: string;
+  route: Route;
+  predictions: ServedPrediction[];
+}
+
+async function subjectHash(subject: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(subject));
+  return [...new Uint8Array(digest).slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function subjectOf(c: Context<AppEnv>, manifest: Manifest, rows: unknown[]): string | null {
+  const header = c.req.header("x-subject-id");
+  if (header) return header;
+  const first = rows[0];
+  if (manifest.subject_feature && typeof first === "object" && first !== null) {
+    const value = (first as Record<string, unknown>)[manifest.subject_feature];
+    if (typeof value === "string" || typeof value === "number") return `${manifest.subject_feature}:${value}`;
+  }
+  const keyId = c.get("auth")?.keyId;
+  return keyId ? `key:${keyId}` : null;
+}
+
+function checkBatch(request: PredictionRequest): void {
+  if (request.rows.length === 0) {
+    throw validationProblem([{ field: request.batchField, message: "must contain at least one row" }]);
+  }
+  if (request.rows.length > MAX_BATCH_ROWS) {
+    throw validationProblem([
+      {
+        field: request.batchField,
+        message: `at most ${MAX_BATCH_ROWS} rows per request, got ${request.rows.length}`,
+      },
+    ]);
+  }
+}
+
+function checkIntervalLevel(manifest: Manifest, request: PredictionRequest): void {
+  if (request.intervalLevel === undefined) return;
+  const levels = intervalLevels(manifest);
+  if (!levels.some((level) => Math.abs(level - (request.intervalLevel ?? 0)) < 1e-9)) {
+    throw validationProblem([
+      {
+        field: request.intervalField ?? "interval_level",
+        message: levels.length
+          ? `must be one of ${levels.join(", ")}`
+          : "this model has no calibrated intervals",
+      },
+    ]);
+  }
+}
+
+async function scoreAndRecord(
+  c: Context<AppEnv>,
+  manifest: Manifest,
+  rows: Parameters<typeof predictRows>[2],
+  route: PredictionRecord["route"],
+  subject: string | null,
+  intervalLevel: number | undefined,
+  started: number,
+): Promise<{ predictions: ServedPrediction[]; records: PredictionRecord[] }> {
+  const scored = await withModelSession(c.env.ARTIFACTS, manifest, async (session) => {
+    try {
+      return await predictRows(session, manifest, rows, intervalLevel);
+    } catch (error) {
+      throw new ProblemError({
+        status: 503,
+        type: "inference-failed",
+        title: "Inference failed",
+        detail: `ONNX Runtime failed on ${manifest.model}/${manifest.version}: ${String(error)}`,
+        headers: { "retry-after": "5" },
+      });
+    }
+  });
+  const ts = Date.now();
+  const hashed = subject ? await subjectHash(subject) : null;
+  const cf = c.req.raw.cf as { colo?: string; country?: string } | undefined;
+  const predictions = scored.map((prediction) => ({ ...prediction, id: crypto.randomUUID() }));
+  const records = predictions.map(
+    (prediction, index): PredictionRecord => ({
+      id: prediction.id,
+      ts,
+      request_id: c.get("requestId"),
+      model: manifest.model,
+      version: manifest.version,
+      route,
+      subject_hash: hashed,
+      inputs: rows[index] ?? {},
+      output: prediction.output,
+      label: prediction.label === null ? null : String(prediction.label),
+      interval: prediction.interval,
+      latency_ms: ts - started,
+      colo: cf?.colo ?? null,
+      country: cf?.country ?? null,
+      key_id: c.get("auth")?.keyId ?? null,
+      status: "ok",
+      error: null,
+    }),
+  );
+  return { predictions, records };
+}
+
+function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
+  return (promise) => c.executionCtx.waitUntil(promise);
+}
+
+/** Shadow versions see the same rows after the response; their scores are logged, never returned. */
+function scoreShadows(
+  c: Context<AppEnv>,
+  record: ModelRecord,
+  served: string,
+  rows: Parameters<typeof predictRows>[2],
+  subject: string | null,
+  started: number,
+): void {
+  for (const version of record.traffic.shadow) {
+    if (version === served || record.versions[version]?.status !== "active") continue;
+    waitUntil(c)(
+      (async () => {
+        const manifest = await readManifest(c.env.REGISTRY, record.name, version);
+        const { records } = await scoreAndRecord(c, manifest, rows, "shadow", subject, undefined, started);
+        logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records);
+      })().catch((error: unknown) => {
+        console.error(
+          JSON.stringify({ event: "shadow_failed", model: record.name, version, error: String(error) }),
+        );
+      }),
+    );
+  }
+}
+
+/** The whole serving path shared by every predict-style route: resolve, route, validate, infer, log. */
+export async function runPrediction(
+  c: Context<AppEnv>,
+  request: PredictionRequest,
+): Promise<PredictionResult> {
+  const started = Date.now();
+  checkBatch(request);
+  const record = await requireModelRecord(c.env.REGISTRY, request.model);
+  const defaultManifest = await readManifest(c.env.REGISTRY, record.name, record.default);
+  const subject = subjectOf(c, defaultManifest, request.rows);
+  const decision = await chooseVersion(record, {
+    explicitVersion: request.explicitVersion,
+    ab: request.ab,
+    subject,
+  });
+  const manifest =
+    decision.version === record.default
+      ? defaultManifest
+      : await readManifest(c.env.REGISTRY, record.name, decision.version);
+
+  const validation = validateRows(manifest, request.rows, request.fieldPath, request.ignoredFields);
+  if (validation.errors.length > 0) {
+    const more = validation.omitted > 0 ? ` (and ${validation.omitted} more)` : "";
+    throw validationProblem(
+      validation.errors,
+      `${validation.errors.length + validation.omitted} invalid field(s)${more}: ${validation.errors
+        .slice(0, 5)
+        .map((error) => `${error.field} ${error.message}`)
+        .join("; ")}`,
+    );
+  }
+  checkIntervalLevel(manifest, request);
+
+  const { predictions, records } = await scoreAndRecord(
+    c,
+    manifest,
+    validation.rows,
+    decision.route,
+    subject,
+    request.intervalLevel,
+    started,
+  );
+  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records);
+  scoreShadows(c, record, decision.version, validation.rows, subject, started);
+  c.header("x-model-version", decision.version);
+  c.header("x-model-route", decision.route);
+  return { manifest, record, version: decision.version, route: decision.route, predictions };
+}
