@@ -77,3 +77,14 @@ export const auditLog = sqliteTable(
   },
   (table) => [index("audit_log_model_ts").on(table.model, table.ts)],
 );
+
+/**
+ * The write authority of the model registry: KV has no compare-and-set, so every registry change is a
+ * conditional UPDATE on `revision` here, then projected to KV `model:<name>` where reads are served.
+ */
+export const registryModels = sqliteTable("registry_models", {
+  model: text("model").primaryKey(),
+  revision: integer("revision").notNull(),
+  record: text("record").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
