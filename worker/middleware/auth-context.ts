@@ -6,6 +6,22 @@ export interface AuthContext {
   scopes: readonly Scope[];
   /** True when the request came in without credentials and local dev runs open. */
   anonymous: boolean;
+  /** How the caller proved who it is; "none" for anonymous callers. */
+  method: "admin-token" | "api-key" | "none";
+  /** Local dev without ADMIN_TOKEN: every scope is granted (and every response says so). */
+  open: boolean;
 }
 
-export const ANONYMOUS: AuthContext = { keyId: null, scopes: ["predict"], anonymous: true };
+export const ANONYMOUS: AuthContext = {
+  keyId: null,
+  scopes: ["predict"],
+  anonymous: true,
+  method: "none",
+  open: false,
+};
+
+/** The audit log's `actor`: never a secret, only which credential acted. */
+export function actorOf(auth: AuthContext | undefined): string {
+  if (!auth || auth.method === "none") return auth?.open ? "anonymous (open dev mode)" : "anonymous";
+  return auth.method === "admin-token" ? "admin-token" : `key:${auth.keyId}`;
+}

@@ -35,6 +35,8 @@ export interface ModelRecord {
   versions: Record<string, VersionRecord>;
   traffic: TrafficConfig;
   thresholds: MonitoringThresholds;
+  /** Earlier defaults, most recent last: `rollback` returns to the last one still active. */
+  previous_defaults?: string[];
   /** Incremented by every write; writers compare-and-set on it. */
   revision: number;
   updated_at: string;
@@ -45,8 +47,6 @@ export interface ApiKeyRecord {
   id: string;
   name?: string;
   scopes: ("predict" | "admin")[];
-  /** Requests per minute; enforced per key by the rate limiter. */
-  rate?: number;
   created_at: string;
   revoked_at?: string;
 }

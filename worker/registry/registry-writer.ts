@@ -32,7 +32,13 @@ export async function storeVersion(env: RegistryBindings, manifest: Manifest, by
   const key = artifactKey(manifest.model, manifest.version);
   const existing = await env.ARTIFACTS.head(key);
   if (existing) {
-    if (existing.customMetadata?.sha256 === sha256) return "unchanged";
+    if (existing.customMetadata?.sha256 === sha256) {
+      // A publish that stopped after the artifact put is completed here rather than left half-written.
+      if ((await env.REGISTRY.get(manifestKey(manifest.model, manifest.version))) === null) {
+        await writeManifests(env, manifest);
+      }
+      return "unchanged";
+    }
     throw new ProblemError({
       status: 409,
       type: "version-exists",
@@ -41,11 +47,15 @@ export async function storeVersion(env: RegistryBindings, manifest: Manifest, by
     });
   }
   await env.ARTIFACTS.put(key, bytes, { sha256, customMetadata: { sha256 }, httpMetadata: { contentType: "application/onnx" } });
+  await writeManifests(env, manifest);
+  return "created";
+}
+
+async function writeManifests(env: RegistryBindings, manifest: Manifest): Promise<void> {
   await env.ARTIFACTS.put(artifactManifestKey(manifest.model, manifest.version), JSON.stringify(manifest), {
     httpMetadata: { contentType: "application/json" },
   });
   await env.REGISTRY.put(manifestKey(manifest.model, manifest.version), JSON.stringify(manifest));
-  return "created";
 }
 
 export function newModelRecord(manifest: Manifest, now: string): ModelRecord {

@@ -1,0 +1,51 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { ProblemError } from "../http/problem.ts";
+import type { Scope } from "./auth-context.ts";
+import { configuredAdminToken } from "./auth-mode.ts";
+import { unauthorized } from "./authenticate.ts";
+
+/** Paths anyone may read: the service map, docs, the OpenAPI document and liveness/readiness probes. */
+const PUBLIC_PATHS = [/^\/$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/, /^\/v2\/health\/(live|ready)$/, /^\/api\/v1\/health$/];
+/** Paths that change the registry or keys. Everything not listed here or above needs `predict`. */
+const ADMIN_PATHS = [/^\/v1\/admin(\/.*)?$/, /^\/load_version(\/.*)?$/];
+
+export function requiredScope(path: string): Scope | null {
+  if (ADMIN_PATHS.some((pattern) => pattern.test(path))) return "admin";
+  if (PUBLIC_PATHS.some((pattern) => pattern.test(path))) return null;
+  return "predict";
+}
+
+/** Refuses the request unless the caller (set by `authenticate`) holds `scope`; open mode allows all. */
+export function requireScope(scope: Scope) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const auth = c.get("auth");
+    if (auth?.open || auth?.scopes.includes(scope)) return next();
+    if (!auth || auth.anonymous) {
+      if (scope === "admin" && !configuredAdminToken(c.env)) {
+        throw unauthorized(
+          "Admin calls need an admin credential and this deployment has no ADMIN_TOKEN configured " +
+            "(`wrangler secret put ADMIN_TOKEN`), so only admin-scoped API keys are accepted.",
+        );
+      }
+      throw unauthorized(
+        `This endpoint needs credentials with the "${scope}" scope: \`Authorization: Bearer <token>\` or \`X-API-Key: <key>\`.`,
+      );
+    }
+    throw new ProblemError({
+      status: 403,
+      type: "forbidden",
+      title: "Forbidden",
+      detail: `This credential lacks the "${scope}" scope (it has: ${auth.scopes.join(", ") || "none"}).`,
+    });
+  });
+}
+
+const byScope = { admin: requireScope("admin"), predict: requireScope("predict") };
+
+/** Secure by default: one table decides which scope every path needs. */
+export const accessPolicy = createMiddleware<AppEnv>(async (c, next) => {
+  const scope = requiredScope(c.req.path);
+  if (scope === null) return next();
+  return byScope[scope](c, next);
+});

@@ -1,0 +1,32 @@
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { ProblemError } from "../http/problem.ts";
+
+/** Artifact budget of DESIGN.md: one ONNX file at most 24 MiB. */
+export const MAX_ARTIFACT_BYTES = 24 * 1024 * 1024;
+/** Publish uploads carry the artifact, its manifest and multipart framing. */
+export const MAX_PUBLISH_BODY_BYTES = MAX_ARTIFACT_BYTES + 8 * 1024 * 1024;
+/** Every other request, including a 1,000-row batch, stays well below this. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const PUBLISH_PATH = /^\/v1\/admin\/models\/[^/]+\/versions\/?$/;
+
+const tooLarge = (limit: number) =>
+  new ProblemError({
+    status: 413,
+    type: "payload-too-large",
+    title: "Payload too large",
+    detail: `The request body exceeds ${limit} bytes.`,
+    extra: { limit_bytes: limit },
+  });
+
+const limiters = {
+  publish: bodyLimit({ maxSize: MAX_PUBLISH_BODY_BYTES, onError: () => { throw tooLarge(MAX_PUBLISH_BODY_BYTES); } }),
+  default: bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw tooLarge(MAX_BODY_BYTES); } }),
+};
+
+export const bodySize = createMiddleware<AppEnv>(async (c, next) => {
+  const limiter = c.req.method === "POST" && PUBLISH_PATH.test(c.req.path) ? limiters.publish : limiters.default;
+  return limiter(c, next);
+});
