@@ -37,7 +37,7 @@ describe("special functions match scipy", () => {
 describe("drift statistics match numpy / scipy", () => {
   it("bins values with numpy's searchsorted(side='right') and computes PSI with ε = 1e-4", () => {
     const actual = binProportions(ref.psi.edges, ref.psi.values);
-    actual.forEach((value, index) => close(value, ref.psi.actual[index] as number, 1e-12));
+    for (const [index, value] of actual.entries()) close(value, ref.psi.actual[index] as number, 1e-12);
     close(psi(ref.psi.expected, actual), ref.psi.psi, 1e-10);
     close(psi(ref.psi.expected, ref.psi.actual_with_empty_bin), ref.psi.psi_with_empty_bin, 1e-10);
   });
