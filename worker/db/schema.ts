@@ -27,6 +27,8 @@ export const predictions = sqliteTable(
   (table) => [
     index("predictions_model_ts").on(table.model, table.ts),
     index("predictions_model_version_ts").on(table.model, table.version, table.ts),
+    // retention prunes by ts alone
+    index("predictions_ts").on(table.ts),
   ],
 );
 
@@ -40,7 +42,7 @@ export const feedback = sqliteTable(
     ts: integer("ts").notNull(),
     keyId: text("key_id"),
   },
-  (table) => [index("feedback_model_ts").on(table.model, table.ts)],
+  (table) => [index("feedback_model_ts").on(table.model, table.ts), index("feedback_ts").on(table.ts)],
 );
 
 /** Cron output: one report per model and window, rewritten idempotently when the window is recomputed. */
