@@ -4,7 +4,12 @@ import type { AppEnv } from "./env.ts";
 import { handleError } from "./http/error-handler.ts";
 import { allowedMethods } from "./http/method-not-allowed.ts";
 import { problemResponse } from "./http/problem.ts";
+import { accessPolicy } from "./middleware/access-policy.ts";
+import { authenticate } from "./middleware/authenticate.ts";
+import { bodySize } from "./middleware/body-size.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
+import { adminRoutes } from "./routes/admin-routes.ts";
 import { creditSeedRoutes } from "./routes/credit-seed-routes.ts";
 import { docsRoutes, registerOpenApi } from "./routes/docs-routes.ts";
 import { modelRoutes } from "./routes/model-routes.ts";
@@ -14,12 +19,17 @@ import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
 export function buildApp(): OpenAPIHono<AppEnv> {
   const app = createApiApp();
   app.use("*", requestId);
+  app.use("*", authenticate);
+  app.use("*", rateLimit);
+  app.use("*", accessPolicy);
+  app.use("*", bodySize);
 
   app.route("/", docsRoutes());
   app.route("/v1/models", modelRoutes());
   app.route("/v2", oipV2Routes());
   app.route("/api/v1", creditSeedRoutes());
   app.route("/", recommenderSeedRoutes());
+  app.route("/v1/admin", adminRoutes());
   registerOpenApi(app);
 
   app.onError(handleError);

@@ -1,6 +1,6 @@
+import type { Scope } from "../middleware/auth-context.ts";
 import { apiKeyKey } from "../registry/registry-keys.ts";
 import type { ApiKeyRecord } from "../registry/registry-types.ts";
-import type { Scope } from "../middleware/auth-context.ts";
 import { sha256Bytes, toHex } from "./credential-hash.ts";
 
 /**
@@ -44,7 +44,11 @@ export async function createApiKey(
 }
 
 /** The record of a presented key, or null when unknown or revoked. Cached briefly per isolate. */
-export async function resolveApiKey(kv: KVNamespace, key: string, now = Date.now()): Promise<ApiKeyRecord | null> {
+export async function resolveApiKey(
+  kv: KVNamespace,
+  key: string,
+  now = Date.now(),
+): Promise<ApiKeyRecord | null> {
   const hash = toHex(await sha256Bytes(key));
   const cached = cache.get(hash);
   if (cached && cached.expires > now) return cached.record;

@@ -6,7 +6,13 @@ import { configuredAdminToken } from "./auth-mode.ts";
 import { unauthorized } from "./authenticate.ts";
 
 /** Paths anyone may read: the service map, docs, the OpenAPI document and liveness/readiness probes. */
-const PUBLIC_PATHS = [/^\/$/, /^\/docs(\/.*)?$/, /^\/openapi\.json$/, /^\/v2\/health\/(live|ready)$/, /^\/api\/v1\/health$/];
+const PUBLIC_PATHS = [
+  /^\/$/,
+  /^\/docs(\/.*)?$/,
+  /^\/openapi\.json$/,
+  /^\/v2\/health\/(live|ready)$/,
+  /^\/api\/v1\/health$/,
+];
 /** Paths that change the registry or keys. Everything not listed here or above needs `predict`. */
 const ADMIN_PATHS = [/^\/v1\/admin(\/.*)?$/, /^\/load_version(\/.*)?$/];
 

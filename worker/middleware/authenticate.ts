@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { looksLikeApiKey, resolveApiKey } from "../auth/api-keys.ts";
 import { secretsEqual } from "../auth/credential-hash.ts";
@@ -5,6 +6,7 @@ import type { AppEnv } from "../env.ts";
 import { ProblemError } from "../http/problem.ts";
 import { ANONYMOUS, type AuthContext } from "./auth-context.ts";
 import { configuredAdminToken, isOpenMode, publicPredict } from "./auth-mode.ts";
+import { clientIp, enforceRateLimit, rateLimitKey } from "./rate-limit.ts";
 
 export const AUTH_CHALLENGE = 'Bearer realm="edge-inference"';
 
@@ -32,7 +34,7 @@ function presentedCredential(authorization: string | undefined, apiKey: string |
   return null;
 }
 
-async function resolve(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]): Promise<AuthContext> {
+async function resolve(c: Context<AppEnv>): Promise<AuthContext> {
   const open = isOpenMode(c.env);
   const credential = presentedCredential(c.req.header("authorization"), c.req.header("x-api-key"));
   if (credential === null) {
@@ -57,7 +59,14 @@ async function resolve(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>
  * anonymous, and the access policy decides what an anonymous caller may do.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const auth = await resolve(c);
+  let auth: AuthContext;
+  try {
+    auth = await resolve(c);
+  } catch (error) {
+    // Failed attempts count against the client address, so guessing credentials hits the limit too.
+    await enforceRateLimit(c, rateLimitKey(null, clientIp(c)));
+    throw error;
+  }
   c.set("auth", auth);
   if (auth.open && !warnedOpen) {
     warnedOpen = true;

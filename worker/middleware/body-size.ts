@@ -22,11 +22,22 @@ const tooLarge = (limit: number) =>
   });
 
 const limiters = {
-  publish: bodyLimit({ maxSize: MAX_PUBLISH_BODY_BYTES, onError: () => { throw tooLarge(MAX_PUBLISH_BODY_BYTES); } }),
-  default: bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw tooLarge(MAX_BODY_BYTES); } }),
+  publish: bodyLimit({
+    maxSize: MAX_PUBLISH_BODY_BYTES,
+    onError: () => {
+      throw tooLarge(MAX_PUBLISH_BODY_BYTES);
+    },
+  }),
+  default: bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw tooLarge(MAX_BODY_BYTES);
+    },
+  }),
 };
 
 export const bodySize = createMiddleware<AppEnv>(async (c, next) => {
-  const limiter = c.req.method === "POST" && PUBLISH_PATH.test(c.req.path) ? limiters.publish : limiters.default;
+  const limiter =
+    c.req.method === "POST" && PUBLISH_PATH.test(c.req.path) ? limiters.publish : limiters.default;
   return limiter(c, next);
 });

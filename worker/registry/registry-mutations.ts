@@ -168,8 +168,15 @@ export function archive(record: ModelRecord, version: string, now: string): Mode
   }
   return {
     ...record,
-    versions: { ...record.versions, [version]: { ...(entry as NonNullable<typeof entry>), status: "archived" } },
-    traffic: withTraffic(record, { shadow: record.traffic.shadow.filter((shadow) => shadow !== version) }, now),
+    versions: {
+      ...record.versions,
+      [version]: { ...(entry as NonNullable<typeof entry>), status: "archived" },
+    },
+    traffic: withTraffic(
+      record,
+      { shadow: record.traffic.shadow.filter((shadow) => shadow !== version) },
+      now,
+    ),
   };
 }
 
@@ -179,6 +186,9 @@ export function restore(record: ModelRecord, version: string): ModelRecord | nul
   if (entry?.status === "active") return null;
   return {
     ...record,
-    versions: { ...record.versions, [version]: { ...(entry as NonNullable<typeof entry>), status: "active" } },
+    versions: {
+      ...record.versions,
+      [version]: { ...(entry as NonNullable<typeof entry>), status: "active" },
+    },
   };
 }

@@ -18,7 +18,11 @@ export type StoreOutcome = "created" | "unchanged";
  * Idempotent for identical bytes; refuses different bytes under an existing version, so nothing published
  * is ever overwritten.
  */
-export async function storeVersion(env: RegistryBindings, manifest: Manifest, bytes: Uint8Array): Promise<StoreOutcome> {
+export async function storeVersion(
+  env: RegistryBindings,
+  manifest: Manifest,
+  bytes: Uint8Array,
+): Promise<StoreOutcome> {
   const sha256 = await sha256Hex(bytes);
   if (sha256 !== manifest.artifact.sha256 || bytes.byteLength !== manifest.artifact.bytes) {
     throw new ProblemError({
@@ -46,7 +50,11 @@ export async function storeVersion(env: RegistryBindings, manifest: Manifest, by
       detail: `${manifest.model}/${manifest.version} exists with different bytes; publish a new version instead.`,
     });
   }
-  await env.ARTIFACTS.put(key, bytes, { sha256, customMetadata: { sha256 }, httpMetadata: { contentType: "application/onnx" } });
+  await env.ARTIFACTS.put(key, bytes, {
+    sha256,
+    customMetadata: { sha256 },
+    httpMetadata: { contentType: "application/onnx" },
+  });
   await writeManifests(env, manifest);
   return "created";
 }

@@ -3,13 +3,22 @@ import { createApiApp } from "../app-factory.ts";
 import { isoSeconds } from "../http/accept-language.ts";
 import { validationProblem } from "../http/problem.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { describeVersion } from "../services/model-views.ts";
 import { runPrediction } from "../services/prediction-service.ts";
+import { promoteVersion } from "../services/registry-admin-service.ts";
 import { readSeedModelHealth } from "../services/seed-model-health.ts";
 
 /** The rating recommender seed's API, verbatim paths and shapes. */
 export const RECOMMENDER_MODEL = "recommender";
+
+const loadVersionParams = z.object({
+  version_name: slugSchema.openapi({
+    param: { name: "version_name", in: "path" },
+    example: "v2_random_forest",
+  }),
+});
 
 const SEED_OPTIONS = new Set(["version_name", "enable_ab_testing", "interval_level"]);
 const looseObject = z.record(z.string(), z.unknown());
@@ -86,6 +95,39 @@ export function recommenderSeedRoutes() {
           current_version: record.default,
           ab_testing: { weights: record.traffic.weights, shadow: record.traffic.shadow },
           versions,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/load_version/{version_name}",
+      tags: ["seed: recommender"],
+      summary:
+        "Make a version the recommender's default: the admin promote (admin scope; audited; ends any A/B split)",
+      request: { params: loadVersionParams },
+      responses: {
+        200: { description: "Version loaded", content: { "application/json": { schema: looseObject } } },
+        ...problemResponses(401, 403, 404, 409, 422, 429),
+      },
+    }),
+    async (c) => {
+      const { version_name } = c.req.valid("param");
+      const update = await promoteVersion(c, RECOMMENDER_MODEL, version_name);
+      const previous = update.record?.previous_defaults?.at(-1) ?? null;
+      return c.json(
+        {
+          status: "success",
+          message: update.changed
+            ? `Model version ${version_name} loaded`
+            : `Model version ${version_name} is already loaded`,
+          current_version: update.record?.default ?? version_name,
+          previous_version: update.changed ? previous : null,
+          revision: update.record?.revision ?? null,
+          timestamp: isoSeconds(),
         },
         200,
       );

@@ -1,11 +1,21 @@
 import { ProblemError } from "../http/problem.ts";
 import { manifestKey } from "../registry/registry-keys.ts";
 import { addVersion } from "../registry/registry-mutations.ts";
-import { type AuditEntry, readAuthoritativeRecord, type RegistryStoreEnv, updateModelRecord } from "../registry/registry-store.ts";
+import {
+  type AuditEntry,
+  type RegistryStoreEnv,
+  readAuthoritativeRecord,
+  updateModelRecord,
+} from "../registry/registry-store.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
 import { type RegistryBindings, storeVersion } from "../registry/registry-writer.ts";
 import { type Manifest, manifestSchema } from "../schemas/manifest.ts";
-import { checkArtifact, parseManifest, type VerificationReport, verifyWithRuntime } from "./publish-verification.ts";
+import {
+  checkArtifact,
+  parseManifest,
+  type VerificationReport,
+  verifyWithRuntime,
+} from "./publish-verification.ts";
 
 export type PublishEnv = RegistryStoreEnv & RegistryBindings;
 
@@ -37,13 +47,19 @@ const versionExists = (manifest: Manifest, what: string) =>
   });
 
 /** An existing version may be re-published only with identical bytes and an identical manifest (a no-op). */
-async function sameAsPublished(env: PublishEnv, record: ModelRecord | null, manifest: Manifest, sha256: string): Promise<boolean> {
+async function sameAsPublished(
+  env: PublishEnv,
+  record: ModelRecord | null,
+  manifest: Manifest,
+  sha256: string,
+): Promise<boolean> {
   const entry = record?.versions[manifest.version];
   if (!entry) return false;
   if (entry.sha256 !== sha256) throw versionExists(manifest, "artifact");
   const stored = await env.REGISTRY.get(manifestKey(manifest.model, manifest.version), "json");
   const parsedStored = stored === null ? null : manifestSchema.safeParse(stored);
-  if (parsedStored?.success && canonical(parsedStored.data) !== canonical(manifest)) throw versionExists(manifest, "manifest");
+  if (parsedStored?.success && canonical(parsedStored.data) !== canonical(manifest))
+    throw versionExists(manifest, "manifest");
   return true;
 }
 
@@ -70,7 +86,12 @@ export async function publishVersion(
     ...audit,
     action: "publish",
     version: manifest.version,
-    details: { sha256, bytes: bytes.byteLength, first_version: existing === null, ...(verification ? { max_abs_error: verification.max_abs_error } : {}) },
+    details: {
+      sha256,
+      bytes: bytes.byteLength,
+      first_version: existing === null,
+      ...(verification ? { max_abs_error: verification.max_abs_error } : {}),
+    },
   });
   return {
     status: update.changed || stored === "created" ? "created" : "unchanged",

@@ -34,7 +34,11 @@ const rejected = (type: string, title: string, errors: FieldError[], status: 413
 export function parseManifest(raw: unknown, model: string): Manifest {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    throw rejected("manifest-invalid", "Manifest does not match the schema", zodFieldErrors(parsed.error, "manifest"));
+    throw rejected(
+      "manifest-invalid",
+      "Manifest does not match the schema",
+      zodFieldErrors(parsed.error, "manifest"),
+    );
   }
   if (parsed.data.model !== model) {
     throw rejected("manifest-invalid", "Manifest names another model", [
@@ -49,17 +53,28 @@ export async function checkArtifact(manifest: Manifest, bytes: Uint8Array): Prom
     throw rejected(
       "artifact-too-large",
       "Artifact over the size budget",
-      [{ field: "model", message: `${bytes.byteLength} bytes exceeds the ${MAX_ARTIFACT_BYTES}-byte budget` }],
+      [
+        {
+          field: "model",
+          message: `${bytes.byteLength} bytes exceeds the ${MAX_ARTIFACT_BYTES}-byte budget`,
+        },
+      ],
       413,
     );
   }
   const sha256 = await sha256Hex(bytes);
   const errors: FieldError[] = [];
   if (sha256 !== manifest.artifact.sha256) {
-    errors.push({ field: "manifest.artifact.sha256", message: `is ${manifest.artifact.sha256}, the upload hashes to ${sha256}` });
+    errors.push({
+      field: "manifest.artifact.sha256",
+      message: `is ${manifest.artifact.sha256}, the upload hashes to ${sha256}`,
+    });
   }
   if (bytes.byteLength !== manifest.artifact.bytes) {
-    errors.push({ field: "manifest.artifact.bytes", message: `is ${manifest.artifact.bytes}, the upload has ${bytes.byteLength}` });
+    errors.push({
+      field: "manifest.artifact.bytes",
+      message: `is ${manifest.artifact.bytes}, the upload has ${bytes.byteLength}`,
+    });
   }
   if (errors.length > 0) throw rejected("artifact-mismatch", "Artifact does not match its manifest", errors);
   return sha256;
@@ -73,29 +88,49 @@ function checkSignature(session: InferenceSession, manifest: Manifest): void {
   const declared = new Set(manifest.onnx.inputs.map((input) => input.name));
   manifest.onnx.inputs.forEach((input, index) => {
     const actual = graphInputs.get(input.name);
-    if (actual === undefined) errors.push({ field: `manifest.onnx.inputs[${index}].name`, message: `the graph has no input ${input.name}` });
-    else if (actual !== input.type) errors.push({ field: `manifest.onnx.inputs[${index}].type`, message: `is ${input.type}, the graph says ${actual}` });
+    if (actual === undefined)
+      errors.push({
+        field: `manifest.onnx.inputs[${index}].name`,
+        message: `the graph has no input ${input.name}`,
+      });
+    else if (actual !== input.type)
+      errors.push({
+        field: `manifest.onnx.inputs[${index}].type`,
+        message: `is ${input.type}, the graph says ${actual}`,
+      });
   });
   for (const name of graphInputs.keys()) {
-    if (!declared.has(name)) errors.push({ field: "manifest.onnx.inputs", message: `the graph input ${name} is not declared` });
+    if (!declared.has(name))
+      errors.push({ field: "manifest.onnx.inputs", message: `the graph input ${name} is not declared` });
   }
   const graphOutputs = new Set(session.outputNames);
   manifest.onnx.outputs.forEach((output, index) => {
     if (!graphOutputs.has(output.name)) {
-      errors.push({ field: `manifest.onnx.outputs[${index}].name`, message: `the graph has no output ${output.name} (it has ${[...graphOutputs].join(", ")})` });
+      errors.push({
+        field: `manifest.onnx.outputs[${index}].name`,
+        message: `the graph has no output ${output.name} (it has ${[...graphOutputs].join(", ")})`,
+      });
     }
   });
-  if (errors.length > 0) throw rejected("signature-mismatch", "ONNX graph does not match the manifest", errors);
+  if (errors.length > 0)
+    throw rejected("signature-mismatch", "ONNX graph does not match the manifest", errors);
 }
 
 async function checkExamples(session: InferenceSession, manifest: Manifest): Promise<number> {
-  const validation = validateRows(manifest, manifest.examples.map((example) => example.inputs), (row, name) => `manifest.examples[${row}].inputs.${name}`);
-  if (validation.errors.length > 0) throw rejected("examples-invalid", "Manifest examples fail its own feature rules", validation.errors);
+  const validation = validateRows(
+    manifest,
+    manifest.examples.map((example) => example.inputs),
+    (row, name) => `manifest.examples[${row}].inputs.${name}`,
+  );
+  if (validation.errors.length > 0)
+    throw rejected("examples-invalid", "Manifest examples fail its own feature rules", validation.errors);
   let predictions: Awaited<ReturnType<typeof predictRows>>;
   try {
     predictions = await predictRows(session, manifest, validation.rows);
   } catch (error) {
-    throw rejected("examples-mismatch", "Examples could not be scored", [{ field: "manifest.examples", message: String(error) }]);
+    throw rejected("examples-mismatch", "Examples could not be scored", [
+      { field: "manifest.examples", message: String(error) },
+    ]);
   }
   const errors: FieldError[] = [];
   let maxError = 0;
@@ -105,7 +140,10 @@ async function checkExamples(session: InferenceSession, manifest: Manifest): Pro
     const error = Math.abs(raw - expected);
     maxError = Math.max(maxError, Number.isFinite(error) ? error : Number.POSITIVE_INFINITY);
     if (!(error <= EXAMPLE_TOLERANCE * Math.max(1, Math.abs(expected)))) {
-      errors.push({ field: `manifest.examples[${index}].expected.output`, message: `is ${expected}, the model gives ${raw}` });
+      errors.push({
+        field: `manifest.examples[${index}].expected.output`,
+        message: `is ${expected}, the model gives ${raw}`,
+      });
     }
     const label = predictions[index]?.label;
     // A score within the tolerance of the threshold may legitimately land on either side.
@@ -116,20 +154,30 @@ async function checkExamples(session: InferenceSession, manifest: Manifest): Pro
       manifest.task === "binary_classification" &&
       String(label) !== String(example.expected.label)
     ) {
-      errors.push({ field: `manifest.examples[${index}].expected.label`, message: `is ${example.expected.label}, the model gives ${label}` });
+      errors.push({
+        field: `manifest.examples[${index}].expected.label`,
+        message: `is ${example.expected.label}, the model gives ${label}`,
+      });
     }
   });
-  if (errors.length > 0) throw rejected("examples-mismatch", "Model does not reproduce its manifest examples", errors);
+  if (errors.length > 0)
+    throw rejected("examples-mismatch", "Model does not reproduce its manifest examples", errors);
   return maxError;
 }
 
 /** Loads the bytes in ONNX Runtime (a throwaway session) and checks signature and examples against the manifest. */
-export async function verifyWithRuntime(manifest: Manifest, bytes: Uint8Array, sha256: string): Promise<VerificationReport> {
+export async function verifyWithRuntime(
+  manifest: Manifest,
+  bytes: Uint8Array,
+  sha256: string,
+): Promise<VerificationReport> {
   let session: InferenceSession;
   try {
     session = await createSession(bytes);
   } catch (error) {
-    throw rejected("onnx-invalid", "ONNX Runtime cannot load the model", [{ field: "model", message: String(error) }]);
+    throw rejected("onnx-invalid", "ONNX Runtime cannot load the model", [
+      { field: "model", message: String(error) },
+    ]);
   }
   try {
     checkSignature(session, manifest);

@@ -38,7 +38,10 @@ export const promoteVersion = (c: Context<AppEnv>, model: string, version: strin
     return promote(record, version, now);
   });
 
-export function registryView(record: ModelRecord | null, update?: Pick<RegistryUpdate, "changed" | "projected">) {
+export function registryView(
+  record: ModelRecord | null,
+  update?: Pick<RegistryUpdate, "changed" | "projected">,
+) {
   return {
     model: record?.name,
     default_version: record?.default,

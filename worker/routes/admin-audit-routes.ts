@@ -1,0 +1,34 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createApiApp } from "../app-factory.ts";
+import { asJson } from "../http/as-json.ts";
+import { listAudit } from "../registry/audit-log.ts";
+import { auditQuerySchema, looseObject } from "../schemas/admin-schemas.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+
+/** The audit log: every registry and key change, newest first. */
+export function adminAuditRoutes() {
+  const app = createApiApp();
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/audit",
+      tags: ["admin"],
+      summary: "Audit log, newest first (filter by model/action; page with before=<id>)",
+      request: { query: auditQuerySchema },
+      responses: {
+        200: { description: "Entries", content: { "application/json": { schema: looseObject } } },
+        ...problemResponses(401, 403, 422, 429),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const entries = await listAudit(c.env.DB, query);
+      const last = entries.at(-1);
+      return c.json(
+        asJson({ entries, next_before: entries.length === query.limit && last ? last.id : null }),
+        200,
+      );
+    },
+  );
+  return app;
+}
