@@ -1,0 +1,183 @@
+"""ONNX export (skl2onnx + onnxmltools for XGBoost), ONNX Runtime scoring and the parity gate."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pandas as pd
+from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+from skl2onnx import to_onnx, update_registered_converter
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from skl2onnx.common.shape_calculator import (
+    calculate_linear_classifier_output_shapes,
+    calculate_linear_regressor_output_shapes,
+)
+from xgboost import XGBClassifier, XGBRegressor
+
+from .features import Feature
+
+TARGET_OPSET: dict[str, int] = {"": 17, "ai.onnx.ml": 3}
+REGRESSION_TOLERANCE = 1e-4
+PROBABILITY_TOLERANCE = 1e-4
+
+update_registered_converter(
+    XGBRegressor, "XGBoostXGBRegressor", calculate_linear_regressor_output_shapes, convert_xgboost
+)
+update_registered_converter(
+    XGBClassifier,
+    "XGBoostXGBClassifier",
+    calculate_linear_classifier_output_shapes,
+    convert_xgboost,
+    options={"nocl": [True, False], "zipmap": [True, False, "columns"]},
+)
+
+
+class ParityError(AssertionError):
+    """ONNX Runtime disagrees with the source library beyond tolerance."""
+
+
+def initial_types(features: list[Feature]) -> list[tuple[str, Any]]:
+    return [
+        (f.name, StringTensorType([None, 1]) if f.is_category else FloatTensorType([None, 1]))
+        for f in features
+    ]
+
+
+def training_frame(X: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:
+    """The frame the sklearn pipeline is fitted on: numerics as float64, categories as str."""
+    out = pd.DataFrame(index=X.index)
+    for f in features:
+        out[f.name] = X[f.name].astype(str) if f.is_category else X[f.name].astype(np.float64)
+    return out
+
+
+def onnx_feed(X: pd.DataFrame, features: list[Feature]) -> dict[str, np.ndarray]:
+    """Exactly what the Worker builds: one [N,1] tensor per feature (float32 or string)."""
+    feed: dict[str, np.ndarray] = {}
+    for f in features:
+        column = X[f.name]
+        if f.is_category:
+            feed[f.name] = column.astype(str).to_numpy(dtype=object).reshape(-1, 1)
+        else:
+            feed[f.name] = column.to_numpy(dtype=np.float32).reshape(-1, 1)
+    return feed
+
+
+def export(pipeline: Any, features: list[Feature], classifier: bool, name: str) -> onnx.ModelProto:
+    options = {id(pipeline): {"zipmap": False}} if classifier else None
+    model = to_onnx(
+        pipeline,
+        initial_types=initial_types(features),
+        target_opset=TARGET_OPSET,
+        options=options,
+        naming=None,
+    )
+    model.graph.name = name
+    model.doc_string = ""
+    model.producer_name = "edge_training"
+    model.model_version = 1
+    del model.metadata_props[:]
+    onnx.checker.check_model(model)
+    return model
+
+
+def serialize(model: onnx.ModelProto) -> bytes:
+    return model.SerializeToString(deterministic=True)
+
+
+def sha256(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass
+class OnnxRunner:
+    blob: bytes
+
+    def __post_init__(self) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(self.blob, options, providers=["CPUExecutionProvider"])
+
+    @property
+    def output_names(self) -> list[str]:
+        return [o.name for o in self.session.get_outputs()]
+
+    def run(self, X: pd.DataFrame, features: list[Feature]) -> dict[str, np.ndarray]:
+        values = self.session.run(None, onnx_feed(X, features))
+        return dict(zip(self.output_names, values, strict=True))
+
+
+def regression_output(outputs: dict[str, np.ndarray]) -> np.ndarray:
+    return np.asarray(outputs["variable"], dtype=np.float64).reshape(-1)
+
+
+def positive_probability(outputs: dict[str, np.ndarray], positive_index: int = 1) -> np.ndarray:
+    return np.asarray(outputs["probabilities"], dtype=np.float64)[:, positive_index]
+
+
+def check_parity(
+    pipeline: Any,
+    runner: OnnxRunner,
+    X: pd.DataFrame,
+    features: list[Feature],
+    classifier: bool,
+    threshold: float | None = None,
+) -> dict[str, float]:
+    """Fail loudly when ONNX Runtime and the source library disagree on X."""
+    outputs = runner.run(X, features)
+    frame = training_frame(X, features)
+    if classifier:
+        expected = pipeline.predict_proba(frame)[:, 1]
+        got = positive_probability(outputs)
+        diff = float(np.max(np.abs(expected - got)))
+        if diff > PROBABILITY_TOLERANCE:
+            raise ParityError(f"probability max abs diff {diff:.3g} > {PROBABILITY_TOLERANCE}")
+        labels = np.asarray(outputs["label"]).reshape(-1)
+        mismatched = int(np.sum(labels != pipeline.predict(frame)))
+        if mismatched:
+            raise ParityError(f"{mismatched} ONNX labels differ from the library's labels")
+        if threshold is not None:
+            flips = int(np.sum((expected >= threshold) != (got >= threshold)))
+            if flips:
+                raise ParityError(f"{flips} decisions at threshold {threshold} differ")
+        return {"max_abs_diff": diff, "rows": float(len(X)), "label_mismatches": 0.0}
+    expected = pipeline.predict(frame).astype(np.float64)
+    got = regression_output(outputs)
+    diff = float(np.max(np.abs(expected - got)))
+    if diff > REGRESSION_TOLERANCE:
+        raise ParityError(f"regression max abs diff {diff:.3g} > {REGRESSION_TOLERANCE}")
+    return {"max_abs_diff": diff, "rows": float(len(X))}
+
+
+def describe_io(model: onnx.ModelProto) -> dict[str, Any]:
+    """The manifest's `onnx` block: opsets, input and output tensor specs."""
+    elem = {
+        onnx.TensorProto.FLOAT: "float32",
+        onnx.TensorProto.DOUBLE: "float64",
+        onnx.TensorProto.INT64: "int64",
+        onnx.TensorProto.INT32: "int32",
+        onnx.TensorProto.STRING: "string",
+        onnx.TensorProto.BOOL: "bool",
+    }
+
+    def spec(value: onnx.ValueInfoProto) -> dict[str, Any]:
+        tensor = value.type.tensor_type
+        shape: list[Any] = []
+        for dim in tensor.shape.dim:
+            if dim.HasField("dim_value"):
+                shape.append(int(dim.dim_value))
+            else:
+                shape.append(None)
+        return {"name": value.name, "type": elem[tensor.elem_type], "shape": shape}
+
+    return {
+        "opsets": {(o.domain or "ai.onnx"): int(o.version) for o in model.opset_import},
+        "inputs": [spec(v) for v in model.graph.input],
+        "outputs": [spec(v) for v in model.graph.output],
+    }

@@ -1,0 +1,384 @@
+"""Estimators and model-version recipes (scikit-learn Pipelines; preprocessing inside the graph)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import (
+    AdaBoostRegressor,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    RandomizedSearchCV,
+    StratifiedKFold,
+    cross_validate,
+)
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeRegressor
+from xgboost import XGBRegressor
+
+from .features import Feature, categorical, numeric
+
+N_JOBS = 2  # CV folds in parallel processes; every estimator itself is single-threaded (deterministic)
+CV_FOLDS = 5
+MAX_ARTIFACT_BYTES = 24 * 1024 * 1024
+
+
+@dataclass
+class Fitted:
+    """A fitted version: the pipeline plus what the manifest records about how it was chosen."""
+
+    pipeline: Pipeline
+    params: dict[str, Any]
+    cv: dict[str, Any] | None = None
+    deviations: list[str] = field(default_factory=list)
+    extra_metrics: dict[str, float] = field(default_factory=dict)
+
+
+Fit = Callable[[pd.DataFrame, pd.Series, list[Feature], int], Fitted]
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    version: str
+    title: str
+    description: str
+    fit: Fit
+
+
+def preprocessor(features: list[Feature], scale: bool) -> ColumnTransformer:
+    """Numerics: (median imputer + standard scaler) for linear/distance models, passthrough for trees
+    (a float32 scaler in front of float32 tree thresholds can flip splits); categories: one-hot."""
+    num = numeric(features)
+    cats = categorical(features)
+    transformers: list[tuple[str, Any, list[str]]] = []
+    if num:
+        if scale:
+            transformers.append(
+                ("num", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]), num)
+            )
+        else:
+            transformers.append(("num", "passthrough", num))
+    if cats:
+        categories = [list(f.values) for f in features if f.is_category]
+        transformers.append(
+            (
+                "cat",
+                OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64),
+                cats,
+            )
+        )
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+
+
+def pipeline(features: list[Feature], estimator: Any, scale: bool) -> Pipeline:
+    return Pipeline([("preprocess", preprocessor(features, scale)), ("model", estimator)])
+
+
+def json_params(estimator: Any) -> dict[str, Any]:
+    """JSON-safe hyper-parameters of an estimator (nested estimators by class name)."""
+    out: dict[str, Any] = {}
+    for key, value in sorted(estimator.get_params(deep=False).items()):
+        if isinstance(value, bool | int | str) or value is None:
+            out[key] = value
+        elif isinstance(value, float):
+            out[key] = value if math.isfinite(value) else str(value)
+        elif isinstance(value, np.integer | np.floating):
+            out[key] = value.item()
+        elif hasattr(value, "get_params"):
+            out[key] = {"class": type(value).__name__, **json_params(value)}
+        elif isinstance(value, list | tuple) and all(isinstance(v, int | float | str) for v in value):
+            out[key] = list(value)
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _r(x: float) -> float:
+    return float(f"{float(x):.6g}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Recommender (regression)
+# ----------------------------------------------------------------------------------------------
+
+
+def regression_candidates(features: list[Feature], seed: int) -> dict[str, Pipeline]:
+    """What PyCaret's compare_models would try for a small regression problem (CPU-cheap subset)."""
+    return {
+        "dummy_mean": pipeline(features, DummyRegressor(), scale=False),
+        "linear_regression": pipeline(features, LinearRegression(), scale=True),
+        "ridge": pipeline(features, Ridge(random_state=seed), scale=True),
+        "lasso": pipeline(features, Lasso(alpha=0.01, random_state=seed), scale=True),
+        "elastic_net": pipeline(features, ElasticNet(alpha=0.01, random_state=seed), scale=True),
+        "knn": pipeline(features, KNeighborsRegressor(n_neighbors=10), scale=True),
+        "decision_tree": pipeline(features, DecisionTreeRegressor(min_samples_leaf=5, random_state=seed), scale=False),
+        "random_forest": pipeline(features, RandomForestRegressor(random_state=seed, n_jobs=1), scale=False),
+        "extra_trees": pipeline(features, ExtraTreesRegressor(random_state=seed, n_jobs=1), scale=False),
+        "adaboost": pipeline(features, AdaBoostRegressor(random_state=seed), scale=False),
+        "gradient_boosting": pipeline(features, GradientBoostingRegressor(random_state=seed), scale=False),
+        "xgboost": pipeline(
+            features,
+            XGBRegressor(random_state=seed, n_jobs=1, tree_method="hist", n_estimators=300, learning_rate=0.1, max_depth=6),
+            scale=False,
+        ),
+    }
+
+
+def regression_cv(pipe: Pipeline, X: pd.DataFrame, y: pd.Series, seed: int) -> dict[str, float]:
+    scores = cross_validate(
+        pipe,
+        X,
+        y,
+        cv=KFold(CV_FOLDS, shuffle=True, random_state=seed),
+        scoring={"rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error", "r2": "r2"},
+        n_jobs=N_JOBS,
+    )
+    return {
+        "mean": _r(-scores["test_rmse"].mean()),
+        "std": _r(scores["test_rmse"].std()),
+        "mae": _r(-scores["test_mae"].mean()),
+        "r2": _r(scores["test_r2"].mean()),
+    }
+
+
+def fit_auto_select(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    """compare_models: k-fold CV of every candidate, best mean RMSE wins (ties: leaderboard order)."""
+    leaderboard = []
+    candidates = regression_candidates(features, seed)
+    for name, pipe in candidates.items():
+        leaderboard.append({"model": name, **regression_cv(pipe, X, y, seed)})
+    leaderboard.sort(key=lambda row: (row["mean"], row["model"]))
+    best = leaderboard[0]["model"]
+    chosen = clone(candidates[best]).fit(X, y)
+    for rank, row in enumerate(leaderboard, start=1):
+        row["rank"] = rank
+    return Fitted(
+        chosen,
+        {"selected": best, "estimator": type(chosen[-1]).__name__, **json_params(chosen[-1])},
+        cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": leaderboard},
+    )
+
+
+def _rf_within_budget(
+    X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int, base: dict[str, Any], label: str
+) -> Fitted:
+    """Fit a random forest with `base` params; if its ONNX exceeds the edge budget, raise
+    min_samples_leaf step by step (the smallest deviation) and record it."""
+    from .export import export, serialize  # local import: export registers converters
+
+    deviations: list[str] = []
+    leaf = base.get("min_samples_leaf", 1)
+    while True:
+        params = {**base, "min_samples_leaf": leaf}
+        pipe = pipeline(features, RandomForestRegressor(random_state=seed, n_jobs=1, **params), scale=False)
+        pipe.fit(X, y)
+        size = len(serialize(export(pipe, features, classifier=False, name="probe")))
+        if size <= MAX_ARTIFACT_BYTES:
+            break
+        deviations.append(
+            f"{label}: min_samples_leaf={leaf} gives a {size / 2**20:.1f} MiB ONNX file (> 24 MiB edge budget)"
+        )
+        leaf += 1
+    if deviations:
+        deviations.append(f"{label}: min_samples_leaf raised to {leaf}, the smallest value within budget")
+    cv_row = {"model": label, **regression_cv(pipe, X, y, seed), "rank": 1}
+    return Fitted(
+        pipe,
+        json_params(pipe[-1]),
+        cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": [cv_row]},
+        deviations=deviations,
+    )
+
+
+def fit_random_forest(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    return _rf_within_budget(X, y, features, seed, {}, "random_forest_defaults")
+
+
+def fit_rf_tuned(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    return _rf_within_budget(
+        X, y, features, seed, {"n_estimators": 200, "max_depth": 10, "min_samples_split": 5}, "random_forest_seed_tuned"
+    )
+
+
+XGB_SEARCH_SPACE: dict[str, list[Any]] = {
+    "n_estimators": [200, 300, 400, 600, 800],
+    "max_depth": [3, 4, 5, 6, 8],
+    "learning_rate": [0.02, 0.05, 0.1, 0.2],
+    "subsample": [0.7, 0.85, 1.0],
+    "colsample_bytree": [0.7, 0.85, 1.0],
+    "min_child_weight": [1, 3, 5, 10],
+    "reg_lambda": [0.5, 1.0, 3.0, 10.0],
+}
+
+
+def _search_leaderboard(search: Any, metric_sign: float, top: int = 10) -> list[dict[str, Any]]:
+    res = search.cv_results_
+    rows = []
+    for i in np.argsort(res["rank_test_score"], kind="stable")[:top]:
+        params = {k: (v.item() if hasattr(v, "item") else v) for k, v in sorted(res["params"][i].items())}
+        rows.append(
+            {
+                "model": ", ".join(f"{k}={v}" for k, v in params.items()),
+                "mean": _r(metric_sign * res["mean_test_score"][i]),
+                "std": _r(res["std_test_score"][i]),
+                "rank": int(res["rank_test_score"][i]),
+                "params": params,
+            }
+        )
+    return rows
+
+
+def fit_xgboost(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    """Randomised search (30 draws) over XGBoost hyper-parameters under 5-fold CV, by RMSE."""
+    pipe = pipeline(features, XGBRegressor(random_state=seed, n_jobs=1, tree_method="hist"), scale=False)
+    search = RandomizedSearchCV(
+        pipe,
+        {f"model__{k}": v for k, v in XGB_SEARCH_SPACE.items()},
+        n_iter=30,
+        scoring="neg_root_mean_squared_error",
+        cv=KFold(CV_FOLDS, shuffle=True, random_state=seed),
+        random_state=seed,
+        n_jobs=N_JOBS,
+        refit=True,
+    )
+    search.fit(X, y)
+    leaderboard = _search_leaderboard(search, -1.0)
+    for row in leaderboard:
+        row["model"] = "xgboost " + row["model"].replace("model__", "")
+        row["params"] = {k.replace("model__", ""): v for k, v in row["params"].items()}
+    return Fitted(
+        search.best_estimator_,
+        {**json_params(search.best_estimator_[-1]), "search": {"method": "random", "n_iter": 30, "space": XGB_SEARCH_SPACE}},
+        cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": leaderboard},
+    )
+
+
+RECOMMENDER_VERSIONS = [
+    VersionSpec(
+        "v1_auto_select",
+        "AutoML selection (compare_models)",
+        "Best of 12 regressors by 5-fold CV RMSE, refitted on the training split (PyCaret compare_models equivalent).",
+        fit_auto_select,
+    ),
+    VersionSpec("v2_random_forest", "Random forest, defaults", "RandomForestRegressor with scikit-learn defaults.", fit_random_forest),
+    VersionSpec(
+        "v3_rf_tuned",
+        "Random forest, seed-tuned",
+        "RandomForestRegressor(n_estimators=200, max_depth=10, min_samples_split=5), exactly as the seed.",
+        fit_rf_tuned,
+    ),
+    VersionSpec("v4_xgboost", "XGBoost, random search", "XGBRegressor tuned by a 30-draw random search under 5-fold CV.", fit_xgboost),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Credit models (binary classification)
+# ----------------------------------------------------------------------------------------------
+
+
+def _auc_search(pipe: Pipeline, grid: dict[str, list[Any]], X: pd.DataFrame, y: pd.Series, seed: int, folds: int) -> GridSearchCV:
+    search = GridSearchCV(
+        pipe,
+        grid,
+        scoring="roc_auc",
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        n_jobs=N_JOBS,
+        refit=True,
+    )
+    return search.fit(X, y)
+
+
+def fit_logreg_calibrated(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    """L2 logistic regression (C by 5-fold CV AUC), then sigmoid (Platt) calibration with 5-fold
+    CalibratedClassifierCV (ensemble of 5 calibrated models: exported as one ONNX graph)."""
+    base = pipeline(features, LogisticRegression(max_iter=2000, random_state=seed), scale=True)
+    search = _auc_search(base, {"model__C": [0.01, 0.1, 1.0, 10.0]}, X, y, seed, CV_FOLDS)
+    best_c = float(search.best_params_["model__C"])
+    calibrated = pipeline(
+        features,
+        CalibratedClassifierCV(
+            LogisticRegression(max_iter=2000, C=best_c, random_state=seed),
+            method="sigmoid",
+            cv=StratifiedKFold(CV_FOLDS, shuffle=True, random_state=seed),
+        ),
+        scale=True,
+    ).fit(X, y)
+    leaderboard = _search_leaderboard(search, 1.0)
+    for row in leaderboard:
+        row["model"] = "logistic_regression " + row["model"].replace("model__", "")
+    return Fitted(
+        calibrated,
+        {"C": best_c, "calibration": "sigmoid", "calibration_folds": CV_FOLDS, "penalty": "l2", "solver": "lbfgs"},
+        cv={"folds": CV_FOLDS, "metric": "roc_auc", "leaderboard": leaderboard},
+    )
+
+
+GBM_GRID: dict[str, list[Any]] = {
+    "n_estimators": [100, 200],
+    "max_depth": [2, 3],
+    "learning_rate": [0.05, 0.1],
+}
+
+
+def fit_gbm(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    """GradientBoostingClassifier (subsample 0.8) grid-searched by 5-fold CV AUC."""
+    base = pipeline(features, GradientBoostingClassifier(random_state=seed, subsample=0.8), scale=False)
+    search = _auc_search(base, {f"model__{k}": v for k, v in GBM_GRID.items()}, X, y, seed, CV_FOLDS)
+    leaderboard = _search_leaderboard(search, 1.0)
+    for row in leaderboard:
+        row["model"] = "gradient_boosting " + row["model"].replace("model__", "")
+        row["params"] = {k.replace("model__", ""): v for k, v in row["params"].items()}
+    return Fitted(
+        search.best_estimator_,
+        {**json_params(search.best_estimator_[-1]), "search": {"method": "grid", "space": GBM_GRID}},
+        cv={"folds": CV_FOLDS, "metric": "roc_auc", "leaderboard": leaderboard},
+    )
+
+
+def fit_logreg(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
+    """L2 logistic regression on one-hot + standardised features, C by 5-fold CV AUC."""
+    base = pipeline(features, LogisticRegression(max_iter=5000, random_state=seed), scale=True)
+    search = _auc_search(base, {"model__C": [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]}, X, y, seed, CV_FOLDS)
+    leaderboard = _search_leaderboard(search, 1.0)
+    for row in leaderboard:
+        row["model"] = "logistic_regression " + row["model"].replace("model__", "")
+    return Fitted(
+        search.best_estimator_,
+        json_params(search.best_estimator_[-1]),
+        cv={"folds": CV_FOLDS, "metric": "roc_auc", "leaderboard": leaderboard},
+    )
+
+
+CREDIT_VERSIONS = [
+    VersionSpec(
+        "v1_logreg_calibrated",
+        "Calibrated logistic regression",
+        "L2 logistic regression (C by CV AUC) with 5-fold sigmoid calibration; baseline.",
+        fit_logreg_calibrated,
+    ),
+    VersionSpec("v2_gbm", "Gradient boosting", "GradientBoostingClassifier grid-searched by 5-fold CV AUC.", fit_gbm),
+]
+
+GERMAN_VERSIONS = [
+    VersionSpec("v1_logreg", "Logistic regression", "L2 logistic regression, C by 5-fold CV AUC.", fit_logreg),
+    VersionSpec("v2_gbm", "Gradient boosting", "GradientBoostingClassifier grid-searched by 5-fold CV AUC.", fit_gbm),
+]

@@ -1,0 +1,182 @@
+"""The committed models/ artifacts: contract, integrity, budget, ONNX Runtime checks, metrics, intervals."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from edge_training import conformal, export, manifest as mf, train
+from edge_training.models import MAX_ARTIFACT_BYTES
+
+from .conftest import EXPECTED_VERSIONS, MODELS_DIR
+
+Committed = tuple[str, str, dict[str, Any], Path]
+
+
+def test_every_expected_version_is_committed() -> None:
+    for model, versions in EXPECTED_VERSIONS.items():
+        present = {p.parent.name for p in (MODELS_DIR / model).glob("*/manifest.json")}
+        assert present == versions, model
+        registry = json.loads((MODELS_DIR / model / "registry.json").read_text())
+        assert registry["default"] in versions
+
+
+def test_manifest_validates_against_worker_contract(committed: Committed) -> None:
+    model, version, manifest, _ = committed
+    assert mf.validation_errors(manifest) == []
+    assert manifest["model"] == model and manifest["version"] == version
+
+
+def test_artifact_integrity_and_budget(committed: Committed) -> None:
+    _, _, manifest, directory = committed
+    blob = (directory / manifest["artifact"]["file"]).read_bytes()
+    assert manifest["artifact"]["sha256"] == hashlib.sha256(blob).hexdigest()
+    assert manifest["artifact"]["bytes"] == len(blob) <= MAX_ARTIFACT_BYTES
+
+
+def test_manifest_is_canonical_json(committed: Committed) -> None:
+    _, _, manifest, directory = committed
+    assert (directory / "manifest.json").read_text() == mf.dumps(manifest)
+
+
+def test_onnx_io_matches_manifest(committed: Committed) -> None:
+    _, _, manifest, directory = committed
+    runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
+    inputs = {i.name: i for i in runner.session.get_inputs()}
+    assert set(inputs) == {f["name"] for f in manifest["features"]}
+    for feature in manifest["features"]:
+        tensor = inputs[feature["input"]]
+        assert tensor.type == ("tensor(string)" if feature["kind"] == "category" else "tensor(float)")
+        assert tensor.shape[1] == 1
+    assert manifest["output"]["name"] in runner.output_names
+
+
+def _features(manifest: dict[str, Any]) -> list[Any]:
+    from edge_training.features import Feature
+
+    return [
+        Feature(f["name"], f["kind"], values=tuple(f.get("values", ())), min=f.get("min"), max=f.get("max"))
+        for f in manifest["features"]
+    ]
+
+
+def _score(runner: export.OnnxRunner, manifest: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
+    out = runner.run(frame, _features(manifest))
+    if manifest["task"] == "binary_classification":
+        return export.positive_probability(out, manifest["output"]["positive_index"])
+    return export.regression_output(out)
+
+
+def test_examples_reproduce_in_onnxruntime(committed: Committed) -> None:
+    model, _, manifest, directory = committed
+    runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
+    assert len(manifest["examples"]) >= 5
+    frame = pd.DataFrame([e["inputs"] for e in manifest["examples"]])
+    got = _score(runner, manifest, frame)
+    want = np.array([e["expected"]["output"] for e in manifest["examples"]])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    seed = train.model_specs()[model].seed_request
+    if seed:
+        assert manifest["examples"][0]["inputs"] == seed
+        for name, value in seed.items():
+            feature = next(f for f in manifest["features"] if f["name"] == name)
+            if feature["kind"] == "category":
+                assert value in feature["values"]
+            else:
+                assert feature["min"] <= value <= feature["max"]
+
+
+@pytest.fixture(scope="module")
+def holdouts() -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+    out = {}
+    for name, spec in train.model_specs().items():
+        ds = spec.load()
+        parts = train.split(ds, spec.task == "binary_classification", train.SEED)
+        out[name] = (parts["holdout"], parts["holdout"][ds.target].to_numpy())
+    return out
+
+
+def test_holdout_metrics_reproduce_from_data_and_onnx(committed: Committed, holdouts: dict[str, Any]) -> None:
+    """Regenerate the data (deterministic), score the holdout with the committed ONNX, compare metrics."""
+    model, _, manifest, directory = committed
+    frame, y = holdouts[model]
+    assert manifest["training"]["rows"]["holdout"] == len(frame)
+    runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
+    pred = _score(runner, manifest, frame)
+    if manifest["task"] == "binary_classification":
+        metrics = train.classification_metrics(y, pred, manifest["output"]["threshold"])
+    else:
+        clip = manifest["output"]["clip"]
+        metrics = train.regression_metrics(y, np.clip(pred, clip["min"], clip["max"]))
+    for key, value in metrics.items():
+        assert manifest["metrics"][key] == pytest.approx(value, rel=1e-5, abs=1e-7), key
+
+
+def test_conformal_coverage_within_three_points(committed: Committed, holdouts: dict[str, Any]) -> None:
+    model, _, manifest, directory = committed
+    if manifest["task"] != "regression":
+        pytest.skip("intervals are for regression")
+    frame, y = holdouts[model]
+    runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
+    clip = manifest["output"]["clip"]
+    pred = np.clip(_score(runner, manifest, frame), clip["min"], clip["max"])
+    levels = {lv["coverage"] for lv in manifest["intervals"]["levels"]}
+    assert {0.9, 0.95} <= levels
+    for level in manifest["intervals"]["levels"]:
+        cov = conformal.coverage(y, pred, level["quantile"])
+        assert cov == pytest.approx(level["holdout_coverage"], abs=1e-9)
+        assert abs(cov - level["coverage"]) <= 0.03, (level, cov)
+
+
+def test_reference_distributions_describe_train_split(committed: Committed) -> None:
+    _, _, manifest, _ = committed
+    ref = manifest["reference"]
+    assert ref["rows"] == manifest["training"]["rows"]["train"]
+    for name, dist in [*ref["features"].items(), ("<prediction>", ref["prediction"])]:
+        if dist["type"] == "numeric":
+            edges = dist["bins"]["edges"]
+            assert edges == sorted(set(edges)), name
+            assert len(dist["bins"]["proportions"]) == len(edges) + 1
+            assert sum(dist["bins"]["proportions"]) == pytest.approx(1.0, abs=1e-6)
+            assert dist["quantiles"][0] == dist["min"] and dist["quantiles"][-1] == dist["max"]
+        else:
+            assert sum(dist["proportions"].values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_recommender_catalog_and_subject(committed: Committed) -> None:
+    model, _, manifest, _ = committed
+    if model != "recommender":
+        pytest.skip("recommender only")
+    assert manifest["subject_feature"] == "user_id"
+    catalog = manifest["catalog"]
+    assert catalog["key"] == "item_id" and len(catalog["items"]) == 50
+    assert [i["item_id"] for i in catalog["items"]] == list(range(1, 51))
+
+
+def test_cross_field_rules_reject_broken_manifests() -> None:
+    """The Python mirror of the zod superRefine catches each rule."""
+    base = json.loads((MODELS_DIR / "kredipusula" / "v2_gbm" / "manifest.json").read_text())
+    assert mf.validation_errors(base) == []
+
+    def broken(mutate: Any) -> list[str]:
+        m = copy.deepcopy(base)
+        mutate(m)
+        return mf.validation_errors(m)
+
+    assert broken(lambda m: m["features"][0].update(input="nope"))
+    assert broken(lambda m: m["features"][0].update(column=1))
+    assert broken(lambda m: m["features"].append(copy.deepcopy(m["features"][0])))
+    assert broken(lambda m: m["output"].pop("threshold"))
+    assert broken(lambda m: m["output"].update(name="zzz"))
+    assert broken(lambda m: m["reference"]["features"].pop("income"))
+    assert broken(lambda m: m.update(subject_feature="user_id"))
+    assert broken(lambda m: m["onnx"]["inputs"][2].update(type="float32"))  # category on a float tensor
+    assert broken(lambda m: m.update(version="V1 Bad"))  # JSON Schema: slug
+    assert broken(lambda m: m["reference"]["prediction"]["quantiles"].pop())  # JSON Schema: 101 quantiles
