@@ -10,6 +10,11 @@ ort.env.wasm.proxy = false;
 ort.env.wasm.wasmBinary = new Uint8Array(1);
 ort.env.logLevel = "error";
 
+let wasmMemory: WebAssembly.Memory | undefined;
+
+// The threaded build imports its memory; other builds export it.
+const findMemory = (namespace: object): WebAssembly.Memory | undefined =>
+  Object.values(namespace).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
 let backendReady: Promise<void> | undefined;
 let backendInitialised = false;
 
@@ -23,6 +28,7 @@ async function createWithPrecompiledWasm(model: Uint8Array): Promise<ort.Inferen
   const patched = (async (source: unknown, imports?: WebAssembly.Imports) => {
     if (source instanceof WebAssembly.Module) return original(source, imports);
     const instance = await original(ortWasm, imports);
+    wasmMemory = findMemory(instance.exports) ?? Object.values(imports ?? {}).map(findMemory).find(Boolean);
     return { instance, module: ortWasm };
   }) as typeof WebAssembly.instantiate;
   WebAssembly.instantiate = patched;
@@ -56,4 +62,9 @@ export async function createSession(model: Uint8Array): Promise<ort.InferenceSes
   }
   await backendReady;
   return createSession(model);
+}
+
+/** Current size of ORT's WebAssembly heap (it grows, never shrinks); 0 before the backend boots. */
+export function wasmHeapBytes(): number {
+  return wasmMemory?.buffer.byteLength ?? 0;
 }
