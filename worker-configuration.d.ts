@@ -10,6 +10,7 @@ declare namespace Cloudflare {
 		ENVIRONMENT: string;
 		LOG_RETENTION_DAYS: string;
 		ALERT_WEBHOOK_URL: string;
+		REPORT_RETENTION_DAYS: string;
 	}
 }
 interface Env extends Cloudflare.Env {}
@@ -17,7 +18,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "LOG_RETENTION_DAYS" | "ALERT_WEBHOOK_URL">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "LOG_RETENTION_DAYS" | "ALERT_WEBHOOK_URL" | "REPORT_RETENTION_DAYS">> {}
 }
 declare module "*.onnx" {
 	const value: ArrayBuffer;

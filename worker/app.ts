@@ -11,8 +11,11 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { creditSeedRoutes } from "./routes/credit-seed-routes.ts";
+import { dashboardRoutes } from "./routes/dashboard-routes.ts";
 import { docsRoutes, registerOpenApi } from "./routes/docs-routes.ts";
+import { feedbackRoutes } from "./routes/feedback-routes.ts";
 import { modelRoutes } from "./routes/model-routes.ts";
+import { monitoringRoutes } from "./routes/monitoring-routes.ts";
 import { oipV2Routes } from "./routes/oip-v2-routes.ts";
 import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
 
@@ -26,6 +29,9 @@ export function buildApp(): OpenAPIHono<AppEnv> {
 
   app.route("/", docsRoutes());
   app.route("/v1/models", modelRoutes());
+  app.route("/v1/models", monitoringRoutes());
+  app.route("/v1/predictions", feedbackRoutes());
+  app.route("/dashboard", dashboardRoutes());
   app.route("/v2", oipV2Routes());
   app.route("/api/v1", creditSeedRoutes());
   app.route("/", recommenderSeedRoutes());

@@ -1,10 +1,55 @@
+import { insertPredictionRecords } from "../db/prediction-log-writer.ts";
 import type { Bindings } from "../env.ts";
-import type { PredictionRecord } from "../monitoring/prediction-record.ts";
+import { isPredictionRecord } from "../monitoring/prediction-record-check.ts";
 
-/** Queue consumer: batches prediction records into D1 (see the monitoring issue). */
-export async function consumePredictionLogs(
-  batch: MessageBatch<PredictionRecord>,
-  _env: Bindings,
-): Promise<void> {
-  batch.ackAll();
+/** Must match wrangler.toml: the main queue's dead-letter queue, consumed by this same handler. */
+export const PREDICTION_LOG_DLQ = "edge-inference-prediction-log-dlq";
+/** wrangler.toml `max_retries` of the two consumers. */
+export const MAX_RETRIES = { main: 10, dlq: 100 } as const;
+
+/**
+ * Retry delay: exponential on the main queue (2 s … 5 min, ~20 min over its 10 retries) so a short D1
+ * outage heals quickly, then a flat 15 min on the dead-letter queue (~25 h over its 100 retries).
+ */
+export function retryDelaySeconds(attempts: number, deadLetter: boolean): number {
+  if (deadLetter) return 900;
+  return Math.min(300, 2 ** Math.max(1, attempts));
+}
+
+/**
+ * Queue consumer of the prediction log, for the main queue and its dead-letter queue alike: one D1 batch
+ * per message batch (INSERT OR IGNORE on the id, so redelivery is harmless). When D1 fails, every message
+ * is retried with a delay; nothing is acknowledged before its row is committed.
+ */
+export async function consumePredictionLogs(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const deadLetter = batch.queue === PREDICTION_LOG_DLQ;
+  const valid = batch.messages.filter((message) => isPredictionRecord(message.body));
+  for (const message of batch.messages) {
+    if (valid.includes(message)) continue;
+    console.error(JSON.stringify({ event: "prediction_log_malformed", id: message.id, body: message.body }));
+    message.ack();
+  }
+  try {
+    await insertPredictionRecords(
+      env.DB,
+      valid.map((message) => message.body as Parameters<typeof insertPredictionRecords>[1][number]),
+    );
+    for (const message of valid) message.ack();
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        event: "prediction_log_insert_failed",
+        queue: batch.queue,
+        rows: valid.length,
+        error: String(error),
+      }),
+    );
+    for (const message of valid) {
+      if (deadLetter && message.attempts > MAX_RETRIES.dlq) {
+        // Last chance: the full record goes to Workers Logs, from where it can be replayed.
+        console.error(JSON.stringify({ event: "prediction_log_lost", record: message.body }));
+      }
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, deadLetter) });
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import { insertPredictionRecords } from "../db/prediction-log-writer.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
 
 /** Queue limits: at most 100 messages per sendBatch. */
@@ -5,23 +6,41 @@ const QUEUE_BATCH = 100;
 
 /**
  * Hands prediction records to the log queue off the critical path (`waitUntil`). The queue consumer
- * writes them to D1 in batches. A failure here never fails the prediction.
+ * writes them to D1 in batches. If the queue refuses a chunk (rare: outage, oversized message), that chunk
+ * and the rest are written straight to D1 (INSERT OR IGNORE, so an overlap with the queue is harmless);
+ * if that fails too, the records go to Workers Logs as the last durable place. A failure here never fails
+ * the prediction.
  */
 export function logPredictions(
   queue: Queue,
   waitUntil: (promise: Promise<unknown>) => void,
   records: PredictionRecord[],
+  fallbackDb?: D1Database,
 ): void {
   if (records.length === 0) return;
   const send = async () => {
-    for (let start = 0; start < records.length; start += QUEUE_BATCH) {
-      const chunk = records.slice(start, start + QUEUE_BATCH).map((body) => ({ body }));
-      await queue.sendBatch(chunk);
+    let start = 0;
+    try {
+      for (; start < records.length; start += QUEUE_BATCH) {
+        const chunk = records.slice(start, start + QUEUE_BATCH).map((body) => ({ body }));
+        await queue.sendBatch(chunk);
+      }
+    } catch (error) {
+      console.error(JSON.stringify({ event: "prediction_log_enqueue_failed", error: String(error) }));
+      const rest = records.slice(start);
+      if (!fallbackDb) throw error;
+      try {
+        await insertPredictionRecords(fallbackDb, rest);
+      } catch (dbError) {
+        console.error(
+          JSON.stringify({ event: "prediction_log_lost", error: String(dbError), records: rest }),
+        );
+      }
     }
   };
   waitUntil(
     send().catch((error: unknown) => {
-      console.error(JSON.stringify({ event: "prediction_log_enqueue_failed", error: String(error) }));
+      console.error(JSON.stringify({ event: "prediction_log_lost", error: String(error), records }));
     }),
   );
 }

@@ -7,6 +7,7 @@ import { problemResponses } from "../schemas/problem-schema.ts";
 import { creditDecision } from "../services/credit-decision.ts";
 import { checkModelHealth } from "../services/model-health-check.ts";
 import { describeSignature } from "../services/model-views.ts";
+import { monitoringSummary } from "../services/monitoring-summary.ts";
 import { runPrediction } from "../services/prediction-service.ts";
 
 /** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
@@ -89,7 +90,13 @@ export function creditSeedRoutes() {
     }),
     async (c) => {
       const health = await checkModelHealth(c.env, CREDIT_MODEL);
-      return c.json({ ...health, timestamp: isoSeconds() }, health.status === "healthy" ? 200 : 503) as never;
+      const monitoring = await monitoringSummary(c.env, CREDIT_MODEL).catch((error: unknown) => ({
+        error: String(error),
+      }));
+      return c.json(
+        { ...health, monitoring, timestamp: isoSeconds() },
+        health.status === "healthy" ? 200 : 503,
+      ) as never;
     },
   );
 

@@ -155,7 +155,7 @@ function scoreShadows(
       (async () => {
         const manifest = await readManifest(c.env.REGISTRY, record.name, version);
         const { records } = await scoreAndRecord(c, manifest, rows, "shadow", subject, undefined, started);
-        logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records);
+        logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
       })().catch((error: unknown) => {
         console.error(
           JSON.stringify({ event: "shadow_failed", model: record.name, version, error: String(error) }),
@@ -207,7 +207,7 @@ export async function runPrediction(
     request.intervalLevel,
     started,
   );
-  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records);
+  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
   scoreShadows(c, record, decision.version, validation.rows, subject, started);
   c.header("x-model-version", decision.version);
   c.header("x-model-route", decision.route);

@@ -1,0 +1,121 @@
+import { latestReport, readReport, reportId, saveReport } from "../db/report-store.ts";
+import { readWindow } from "../db/window-reader.ts";
+import type { Bindings } from "../env.ts";
+import {
+  type FetchLike,
+  type StatusChangeAlert,
+  sendAlert,
+  shouldAlert,
+} from "../monitoring/alert-webhook.ts";
+import type { HealthStatus } from "../monitoring/health-status.ts";
+import { buildModelReport, type ModelReport } from "../monitoring/model-report.ts";
+import { reportR2Key } from "../monitoring/report-keys.ts";
+import { defaultThresholds } from "../registry/default-thresholds.ts";
+import { readManifest } from "../registry/registry-reader.ts";
+import type { ModelRecord } from "../registry/registry-types.ts";
+import type { Manifest } from "../schemas/manifest.ts";
+
+export interface AlertOutcome {
+  previous_status: HealthStatus | null;
+  sent: boolean;
+  delivered?: boolean;
+  error?: string;
+}
+
+async function readableManifests(kv: KVNamespace, record: ModelRecord, versions: Iterable<string>) {
+  const manifests = new Map<string, Manifest>();
+  for (const version of new Set([record.default, ...versions])) {
+    try {
+      manifests.set(version, await readManifest(kv, record.name, version));
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          event: "report_manifest_missing",
+          model: record.name,
+          version,
+          error: String(error),
+        }),
+      );
+    }
+  }
+  return manifests;
+}
+
+/**
+ * One model's report for the window ending at `windowEnd`: computed, stored in D1 (row id = model + window
+ * end) and R2, then alerted on a status change. Rerunning the same window rewrites the same row and object
+ * and alerts at most once: an existing row with the same status keeps its alert outcome.
+ */
+export async function runModelHealth(
+  env: Bindings,
+  record: ModelRecord,
+  windowEnd: number,
+  fetcher: FetchLike,
+  now = Date.now(),
+): Promise<{ id: string; status: HealthStatus; alert: AlertOutcome }> {
+  const thresholds = { ...defaultThresholds("regression"), ...record.thresholds };
+  const effective = { ...record, thresholds };
+  const windowStart = windowEnd - thresholds.window_hours * 3_600_000;
+  const { rows, total } = await readWindow(env.DB, record.name, windowStart, windowEnd);
+  const manifests = await readableManifests(
+    env.REGISTRY,
+    record,
+    rows.map((row) => row.version),
+  );
+  const report = buildModelReport({
+    record: effective,
+    manifests,
+    rows,
+    totalRows: total,
+    windowStart,
+    windowEnd,
+    generatedAt: now,
+  });
+
+  const id = reportId(record.name, windowEnd);
+  const r2Key = reportR2Key(record.name, windowEnd);
+  const existing = await readReport(env.DB, id);
+  const previous = await latestReport(env.DB, record.name, windowEnd);
+  const previousStatus = (previous?.status ?? null) as HealthStatus | null;
+  const existingAlert = (existing?.report as { alert?: AlertOutcome } | undefined)?.alert;
+  let alert: AlertOutcome;
+  if (existing && existing.status === report.status && existingAlert) alert = existingAlert;
+  else if (shouldAlert(previousStatus, report.status) && env.ALERT_WEBHOOK_URL) {
+    const payload: StatusChangeAlert = {
+      event: "model_health_changed",
+      model: record.name,
+      previous_status: previousStatus,
+      status: report.status,
+      reasons: report.reasons,
+      window: { start: report.window.start_iso, end: report.window.end_iso },
+      report_id: id,
+      r2_key: r2Key,
+      generated_at: report.generated_at,
+    };
+    const outcome = await sendAlert(fetcher, env.ALERT_WEBHOOK_URL, payload);
+    alert = { previous_status: previousStatus, sent: true, ...outcome };
+    if (!outcome.delivered)
+      console.error(JSON.stringify({ event: "alert_failed", model: record.name, ...outcome }));
+  } else alert = { previous_status: previousStatus, sent: false };
+
+  const stored: ModelReport & { id: string; r2_key: string; alert: AlertOutcome } = {
+    ...report,
+    id,
+    r2_key: r2Key,
+    alert,
+  };
+  await env.ARTIFACTS.put(r2Key, JSON.stringify(stored), {
+    httpMetadata: { contentType: "application/json" },
+  });
+  await saveReport(env.DB, {
+    id,
+    model: record.name,
+    windowStart,
+    windowEnd,
+    generatedAt: now,
+    status: report.status,
+    report: stored as unknown as Record<string, unknown>,
+    r2Key,
+  });
+  return { id, status: report.status, alert };
+}

@@ -1,0 +1,95 @@
+import type { WindowRow } from "../db/window-reader.ts";
+import type { ModelRecord } from "../registry/registry-types.ts";
+import type { Manifest } from "../schemas/manifest.ts";
+import { compareArms } from "./ab-comparison.ts";
+import { datasetDrift, type FeatureDrift, predictionDrift } from "./feature-drift.ts";
+import { healthStatus } from "./health-status.ts";
+import { groupBy, opsReport } from "./ops-metrics.ts";
+import { type PerformanceMetrics, performance, withFeedback } from "./performance.ts";
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface ReportInput {
+  record: ModelRecord;
+  /** Manifests by version: the default's and every version seen in the window that is still readable. */
+  manifests: ReadonlyMap<string, Manifest>;
+  rows: readonly WindowRow[];
+  totalRows: number;
+  windowStart: number;
+  windowEnd: number;
+  generatedAt: number;
+}
+
+/**
+ * The health report of one model over one window: a pure function of the rows, the registry record and the
+ * manifests, so a rerun over the same window yields the same report (only `generated_at` differs).
+ * Input drift is measured on served rows (shadow rows repeat the same inputs) against the default version's
+ * reference; prediction drift per version (shadow included) against that version's own reference.
+ */
+export function buildModelReport(input: ReportInput) {
+  const { record, manifests, rows } = input;
+  const thresholds = record.thresholds;
+  const defaultManifest = manifests.get(record.default);
+  const served = rows.filter((row) => row.route !== "shadow");
+  const ops = opsReport(rows);
+  const drift = defaultManifest
+    ? datasetDrift(
+        defaultManifest,
+        served.map((row) => row.inputs),
+        thresholds,
+      )
+    : null;
+
+  const predictionDriftByVersion: Record<string, FeatureDrift> = {};
+  const performanceByVersion: Record<string, PerformanceMetrics | null> = {};
+  for (const [version, versionRows] of groupBy(rows, (row) => row.version)) {
+    const manifest = manifests.get(version);
+    if (!manifest) continue;
+    const outputs = versionRows.flatMap((row) => (row.output === null ? [] : [row.output]));
+    predictionDriftByVersion[version] = predictionDrift(manifest, outputs, thresholds);
+    const servedRows = versionRows.filter((row) => row.route !== "shadow");
+    if (servedRows.length > 0) performanceByVersion[version] = performance(manifest, servedRows);
+  }
+  const defaultPerformance = performanceByVersion[record.default] ?? null;
+  const defaultRows = served.filter((row) => row.version === record.default);
+  const health = healthStatus(
+    ops.total,
+    defaultPerformance,
+    drift,
+    predictionDriftByVersion[record.default] ?? null,
+    thresholds,
+  );
+
+  return {
+    schema_version: REPORT_SCHEMA_VERSION,
+    model: record.name,
+    window: {
+      start: input.windowStart,
+      end: input.windowEnd,
+      hours: (input.windowEnd - input.windowStart) / 3_600_000,
+      start_iso: new Date(input.windowStart).toISOString(),
+      end_iso: new Date(input.windowEnd).toISOString(),
+    },
+    generated_at: new Date(input.generatedAt).toISOString(),
+    task: defaultManifest?.task ?? null,
+    default_version: record.default,
+    traffic: { weights: record.traffic.weights, shadow: record.traffic.shadow },
+    thresholds,
+    status: health.status,
+    reasons: health.reasons,
+    rows: { total: input.totalRows, analyzed: rows.length, sampled: input.totalRows > rows.length },
+    ops,
+    drift,
+    prediction_drift: predictionDriftByVersion,
+    performance: {
+      version: record.default,
+      feedback_count: withFeedback(defaultRows).length,
+      default: defaultPerformance,
+      by_version: performanceByVersion,
+      feedback_count_total: withFeedback(served).length,
+    },
+    ab: defaultManifest ? compareArms(defaultManifest, rows, record.default, thresholds.p_value) : null,
+  };
+}
+
+export type ModelReport = ReturnType<typeof buildModelReport>;

@@ -1,0 +1,127 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createApiApp } from "../app-factory.ts";
+import { listReports, readReport } from "../db/report-store.ts";
+import { trafficSeries } from "../db/traffic-series.ts";
+import { notFoundProblem } from "../http/problem.ts";
+import { requireModelRecord } from "../registry/registry-reader.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+import { monitoringSummary } from "../services/monitoring-summary.ts";
+
+const looseObject = z.record(z.string(), z.unknown());
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const modelParams = z.object({ model: z.string().min(1) });
+
+export function monitoringRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/health",
+      tags: ["monitoring"],
+      summary:
+        "The model's health from its latest cron report: status with reasons, volume, performance, drift",
+      request: { params: modelParams },
+      responses: { 200: json(looseObject, "Health"), ...problemResponses(404) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      await requireModelRecord(c.env.REGISTRY, model);
+      return c.json(await monitoringSummary(c.env, model), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/reports",
+      tags: ["monitoring"],
+      summary: "Health reports, newest first (`full=true` includes each report body)",
+      request: {
+        params: modelParams,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          before: z.coerce
+            .number()
+            .int()
+            .optional()
+            .openapi({ description: "Window end (ms) to page before" }),
+          full: z.enum(["true", "false"]).default("false"),
+        }),
+      },
+      responses: {
+        200: json(z.object({ model: z.string(), reports: z.array(looseObject) }), "Reports"),
+        ...problemResponses(404, 422),
+      },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const { limit, before, full } = c.req.valid("query");
+      await requireModelRecord(c.env.REGISTRY, model);
+      const rows = await listReports(c.env.DB, model, limit, before);
+      const reports = rows.map((row) => ({
+        id: row.id,
+        status: row.status,
+        window_start: new Date(row.windowStart).toISOString(),
+        window_end: new Date(row.windowEnd).toISOString(),
+        generated_at: new Date(row.generatedAt).toISOString(),
+        r2_key: row.r2Key,
+        ...(full === "true" ? { report: row.report } : {}),
+      }));
+      return c.json({ model, reports }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/reports/{id}",
+      tags: ["monitoring"],
+      summary: "One full health report (the same JSON as in R2)",
+      request: { params: z.object({ model: z.string().min(1), id: z.string().min(1) }) },
+      responses: { 200: json(looseObject, "Report"), ...problemResponses(404) },
+    }),
+    async (c) => {
+      const { model, id } = c.req.valid("param");
+      const row = await readReport(c.env.DB, id);
+      if (!row || row.model !== model) throw notFoundProblem(`No report ${id} for model ${model}.`);
+      return c.json(row.report, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/traffic",
+      tags: ["monitoring"],
+      summary: "Requests, errors and latency per time bucket and version, straight from the prediction log",
+      request: {
+        params: modelParams,
+        query: z.object({
+          hours: z.coerce
+            .number()
+            .min(1)
+            .max(24 * 30)
+            .default(24),
+          bucket_minutes: z.coerce.number().int().min(1).max(1440).default(15),
+        }),
+      },
+      responses: { 200: json(looseObject, "Traffic"), ...problemResponses(404, 422) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const { hours, bucket_minutes: bucketMinutes } = c.req.valid("query");
+      await requireModelRecord(c.env.REGISTRY, model);
+      const end = Date.now();
+      const bucketMs = bucketMinutes * 60_000;
+      const start = Math.floor((end - hours * 3_600_000) / bucketMs) * bucketMs;
+      const buckets = await trafficSeries(c.env.DB, model, start, end + 1, bucketMs);
+      return c.json({ model, start, end, bucket_ms: bucketMs, buckets }, 200);
+    },
+  );
+
+  return app;
+}
