@@ -83,10 +83,10 @@ describe("prediction logging", () => {
   it("retries a batch while D1 fails and loses nothing when it recovers (idempotent redelivery)", async () => {
     const records = Array.from({ length: 30 }, (_, i) => record(`d1-outage-${i}`));
     const messages = records.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body }));
-    const failing = createMessageBatch("edge-inference-prediction-log", messages);
+    const failing = createMessageBatch<PredictionRecord>("edge-inference-prediction-log", messages);
     const ctx1 = createExecutionContext();
     await offline(async () => {
-      await worker.queue(failing, env, ctx1);
+      await worker.queue(failing, env);
     });
     const failed = await getQueueResult(failing, ctx1);
     expect(failed.explicitAcks).toHaveLength(0);
@@ -98,12 +98,12 @@ describe("prediction logging", () => {
     expect(await count("SELECT count(*) AS n FROM predictions WHERE id LIKE 'd1-outage-%'")).toBe(0);
 
     for (const attempt of [2, 3]) {
-      const redelivered = createMessageBatch(
+      const redelivered = createMessageBatch<PredictionRecord>(
         "edge-inference-prediction-log",
         messages.map((m) => ({ ...m, attempts: attempt })),
       );
       const ctx = createExecutionContext();
-      await worker.queue(redelivered, env, ctx);
+      await worker.queue(redelivered, env);
       const result = await getQueueResult(redelivered, ctx);
       expect(result.retryMessages).toHaveLength(0);
       expect(result.explicitAcks).toHaveLength(30);
@@ -115,9 +115,9 @@ describe("prediction logging", () => {
     const dlq = createMessageBatch("edge-inference-prediction-log-dlq", [
       { id: "x", timestamp: new Date(), attempts: 1, body: record("dlq-1") },
       { id: "y", timestamp: new Date(), attempts: 1, body: { not: "a record" } },
-    ]);
+    ]) as MessageBatch<PredictionRecord>;
     const ctx = createExecutionContext();
-    await offline(() => worker.queue(dlq, env, ctx));
+    await offline(() => worker.queue(dlq, env));
     const result = await getQueueResult(dlq, ctx);
     expect(result.retryMessages).toEqual([{ msgId: "x" }]);
     expect(retryDelaySeconds(1, true)).toBe(900);
