@@ -221,3 +221,166 @@ describe("feedback", () => {
     expect(JSON.stringify(await regression.json())).toContain("between 1 and 5");
   });
 });
+
+describe("cron health reports and the read side", () => {
+  const T = Date.now() + 60_000;
+  const predicted: number[] = [];
+  const actual: number[] = [];
+  let reportKey = "";
+
+  beforeAll(async () => {
+    const { rows, actuals } = replayRows("recommender", "101");
+    const response = await postJson("/v1/models/recommender/predict", { instances: rows });
+    const body = (await response.json()) as { predictions: { id: string; value: number }[] };
+    const ids = body.predictions.map((p) => p.id);
+    await waitForLogged(ids);
+    const labelled = body.predictions.slice(0, 400);
+    const feedback = await postJson("/v1/predictions/feedback", {
+      feedback: labelled.map((p, i) => ({ prediction_id: p.id, actual: actuals[i] })),
+    });
+    expect(feedback.status).toBe(200);
+    for (const [i, p] of labelled.entries()) {
+      predicted.push(p.value);
+      actual.push(actuals[i] as number);
+    }
+    await runCron(T);
+  });
+
+  it("writes a report whose metrics equal an independent computation", async () => {
+    const row = await env.DB.prepare(
+      "SELECT * FROM health_reports WHERE model = 'recommender' AND window_end = ?",
+    )
+      .bind(T)
+      .first<{ id: string; report: string; status: string; r2_key: string }>();
+    expect(row).not.toBeNull();
+    const report = JSON.parse(row?.report ?? "{}");
+    reportKey = row?.r2_key ?? "";
+    const n = predicted.length;
+    const errors = predicted.map((p, i) => p - (actual[i] as number));
+    const mse = errors.reduce((s, e) => s + e * e, 0) / n;
+    const mean = actual.reduce((s, a) => s + a, 0) / n;
+    const r2 = 1 - errors.reduce((s, e) => s + e * e, 0) / actual.reduce((s, a) => s + (a - mean) ** 2, 0);
+    const perf = report.performance.default;
+    expect(perf.n).toBe(400);
+    expect(perf.mae).toBeCloseTo(errors.reduce((s, e) => s + Math.abs(e), 0) / n, 9);
+    expect(perf.mse).toBeCloseTo(mse, 9);
+    expect(perf.rmse).toBeCloseTo(Math.sqrt(mse), 9);
+    expect(perf.r2).toBeCloseTo(r2, 9);
+    expect(report.ops.total.requests).toBe(500);
+    expect(report.ops.by_version[report.default_version].requests).toBe(500);
+    expect(report.window.hours).toBe(24);
+    const healthy = Math.sqrt(mse) < 1 && r2 > 0.6;
+    expect(
+      report.reasons.some((r: { code: string }) => r.code === "rmse_above_max" || r.code === "r2_below_min"),
+    ).toBe(!healthy);
+    expect(Object.keys(report.drift.features).sort()).toEqual(
+      ["item_category", "item_id", "item_price", "user_age", "user_gender", "user_id"].sort(),
+    );
+    const stored = await env.ARTIFACTS.get(reportKey);
+    expect(JSON.parse((await stored?.text()) ?? "{}").id).toBe(row?.id);
+  });
+
+  it("is idempotent: rerunning the same scheduled time rewrites the same report", async () => {
+    const before = await env.DB.prepare("SELECT report FROM health_reports WHERE window_end = ? ORDER BY id")
+      .bind(T)
+      .all<{ report: string }>();
+    await runCron(T);
+    const after = await env.DB.prepare("SELECT report FROM health_reports WHERE window_end = ? ORDER BY id")
+      .bind(T)
+      .all<{ report: string }>();
+    expect(after.results.length).toBe(before.results.length);
+    const strip = (r: string) => ({ ...JSON.parse(r), generated_at: null });
+    expect(after.results.map((r) => strip(r.report))).toEqual(before.results.map((r) => strip(r.report)));
+  });
+
+  it("serves /v1/models/{model}/health, /reports, /reports/{id}, /traffic, /model_health and /api/v1/health", async () => {
+    const health = (await (await get("/v1/models/recommender/health")).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ model: "recommender", report_id: `recommender:${T}`, volume: 500 });
+    const list = (await (await get("/v1/models/recommender/reports?limit=5")).json()) as {
+      reports: { id: string }[];
+    };
+    expect(list.reports[0]?.id).toBe(`recommender:${T}`);
+    const full = await get(`/v1/models/recommender/reports/${encodeURIComponent(`recommender:${T}`)}`);
+    expect(((await full.json()) as { r2_key: string }).r2_key).toBe(reportKey);
+    expect((await get("/v1/models/recommender/reports/nope")).status).toBe(404);
+    const traffic = (await (await get("/v1/models/recommender/traffic?hours=1&bucket_minutes=5")).json()) as {
+      buckets: { requests: number }[];
+    };
+    expect(traffic.buckets.reduce((s, b) => s + b.requests, 0)).toBe(500);
+
+    const seed = (await (await get("/model_health")).json()) as Record<string, unknown>;
+    const report = JSON.parse(
+      (
+        await env.DB.prepare("SELECT report FROM health_reports WHERE id = ?")
+          .bind(`recommender:${T}`)
+          .first<{ report: string }>()
+      )?.report ?? "{}",
+    );
+    expect(seed).toMatchObject({
+      model: "recommender",
+      version: report.default_version,
+      window_hours: 24,
+      source: "report",
+      feedback_count: 400,
+      rmse: report.performance.default.rmse,
+      r2: report.performance.default.r2,
+      thresholds: { rmse_max: 1, r2_min: 0.6 },
+    });
+    expect(seed.healthy).toBe((seed.rmse as number) < 1 && (seed.r2 as number) > 0.6);
+    expect(seed.status).toBe(seed.healthy ? "healthy" : "unhealthy");
+
+    const api = (await (await get("/api/v1/health")).json()) as { monitoring: Record<string, unknown> };
+    expect(api.monitoring).toMatchObject({ model: "kredipusula", report_id: `kredipusula:${T}` });
+    expect(typeof api.monitoring.volume).toBe("number");
+  });
+
+  it("alerts once on a status change, with the injected transport", async () => {
+    const key = "model:recommender";
+    const record = (await env.REGISTRY.get(key, "json")) as { thresholds: Record<string, number> };
+    await env.REGISTRY.put(
+      key,
+      JSON.stringify({ ...record, thresholds: { ...record.thresholds, rmse_max: 0.01 } }),
+    );
+    const { invalidateRegistryCache } = await import("../worker/registry/registry-reader.ts");
+    invalidateRegistryCache();
+    const sent: { url: string; body: Record<string, unknown> }[] = [];
+    const fetcher = async (url: string, init: RequestInit) => {
+      sent.push({ url, body: JSON.parse(String(init.body)) });
+      return new Response("ok");
+    };
+    const alertEnv = { ...env, ALERT_WEBHOOK_URL: "https://hooks.example/alert" };
+    const first = await runScheduledJobs(alertEnv, T + 900_000, fetcher);
+    await runScheduledJobs(alertEnv, T + 900_000, fetcher);
+    const recommender = first.reports.find((r) => r.id.startsWith("recommender:"));
+    expect(recommender?.status).toBe("unhealthy");
+    const alerts = sent.filter((s) => s.body.model === "recommender");
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.url).toBe("https://hooks.example/alert");
+    expect(alerts[0]?.body).toMatchObject({
+      event: "model_health_changed",
+      model: "recommender",
+      status: "unhealthy",
+      report_id: `recommender:${T + 900_000}`,
+    });
+    expect(String(alerts[0]?.body.text)).toContain("→ unhealthy");
+    await env.REGISTRY.put(key, JSON.stringify(record));
+    invalidateRegistryCache();
+  });
+
+  it("prunes logs and feedback past the retention, reports past theirs", async () => {
+    const old = T - 40 * 86_400_000;
+    await insertPredictionRecords(env.DB, [
+      record("ancient-1", { ts: old }),
+      record("ancient-2", { ts: old }),
+    ]);
+    await env.DB.prepare(
+      "INSERT INTO feedback (prediction_id, model, actual, ts) VALUES ('ancient-1', 'kredipusula', 1, ?)",
+    )
+      .bind(old)
+      .run();
+    await runCron(T + 1_800_000);
+    expect(await count("SELECT count(*) AS n FROM predictions WHERE id LIKE 'ancient-%'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM feedback WHERE prediction_id = 'ancient-1'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM predictions WHERE model = 'recommender'")).toBe(500);
+  });
+});
