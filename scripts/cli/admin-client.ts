@@ -1,0 +1,72 @@
+/** A thin HTTP client for the Worker's admin API that turns problem+json bodies into readable errors. */
+export interface ClientOptions {
+  url: string;
+  token?: string | undefined;
+}
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+interface Problem {
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: { field: string; message: string }[];
+}
+
+function describeProblem(status: number, text: string): string {
+  let problem: Problem | null = null;
+  try {
+    problem = JSON.parse(text) as Problem;
+  } catch {
+    problem = null;
+  }
+  if (!problem || typeof problem !== "object") return `HTTP ${status}: ${text.slice(0, 500)}`;
+  const lines = [`${problem.title ?? "Request failed"} (HTTP ${status}): ${problem.detail ?? ""}`.trim()];
+  for (const error of problem.errors ?? []) lines.push(`  - ${error.field}: ${error.message}`);
+  if (status === 401)
+    lines.push("  hint: pass --token or set EDGE_ADMIN_TOKEN (an admin token or admin-scoped API key)");
+  if (status === 403) lines.push("  hint: this credential lacks the admin scope");
+  return lines.join("\n");
+}
+
+export async function callApi<T = Record<string, unknown>>(
+  options: ClientOptions,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const url = new URL(path, options.url.endsWith("/") ? options.url : `${options.url}/`);
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(
+      `cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? String(error)}\n  hint: is the Worker running (npm start) and is --url / EDGE_URL right?`,
+      2,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) throw new CliError(describeProblem(response.status, text));
+  try {
+    return { status: response.status, body: JSON.parse(text) as T, headers: response.headers };
+  } catch {
+    throw new CliError(`unexpected non-JSON response from ${url.pathname} (HTTP ${response.status})`);
+  }
+}

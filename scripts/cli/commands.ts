@@ -1,0 +1,259 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CliError, type ClientOptions, callApi } from "./admin-client.ts";
+import { flag, type ParsedArgs } from "./cli-args.ts";
+
+interface RegistryView {
+  model: string;
+  default_version: string;
+  previous_defaults: string[];
+  versions: Record<string, { status: string; sha256: string; bytes: number; published_at: string }>;
+  traffic: { weights: Record<string, number>; shadow: string[]; salt: string };
+  revision: number;
+  kv_revision?: number | null;
+  changed?: boolean;
+  propagation?: string;
+}
+
+export interface CommandContext {
+  client: ClientOptions;
+  args: ParsedArgs;
+  json: boolean;
+  out: (line: string) => void;
+}
+
+const need = (value: string | undefined, usage: string): string => {
+  if (!value) throw new CliError(`missing argument\n  usage: ${usage}`, 64);
+  return value;
+};
+const path = (...parts: string[]) => parts.map(encodeURIComponent).join("/");
+
+function printRegistry(ctx: CommandContext, view: RegistryView): void {
+  const weights = Object.entries(view.traffic?.weights ?? {});
+  ctx.out(
+    `${view.model}  default=${view.default_version}  revision=${view.revision}${view.kv_revision !== undefined ? ` (kv ${view.kv_revision ?? "-"})` : ""}`,
+  );
+  for (const [version, entry] of Object.entries(view.versions).sort(([a], [b]) => a.localeCompare(b))) {
+    const marks = [
+      version === view.default_version ? "default" : "",
+      view.traffic.weights[version] !== undefined ? `weight ${view.traffic.weights[version]}` : "",
+      view.traffic.shadow.includes(version) ? "shadow" : "",
+    ].filter(Boolean);
+    ctx.out(
+      `  ${version.padEnd(28)} ${entry.status.padEnd(8)} ${entry.sha256.slice(0, 12)}  ${marks.join(", ")}`,
+    );
+  }
+  ctx.out(
+    `  A/B: ${weights.length ? weights.map(([version, weight]) => `${version}=${weight}`).join(" ") : "off"}   shadows: ${view.traffic.shadow.join(", ") || "none"}   rollback to: ${view.previous_defaults.at(-1) ?? "-"}`,
+  );
+  if (view.propagation) ctx.out(`  ${view.changed === false ? "(no change) " : ""}${view.propagation}`);
+}
+
+async function registryChange(
+  ctx: CommandContext,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<void> {
+  const { body: view } = await callApi<RegistryView>(ctx.client, method, route, body);
+  if (ctx.json) ctx.out(JSON.stringify(view, null, 2));
+  else printRegistry(ctx, view);
+}
+
+function parseWeights(pairs: string[]): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const pair of pairs) {
+    const match = /^([^=]+)=(.+)$/.exec(pair);
+    if (!match) throw new CliError(`bad weight "${pair}": use <version>=<weight>, e.g. v2=0.1`, 64);
+    const raw = match[2] as string;
+    const value = raw.endsWith("%") ? Number(raw.slice(0, -1)) / 100 : Number(raw);
+    if (!Number.isFinite(value)) throw new CliError(`bad weight "${pair}": ${raw} is not a number`, 64);
+    weights[match[1] as string] = value;
+  }
+  return weights;
+}
+
+export const commands: Record<string, (ctx: CommandContext) => Promise<void>> = {
+  async status(ctx) {
+    const model = ctx.args.positionals[1];
+    if (model) return registryChange(ctx, "GET", `v1/admin/models/${path(model)}`);
+    const { body } = await callApi<{ models: RegistryView[] }>(ctx.client, "GET", "v1/admin/models");
+    if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
+    if (body.models.length === 0) ctx.out("no models published");
+    for (const view of body.models) printRegistry(ctx, view);
+  },
+
+  async publish(ctx) {
+    const dir = need(
+      ctx.args.positionals[1],
+      "publish <version-dir> (containing manifest.json and the ONNX file)",
+    );
+    let manifestText: string;
+    try {
+      manifestText = readFileSync(join(dir, "manifest.json"), "utf8");
+    } catch (error) {
+      throw new CliError(`cannot read ${join(dir, "manifest.json")}: ${(error as Error).message}`);
+    }
+    let manifest: { model?: string; version?: string; artifact?: { file?: string } };
+    try {
+      manifest = JSON.parse(manifestText);
+    } catch (error) {
+      throw new CliError(`${join(dir, "manifest.json")} is not JSON: ${(error as Error).message}`);
+    }
+    const model = flag(ctx.args, "model") ?? manifest.model;
+    if (!model) throw new CliError("the manifest names no model (or pass --model)");
+    const file = join(dir, manifest.artifact?.file ?? "model.onnx");
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (error) {
+      throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    const form = new FormData();
+    form.append("manifest", new Blob([manifestText], { type: "application/json" }), "manifest.json");
+    form.append("model", new Blob([bytes], { type: "application/octet-stream" }), "model.onnx");
+    const { body } = await callApi<{
+      status: string;
+      version: string;
+      verification: { examples: number; max_abs_error: number } | null;
+      registry: RegistryView;
+    }>(ctx.client, "POST", `v1/admin/models/${path(model)}/versions`, form);
+    if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
+    ctx.out(
+      body.status === "created"
+        ? `published ${model}/${body.version}${body.verification ? ` (verified: ${body.verification.examples} examples, max error ${body.verification.max_abs_error.toExponential(2)})` : ""}`
+        : `${model}/${body.version} is already published with identical bytes (no change)`,
+    );
+    printRegistry(ctx, body.registry);
+  },
+
+  async promote(ctx) {
+    const usage = "promote <model> <version>";
+    const model = need(ctx.args.positionals[1], usage);
+    const version = need(ctx.args.positionals[2], usage);
+    await registryChange(ctx, "POST", `v1/admin/models/${path(model)}/promote`, { version });
+  },
+
+  async rollback(ctx) {
+    const model = need(ctx.args.positionals[1], "rollback <model>");
+    await registryChange(ctx, "POST", `v1/admin/models/${path(model)}/rollback`);
+  },
+
+  async weights(ctx) {
+    const usage = "weights <model> <version>=<weight>... | weights <model> --clear";
+    const model = need(ctx.args.positionals[1], usage);
+    const pairs = ctx.args.positionals.slice(2);
+    if (pairs.length === 0 && !ctx.args.flags.has("clear"))
+      throw new CliError(`give weights or --clear\n  usage: ${usage}`, 64);
+    const reshuffle = ctx.args.flags.has("reshuffle");
+    await registryChange(ctx, "PUT", `v1/admin/models/${path(model)}/weights`, {
+      weights: parseWeights(pairs),
+      ...(reshuffle ? { reshuffle } : {}),
+    });
+  },
+
+  async shadow(ctx) {
+    const usage = "shadow <model> <version> [--remove]";
+    const model = need(ctx.args.positionals[1], usage);
+    const version = need(ctx.args.positionals[2], usage);
+    const method = ctx.args.flags.has("remove") ? "DELETE" : "PUT";
+    await registryChange(
+      ctx,
+      method,
+      `v1/admin/models/${path(model, "shadows", version)}`.replace(/%2F/g, "/"),
+    );
+  },
+
+  async archive(ctx) {
+    const usage = "archive <model> <version>";
+    const model = need(ctx.args.positionals[1], usage);
+    const version = need(ctx.args.positionals[2], usage);
+    await registryChange(ctx, "POST", `v1/admin/models/${path(model)}/versions/${path(version)}/archive`);
+  },
+
+  async restore(ctx) {
+    const usage = "restore <model> <version>";
+    const model = need(ctx.args.positionals[1], usage);
+    const version = need(ctx.args.positionals[2], usage);
+    await registryChange(ctx, "POST", `v1/admin/models/${path(model)}/versions/${path(version)}/restore`);
+  },
+
+  async keys(ctx) {
+    const action = ctx.args.positionals[1];
+    if (action === "create") {
+      const scopes = (flag(ctx.args, "scopes") ?? "predict").split(",").map((scope) => scope.trim());
+      const name = flag(ctx.args, "name");
+      const { body } = await callApi<{ id: string; key: string; scopes: string[] }>(
+        ctx.client,
+        "POST",
+        "v1/admin/keys",
+        {
+          scopes,
+          ...(name ? { name } : {}),
+        },
+      );
+      if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
+      ctx.out(`created key ${body.id} (scopes: ${body.scopes.join(", ")})`);
+      ctx.out(`key: ${body.key}`);
+      ctx.out("store it now: only its hash is kept and it cannot be shown again");
+      return;
+    }
+    if (action === "list") {
+      const { body } = await callApi<{
+        keys: { id: string; name?: string; scopes: string[]; created_at: string; revoked_at?: string }[];
+      }>(ctx.client, "GET", "v1/admin/keys");
+      if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
+      if (body.keys.length === 0) ctx.out("no API keys");
+      for (const key of body.keys) {
+        ctx.out(
+          `${key.id}  ${(key.name ?? "").padEnd(20)} ${key.scopes.join(",").padEnd(14)} ${key.created_at}${key.revoked_at ? `  REVOKED ${key.revoked_at}` : ""}`,
+        );
+      }
+      return;
+    }
+    if (action === "revoke") {
+      const id = need(ctx.args.positionals[2], "keys revoke <id>");
+      const { body } = await callApi<{ id: string; revoked_at: string }>(
+        ctx.client,
+        "DELETE",
+        `v1/admin/keys/${path(id)}`,
+      );
+      if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
+      ctx.out(`revoked ${body.id} at ${body.revoked_at}`);
+      return;
+    }
+    throw new CliError(
+      "usage: keys create [--name <name>] [--scopes predict,admin] | keys list | keys revoke <id>",
+      64,
+    );
+  },
+
+  async audit(ctx) {
+    const query = new URLSearchParams();
+    const model = ctx.args.positionals[1] ?? flag(ctx.args, "model");
+    if (model) query.set("model", model);
+    for (const name of ["action", "limit", "before"]) {
+      const value = flag(ctx.args, name);
+      if (value) query.set(name, value);
+    }
+    const { body } = await callApi<{
+      entries: {
+        id: number;
+        ts: string;
+        actor: string;
+        action: string;
+        model: string | null;
+        version: string | null;
+        details: Record<string, unknown>;
+      }[];
+    }>(ctx.client, "GET", `v1/admin/audit${query.size ? `?${query}` : ""}`);
+    if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
+    if (body.entries.length === 0) ctx.out("no audit entries");
+    for (const entry of body.entries) {
+      const { revision, ...details } = entry.details;
+      ctx.out(
+        `${entry.ts}  #${entry.id}  ${entry.actor.padEnd(14)} ${entry.action.padEnd(14)} ${[entry.model, entry.version].filter(Boolean).join("/")}${revision !== undefined ? ` rev ${revision}` : ""}  ${JSON.stringify(details)}`,
+      );
+    }
+  },
+};
