@@ -44,14 +44,24 @@ async function d1Row(model: string) {
 
 describe("registry store: D1 compare-and-set, KV projection, audit in the same commit", () => {
   it("creates a record, projects it to KV and audits the change", async () => {
-    const update = await updateModelRecord(env, "store-create", () => syntheticRecord("store-create", 2), audit("create"));
+    const update = await updateModelRecord(
+      env,
+      "store-create",
+      () => syntheticRecord("store-create", 2),
+      audit("create"),
+    );
     expect(update).toMatchObject({ changed: true, projected: true });
     expect(update.record?.revision).toBe(1);
     expect((await d1Row("store-create"))?.revision).toBe(1);
     expect((await env.REGISTRY.get<ModelRecord>(modelKey("store-create"), "json"))?.revision).toBe(1);
     const entries = await listAudit(env.DB, { model: "store-create", limit: 10 });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actor: "test", action: "create", request_id: "req", details: { revision: 1 } });
+    expect(entries[0]).toMatchObject({
+      actor: "test",
+      action: "create",
+      request_id: "req",
+      details: { revision: 1 },
+    });
   });
 
   it("writes and audits nothing for a no-op change", async () => {
@@ -109,7 +119,12 @@ describe("registry store: D1 compare-and-set, KV projection, audit in the same c
     const model = "store-cache";
     await updateModelRecord(env, model, () => syntheticRecord(model, 2), audit("create"));
     expect((await readModelRecord(env.REGISTRY, model))?.default).toBe("v0");
-    await updateModelRecord(env, model, (current) => promote(requireRecord(current, model), "v1", NOW), audit("promote"));
+    await updateModelRecord(
+      env,
+      model,
+      (current) => promote(requireRecord(current, model), "v1", NOW),
+      audit("promote"),
+    );
     expect((await readModelRecord(env.REGISTRY, model))?.default).toBe("v1");
   });
 });
@@ -136,7 +151,9 @@ describe("registry mutations", () => {
     expect(rollback(back.record, NOW).to).toBe("v0");
     const archived = archive(record, "v1", NOW) as ModelRecord;
     expect(rollback(archived, NOW).to).toBe("v0");
-    expect(() => rollback(base(), NOW)).toThrow(expect.objectContaining({ init: expect.objectContaining({ status: 409 }) }));
+    expect(() => rollback(base(), NOW)).toThrow(
+      expect.objectContaining({ init: expect.objectContaining({ status: 409 }) }),
+    );
   });
 
   it("validates weights: known active versions, each in [0, 1], summing to 1", () => {
@@ -162,9 +179,17 @@ describe("registry mutations", () => {
 
   it("refuses to archive the default or a weighted version, and to shadow the default", () => {
     const weighted = setWeights(base(), { v0: 0.5, v1: 0.5 }, NOW);
-    expect(() => archive(weighted, "v0", NOW)).toThrow(expect.objectContaining({ init: expect.objectContaining({ type: "version-is-default" }) }));
-    expect(() => archive(weighted, "v1", NOW)).toThrow(expect.objectContaining({ init: expect.objectContaining({ type: "version-in-ab-test" }) }));
-    expect(() => addShadow(base(), "v0", NOW)).toThrow(expect.objectContaining({ init: expect.objectContaining({ status: 409 }) }));
-    expect(() => addShadow(base(), "nope", NOW)).toThrow(expect.objectContaining({ init: expect.objectContaining({ status: 404 }) }));
+    expect(() => archive(weighted, "v0", NOW)).toThrow(
+      expect.objectContaining({ init: expect.objectContaining({ type: "version-is-default" }) }),
+    );
+    expect(() => archive(weighted, "v1", NOW)).toThrow(
+      expect.objectContaining({ init: expect.objectContaining({ type: "version-in-ab-test" }) }),
+    );
+    expect(() => addShadow(base(), "v0", NOW)).toThrow(
+      expect.objectContaining({ init: expect.objectContaining({ status: 409 }) }),
+    );
+    expect(() => addShadow(base(), "nope", NOW)).toThrow(
+      expect.objectContaining({ init: expect.objectContaining({ status: 404 }) }),
+    );
   });
 });
