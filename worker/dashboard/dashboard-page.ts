@@ -17,6 +17,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   section.model { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 18px; }
   section.model h2 { margin: 0 0 4px; font-size: 17px; display: flex; gap: 10px; align-items: center; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; margin-top: 12px; }
+  .card { min-width: 0; overflow-x: auto; }
   .card h3 { font-size: 13px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 0 0 6px; }
   .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; }
   .healthy, .ok, .control, .better { background: var(--ok); }

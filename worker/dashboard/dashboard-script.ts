@@ -102,7 +102,7 @@ export const DASHBOARD_JS = String.raw`"use strict";
       el("td", {}, el("span", { class: "bar", style: "width:" + Math.min(120, (pd.psi ?? 0) * 240) + "px" })),
       el("td", {}, pd.p_value === null ? "–" : Number(pd.p_value).toExponential(2)), el("td", {}, badge(pd.status))));
     return el("div", {},
-      el("table", { class: "drift" }, el("tr", {}, ...["feature", "test", "PSI", "", "p-value", "status"].map((h) => el("th", {}, h))), ...rows),
+      el("table", { class: "drift-table" }, el("tr", {}, ...["feature", "test", "PSI", "", "p-value", "status"].map((h) => el("th", {}, h))), ...rows),
       el("p", { class: "muted" }, "drift share " + num(report.drift.drift_share, 2) + " · dataset drift: " + report.drift.dataset_drift + " · α/k = " + num(report.drift.bonferroni_alpha, 4) + " · rows " + report.drift.rows));
   }
 

@@ -1,0 +1,145 @@
+/**
+ * The dashboard in a real headless browser against `wrangler dev` (fresh temp state, free loopback port):
+ * real predictions, feedback and a cron run (the scripted demo session), then Chromium renders /dashboard,
+ * which must show that data and log no console errors. Saves docs/dashboard.png.
+ *
+ *   npx tsx --test test/browser/dashboard.e2e.ts     (needs Debian `chromium`; CHROMIUM_PATH to override)
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+import { getPlatformProxy } from "wrangler";
+import { runMonitoringSession, type SessionResult } from "../../scripts/demo/monitoring-session.ts";
+import { readShippedModels } from "../../scripts/dev/shipped-models.ts";
+import { seedVersions } from "../../worker/registry/seed-versions.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
+const persist = mkdtempSync(join(tmpdir(), "edge-inference-e2e-"));
+let dev: ChildProcess | undefined;
+let base = "";
+let session: SessionResult;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+before(async () => {
+  const migrate = spawnSync(
+    WRANGLER,
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CI: "true" },
+      encoding: "utf8",
+    },
+  );
+  assert.equal(migrate.status, 0, migrate.stderr);
+  const proxy = await getPlatformProxy<Env>({
+    configPath: join(ROOT, "wrangler.toml"),
+    persist: { path: join(persist, "v3") },
+  });
+  try {
+    const { versions, defaults } = readShippedModels();
+    await seedVersions(proxy.env, versions, defaults);
+  } finally {
+    await proxy.dispose();
+  }
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  dev = spawn(
+    WRANGLER,
+    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--test-scheduled"],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "true" },
+    },
+  );
+  let output = "";
+  dev.stdout?.on("data", (chunk) => (output += chunk));
+  dev.stderr?.on("data", (chunk) => (output += chunk));
+  for (let tries = 0; ; tries++) {
+    try {
+      if ((await fetch(`${base}/v2/health/live`)).ok) break;
+    } catch {}
+    if (tries > 240) throw new Error(`wrangler dev did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  session = await runMonitoringSession(base, () => undefined);
+});
+
+after(() => {
+  if (dev?.pid) dev.kill("SIGTERM");
+  rmSync(persist, { recursive: true, force: true });
+});
+
+test("the scripted session's report matches the independent computation and /model_health answers from it", () => {
+  assert.deepEqual(session.mismatches, []);
+  assert.equal(session.modelHealth.source, "report");
+  assert.equal(session.modelHealth.report_id, session.reportId);
+  assert.equal(session.modelHealth.rmse, session.independent.rmse);
+  assert.deepEqual((session.report.drift as { drifted_features: string[] }).drifted_features, ["item_price"]);
+});
+
+test("the dashboard renders the session's data in Chromium without console errors", async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning")
+        problems.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+    page.on("requestfailed", (request) => problems.push(`requestfailed: ${request.url()}`));
+    const external: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith("data:")) external.push(request.url());
+    });
+    await page.goto(`${base}/dashboard`);
+    await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    assert.equal(
+      await page.getAttribute("body", "data-ready"),
+      "true",
+      (await page.textContent("#error")) ?? "",
+    );
+
+    const recommender = page.locator('section[data-model="recommender"]');
+    assert.equal(await recommender.count(), 1);
+    assert.equal(await page.locator('section[data-model="kredipusula"]').count(), 1);
+    const driftStatus = await recommender.locator('tr[data-feature="item_price"] .badge').textContent();
+    assert.equal(driftStatus, "drift");
+    assert.equal(await recommender.locator('tr[data-feature="user_id"] .badge').textContent(), "ok");
+    const perf = session.report.performance as { default: { n: number } };
+    assert.equal(await recommender.locator('td[data-metric="n"]').textContent(), String(perf.default.n));
+    assert.ok(
+      (await recommender.locator("svg polyline, svg circle").count()) > 0,
+      "traffic chart has a series",
+    );
+    assert.ok((await recommender.locator(".history span").count()) >= 1, "health history shows the report");
+    assert.match((await recommender.textContent()) ?? "", /v4_xgboost|v1_auto_select/);
+
+    await page.screenshot({ path: join(ROOT, "docs/dashboard.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(external, []);
+  } finally {
+    await browser.close();
+  }
+});
