@@ -1,5 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { artifactKey, manifestKey } from "../worker/registry/registry-keys.ts";
+import { withVersion, writeModelRecord } from "../worker/registry/registry-writer.ts";
 import { MAX_BATCH_ROWS } from "../worker/services/prediction-service.ts";
 import { seedShippedModels, shippedDefaults, shippedVersion } from "./support/shipped-models.ts";
 
@@ -312,6 +314,31 @@ describe("generic /v1 API", () => {
   it("keeps the caller's x-request-id", async () => {
     const response = await get("/v1/models", { "x-request-id": "trace-123" });
     expect(response.headers.get("x-request-id")).toBe("trace-123");
+  });
+});
+
+describe("unavailable artifacts", () => {
+  async function publishBroken(model: string, corrupt: boolean) {
+    const { manifest, bytes } = shippedVersion("kredipusula");
+    const broken = { ...manifest, model };
+    const record = withVersion(null, broken, new Date().toISOString());
+    await env.REGISTRY.put(manifestKey(model, broken.version), JSON.stringify(broken));
+    await writeModelRecord(env.REGISTRY, record);
+    if (corrupt) {
+      const tampered = bytes.slice();
+      tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 0xff;
+      await env.ARTIFACTS.put(artifactKey(model, broken.version), tampered);
+    }
+  }
+
+  it("answers 503 with Retry-After when the artifact is missing or fails its sha256, and never serves it", async () => {
+    await publishBroken("broken-missing", false);
+    await publishBroken("broken-corrupt", true);
+    for (const model of ["broken-missing", "broken-corrupt"]) {
+      const response = await post(`/v1/models/${model}/predict`, { inputs: creditSeed });
+      expect(response.headers.get("retry-after")).toBe("30");
+      await expectProblem(response, 503);
+    }
   });
 });
 
