@@ -64,8 +64,19 @@ describe("secure by default in deployed environments", () => {
     await expectProblem(await request("GET", "/v1/admin/models"), 401, "unauthorized");
     await expectProblem(await request("POST", "/load_version/v2_random_forest"), 401, "unauthorized");
     for (const path of ["/v2/health/live", "/openapi.json", "/docs", "/api/v1/health"]) {
-      expect((await request("GET", path)).status, path).not.toBe(401);
+      expect((await request("GET", path)).status, path).toBe(200);
     }
+    const openapi = (await (await request("GET", "/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/admin/models/{model}/versions",
+        "/v1/admin/models/{model}/promote",
+        "/v1/admin/models/{model}/weights",
+        "/v1/admin/keys",
+        "/v1/admin/audit",
+        "/load_version/{version_name}",
+      ]),
+    );
     expect((await request("GET", "/v2/health/live")).headers.get("x-auth-mode")).toBeNull();
   });
 
