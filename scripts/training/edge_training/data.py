@@ -56,10 +56,12 @@ def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
     from a gamma with mean ~7; log-income grows with age (to ~50) and with tenure; credit_history is
     good 45 % / fair 25 % / poor 15 % / none 15 % (younger applicants more often have none).
     loan_amount is log-normal around a quarter of the yearly income.
-    The bank's latent approval score is driven by the debt-to-income ratio (loan / income, strongly
-    negative), the history (good +1.3, fair +0.3, none -0.5, poor -1.4), tenure (saturating at
-    10 years), a penalty for very young applicants and an interaction (a poor history with a high
-    ratio is rejected almost surely). approved ~ Bernoulli(sigmoid(score)).
+    The bank's latent approval score falls linearly with the debt-to-income ratio (loan / income) and
+    drops off a cliff above 40 %, rises with history (good +1.3, fair +0.3, none -0.5, poor -1.4)
+    and with tenure (saturating at 10 years), and is penalised for less than a year in the job and for
+    applicants under 23; interactions: a poor history with a ratio above 30 % is rejected almost
+    surely, a thin file (none) is forgiven for high earners (> 60,000). approved ~ Bernoulli(sigmoid).
+    The cliff and interactions are what a gradient-boosted model can learn and a linear one cannot.
     Integers everywhere (amounts in whole currency units) so float32 casts at the edge are exact.
     """
     rng = np.random.default_rng(seed)
@@ -82,13 +84,15 @@ def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
     dti = loan_amount / income
     history_effect = np.array([1.3, 0.3, -1.4, -0.5])[history_idx]
     score = (
-        0.9
-        - 5.0 * (dti - 0.25)
+        1.4
+        - 2.5 * (dti - 0.25)
+        - 2.5 * np.maximum(dti - 0.4, 0.0) / 0.1 * 0.4  # affordability cliff above 40 % of income
         + history_effect
         + 0.12 * np.minimum(employment_years, 10)
+        - 1.0 * (employment_years < 1)
         - 0.9 * (age < 23)
-        - 2.0 * ((history_idx == 2) & (dti > 0.35))
-        + 0.25 * (income > 60000)
+        - 2.0 * ((history_idx == 2) & (dti > 0.3))
+        + 0.6 * ((history_idx == 3) & (income > 60000))  # thin file, high earner
     )
     approved = (rng.random(n) < _sigmoid(score)).astype(int)
     frame = pd.DataFrame(

@@ -29,6 +29,13 @@ def _default(models_dir: Path, model: str) -> str:
     return json.loads(path.read_text())["default"] if path.exists() else ""
 
 
+def _rationale(model: str) -> str:
+    from .train import model_specs
+
+    spec = model_specs().get(model)
+    return spec.default_rationale if spec else ""
+
+
 def _leaderboard(m: dict[str, Any]) -> list[str]:
     cv = m.get("cv")
     if not cv:
@@ -108,7 +115,8 @@ def render(models_dir: Path) -> str:
         w("")
         w(f"{manifests[0]['description'].split(' Trained on')[0]}")
         w("")
-        w(f"Default (registry.json, MLflow alias `champion`): **`{default}`**.")
+        rationale = _rationale(model)
+        w(f"Default (registry.json, MLflow alias `champion`): **`{default}`**" + (f" — {rationale}" if rationale else "."))
         w("")
         if classifier:
             w("| version | AUC | accuracy | F1 | precision | recall | Brier | log loss | threshold | ONNX bytes | parity max diff |")

@@ -175,6 +175,11 @@ def fit_auto_select(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed
         chosen,
         {"selected": best, "estimator": type(chosen[-1]).__name__, **json_params(chosen[-1])},
         cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": leaderboard},
+        deviations=[
+            "PyCaret is not used: its latest release (3.3.2) requires numpy<1.27 and pandas<2.2, incompatible with "
+            "this pinned export toolchain; compare_models is reproduced with scikit-learn k-fold cross_validate over "
+            f"{len(candidates)} regressors (same preprocessing for all, best mean RMSE wins, refit on the training split)."
+        ],
     )
 
 

@@ -180,3 +180,10 @@ def test_cross_field_rules_reject_broken_manifests() -> None:
     assert broken(lambda m: m["onnx"]["inputs"][2].update(type="float32"))  # category on a float tensor
     assert broken(lambda m: m.update(version="V1 Bad"))  # JSON Schema: slug
     assert broken(lambda m: m["reference"]["prediction"]["quantiles"].pop())  # JSON Schema: 101 quantiles
+
+
+def test_docs_page_is_in_sync_with_models() -> None:
+    from edge_training.docs import render
+
+    page = (mf.REPO_ROOT / "docs" / "training.md").read_text()
+    assert page == render(MODELS_DIR), "docs/training.md is stale: run npm run train"

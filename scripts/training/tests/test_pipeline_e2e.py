@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.dummy import DummyRegressor
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from edge_training import export, manifest as mf, models, tracking, train
 
@@ -89,9 +89,6 @@ def test_parity_gate_fails_loudly_on_a_wrong_graph(quick_run: dict[str, Any]) ->
     features = spec.features(ds.frame)
     names = [f.name for f in features]
     X = export.training_frame(parts["train"][names], features)
-    other = models.pipeline(features, LinearRegression(), scale=True)  # any different model
-    from sklearn.linear_model import LogisticRegression
-
     other = models.pipeline(features, LogisticRegression(C=0.001, max_iter=500), scale=True).fit(X, parts["train"]["approved"])
     runner = export.OnnxRunner(quick_run["results"][("kredipusula", "v2_gbm")].blob)
     with pytest.raises(export.ParityError):
