@@ -66,7 +66,9 @@ describe("secure by default in deployed environments", () => {
     for (const path of ["/v2/health/live", "/openapi.json", "/docs", "/api/v1/health"]) {
       expect((await request("GET", path)).status, path).toBe(200);
     }
-    const openapi = (await (await request("GET", "/openapi.json")).json()) as { paths: Record<string, unknown> };
+    const openapi = (await (await request("GET", "/openapi.json")).json()) as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining([
         "/v1/admin/models/{model}/versions",
