@@ -35,7 +35,7 @@ exit codes: 0 ok, 1 refused by the Worker (the problem is printed), 2 Worker unr
 examples:
   npm run models -- publish models/recommender/v5_candidate
   npm run models -- shadow recommender v5_candidate
-  npm run models -- weights recommender v1_auto_select=0.9 v5_candidate=0.1
+  npm run models -- weights recommender v4_xgboost=0.9 v5_candidate=0.1
   npm run models -- promote recommender v5_candidate
   npm run models -- rollback recommender
   EDGE_URL=https://edge-inference.example.workers.dev EDGE_ADMIN_TOKEN=... npm run models -- status
