@@ -317,9 +317,34 @@ describe("generic /v1 API", () => {
   });
 });
 
+describe("failure logging", () => {
+  it("logs a request that fails validation once, as an error without its payload", async () => {
+    const requestId = `invalid-${crypto.randomUUID()}`;
+    const response = await post(
+      "/v1/models/kredipusula/predict",
+      { instances: [{ ...creditSeed, age: 3 }, creditSeed] },
+      { "x-request-id": requestId },
+    );
+    expect(response.status).toBe(422);
+    let rows: { status: string; inputs: string; error: string; version: string }[] = [];
+    for (let attempt = 0; attempt < 100 && rows.length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      rows = (
+        await env.DB.prepare("SELECT status, inputs, error, version FROM predictions WHERE request_id = ?")
+          .bind(requestId)
+          .all<(typeof rows)[number]>()
+      ).results;
+    }
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "error", inputs: "{}", version: shippedDefaults.kredipusula });
+    expect(rows[0]?.error).toMatch(/^422 validation: /);
+  });
+});
+
 describe("unavailable artifacts", () => {
-  async function publishBroken(model: string, corrupt: boolean) {
-    const { manifest, bytes } = shippedVersion("kredipusula");
+  // Sessions are keyed by artifact sha256, so each case uses bytes no other test in this file has loaded.
+  async function publishBroken(model: string, source: string, corrupt: boolean) {
+    const { manifest, bytes } = shippedVersion("german_credit", source);
     const broken = { ...manifest, model };
     const record = withVersion(null, broken, new Date().toISOString());
     await env.REGISTRY.put(manifestKey(model, broken.version), JSON.stringify(broken));
@@ -332,10 +357,11 @@ describe("unavailable artifacts", () => {
   }
 
   it("answers 503 with Retry-After when the artifact is missing or fails its sha256, and never serves it", async () => {
-    await publishBroken("broken-missing", false);
-    await publishBroken("broken-corrupt", true);
+    await publishBroken("broken-missing", "v1_logreg", false);
+    await publishBroken("broken-corrupt", "v2_gbm", true);
     for (const model of ["broken-missing", "broken-corrupt"]) {
-      const response = await post(`/v1/models/${model}/predict`, { inputs: creditSeed });
+      const inputs = shippedVersion("german_credit", "v1_logreg").manifest.examples[0]?.inputs;
+      const response = await post(`/v1/models/${model}/predict`, { inputs });
       expect(response.headers.get("retry-after")).toBe("30");
       await expectProblem(response, 503);
     }

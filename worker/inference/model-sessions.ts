@@ -6,11 +6,16 @@ import { SessionCache } from "./session-cache.ts";
 
 /**
  * Sessions of this isolate, keyed by artifact sha256 (so a version never shares a session with other bytes).
- * The budget leaves headroom in the 128 MB isolate for the ORT heap, requests and the bundle itself; a
- * session's footprint is estimated as a multiple of its artifact size (graph, optimised copy, arena).
+ * ORT's WASM heap only grows, and tree ensembles measured 10-13x their artifact size in heap while loading
+ * (`npm run bench:memory`), so a session is budgeted at SESSION_BYTES_PER_ARTIFACT_BYTE x its artifact.
+ * The budget keeps the heap well inside the 128 MB isolate next to the JS heap; one artifact may use at most
+ * MAX_SESSION_SHARE of it, so an A/B split over several versions never thrashes a single huge one.
  */
-export const SESSION_BUDGET_BYTES = 48 * 1024 * 1024;
-export const SESSION_BYTES_PER_ARTIFACT_BYTE = 3;
+export const SESSION_BUDGET_BYTES = 72 * 1024 * 1024;
+export const SESSION_BYTES_PER_ARTIFACT_BYTE = 12;
+export const MAX_SESSION_SHARE = 1 / 3;
+/** The largest artifact the edge accepts: 2 MiB (24 MiB budgeted heap). */
+export const MAX_EDGE_ARTIFACT_BYTES = Math.floor((SESSION_BUDGET_BYTES * MAX_SESSION_SHARE) / SESSION_BYTES_PER_ARTIFACT_BYTE);
 
 export const sessionCache = new SessionCache<InferenceSession>({
   budgetBytes: SESSION_BUDGET_BYTES,

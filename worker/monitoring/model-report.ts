@@ -30,7 +30,7 @@ export function buildModelReport(input: ReportInput) {
   const { record, manifests, rows } = input;
   const thresholds = record.thresholds;
   const defaultManifest = manifests.get(record.default);
-  const served = rows.filter((row) => row.route !== "shadow");
+  const served = rows.filter((row) => row.route !== "shadow" && row.status === "ok");
   const ops = opsReport(rows);
   const drift = defaultManifest
     ? datasetDrift(

@@ -1,14 +1,14 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { ProblemError, validationProblem } from "../http/problem.ts";
-import { type FieldPath, validateRows } from "../inference/feature-validation.ts";
+import { type FieldPath, type RowValidation, validateRows } from "../inference/feature-validation.ts";
 import { withModelSession } from "../inference/model-sessions.ts";
 import { intervalLevels, predictRows, type RowPrediction } from "../inference/predictor.ts";
 import { logPredictions } from "../monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
-import { chooseVersion, type Route } from "../routing/choose-version.ts";
+import { chooseVersion, type Route, type RouteDecision } from "../routing/choose-version.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 
 /** The documented batch limit: rows per request, scored in one ORT call. */
@@ -108,32 +108,75 @@ async function scoreAndRecord(
       });
     }
   });
-  const ts = Date.now();
-  const hashed = subject ? await subjectHash(subject) : null;
-  const cf = c.req.raw.cf as { colo?: string; country?: string } | undefined;
+  const base = await recordBase(c, manifest.model, manifest.version, route, subject, started);
   const predictions = scored.map((prediction) => ({ ...prediction, id: crypto.randomUUID() }));
   const records = predictions.map(
     (prediction, index): PredictionRecord => ({
+      ...base,
       id: prediction.id,
-      ts,
-      request_id: c.get("requestId"),
-      model: manifest.model,
-      version: manifest.version,
-      route,
-      subject_hash: hashed,
       inputs: rows[index] ?? {},
       output: prediction.output,
       label: prediction.label === null ? null : String(prediction.label),
       interval: prediction.interval,
-      latency_ms: ts - started,
-      colo: cf?.colo ?? null,
-      country: cf?.country ?? null,
-      key_id: c.get("auth")?.keyId ?? null,
       status: "ok",
       error: null,
     }),
   );
   return { predictions, records };
+}
+
+type RecordBase = Omit<
+  PredictionRecord,
+  "id" | "inputs" | "output" | "label" | "interval" | "status" | "error"
+>;
+
+async function recordBase(
+  c: Context<AppEnv>,
+  model: string,
+  version: string,
+  route: PredictionRecord["route"],
+  subject: string | null,
+  started: number,
+): Promise<RecordBase> {
+  const ts = Date.now();
+  const cf = c.req.raw.cf as { colo?: string; country?: string } | undefined;
+  return {
+    ts,
+    request_id: c.get("requestId"),
+    model,
+    version,
+    route,
+    subject_hash: subject ? await subjectHash(subject) : null,
+    latency_ms: ts - started,
+    colo: cf?.colo ?? null,
+    country: cf?.country ?? null,
+    key_id: c.get("auth")?.keyId ?? null,
+  };
+}
+
+/**
+ * A request that reached a model version but failed (invalid rows, inference unavailable) is logged once,
+ * without its payload, so the cron's error rate sees it; drift and performance read only `ok` rows.
+ */
+async function logFailure(
+  c: Context<AppEnv>,
+  decision: RouteDecision & { model: string },
+  subject: string | null,
+  problem: ProblemError,
+  started: number,
+): Promise<void> {
+  const base = await recordBase(c, decision.model, decision.version, decision.route, subject, started);
+  const failure: PredictionRecord = {
+    ...base,
+    id: crypto.randomUUID(),
+    inputs: {},
+    output: null,
+    label: null,
+    interval: null,
+    status: "error",
+    error: `${problem.init.status} ${problem.init.type ?? "error"}: ${problem.message}`.slice(0, 500),
+  };
+  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), [failure], c.env.DB);
 }
 
 function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
@@ -165,6 +208,20 @@ function scoreShadows(
   }
 }
 
+function validateOrThrow(manifest: Manifest, request: PredictionRequest): RowValidation {
+  const validation = validateRows(manifest, request.rows, request.fieldPath, request.ignoredFields);
+  if (validation.errors.length === 0) return validation;
+  const total = validation.errors.length + validation.omitted;
+  const first = validation.errors
+    .slice(0, 5)
+    .map((error) => `${error.field} ${error.message}`)
+    .join("; ");
+  throw validationProblem(
+    validation.errors,
+    `${total} invalid field(s): ${first}${total > 5 ? "; ..." : ""}`,
+  );
+}
+
 /** The whole serving path shared by every predict-style route: resolve, route, validate, infer, log. */
 export async function runPrediction(
   c: Context<AppEnv>,
@@ -180,36 +237,32 @@ export async function runPrediction(
     ab: request.ab,
     subject,
   });
-  const manifest =
-    decision.version === record.default
-      ? defaultManifest
-      : await readManifest(c.env.REGISTRY, record.name, decision.version);
+  try {
+    const manifest =
+      decision.version === record.default
+        ? defaultManifest
+        : await readManifest(c.env.REGISTRY, record.name, decision.version);
 
-  const validation = validateRows(manifest, request.rows, request.fieldPath, request.ignoredFields);
-  if (validation.errors.length > 0) {
-    const more = validation.omitted > 0 ? ` (and ${validation.omitted} more)` : "";
-    throw validationProblem(
-      validation.errors,
-      `${validation.errors.length + validation.omitted} invalid field(s)${more}: ${validation.errors
-        .slice(0, 5)
-        .map((error) => `${error.field} ${error.message}`)
-        .join("; ")}`,
+    const validation = validateOrThrow(manifest, request);
+    checkIntervalLevel(manifest, request);
+
+    const { predictions, records } = await scoreAndRecord(
+      c,
+      manifest,
+      validation.rows,
+      decision.route,
+      subject,
+      request.intervalLevel,
+      started,
     );
+    logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
+    scoreShadows(c, record, decision.version, validation.rows, subject, started);
+    c.header("x-model-version", decision.version);
+    c.header("x-model-route", decision.route);
+    return { manifest, record, version: decision.version, route: decision.route, predictions };
+  } catch (error) {
+    if (error instanceof ProblemError)
+      await logFailure(c, { ...decision, model: record.name }, subject, error, started);
+    throw error;
   }
-  checkIntervalLevel(manifest, request);
-
-  const { predictions, records } = await scoreAndRecord(
-    c,
-    manifest,
-    validation.rows,
-    decision.route,
-    subject,
-    request.intervalLevel,
-    started,
-  );
-  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
-  scoreShadows(c, record, decision.version, validation.rows, subject, started);
-  c.header("x-model-version", decision.version);
-  c.header("x-model-route", decision.route);
-  return { manifest, record, version: decision.version, route: decision.route, predictions };
 }
