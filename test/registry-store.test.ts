@@ -3,15 +3,8 @@ import { describe, expect, it } from "vitest";
 import { listAudit } from "../worker/registry/audit-log.ts";
 import { defaultThresholds } from "../worker/registry/default-thresholds.ts";
 import { modelKey } from "../worker/registry/registry-keys.ts";
-import {
-  addShadow,
-  archive,
-  promote,
-  requireRecord,
-  rollback,
-  setWeights,
-} from "../worker/registry/registry-mutations.ts";
-import { readModelRecord } from "../worker/registry/registry-reader.ts";
+import { addShadow, archive, promote, rollback, setWeights } from "../worker/registry/registry-mutations.ts";
+import { readModelRecord, requireRecord } from "../worker/registry/registry-reader.ts";
 import { readAuthoritativeRecord, updateModelRecord } from "../worker/registry/registry-store.ts";
 import type { ModelRecord } from "../worker/registry/registry-types.ts";
 

@@ -14,18 +14,6 @@ export const WEIGHT_SUM_TOLERANCE = 1e-6;
 const conflict = (type: string, title: string, detail: string): ProblemError =>
   new ProblemError({ status: 409, type, title, detail });
 
-export function requireRecord(record: ModelRecord | null, model: string): ModelRecord {
-  if (!record) {
-    throw new ProblemError({
-      status: 404,
-      type: "model-not-found",
-      title: "Model not found",
-      detail: `No model named "${model}" is published.`,
-    });
-  }
-  return record;
-}
-
 const withTraffic = (
   record: ModelRecord,
   traffic: Partial<ModelRecord["traffic"]>,

@@ -32,7 +32,11 @@ export async function readModelRecord(
 }
 
 export async function requireModelRecord(kv: KVNamespace, model: string): Promise<ModelRecord> {
-  const record = await readModelRecord(kv, model);
+  return requireRecord(await readModelRecord(kv, model), model);
+}
+
+/** The one 404 for an unknown model, shared by reads (KV) and admin writes (D1). */
+export function requireRecord(record: ModelRecord | null, model: string): ModelRecord {
   if (!record) {
     throw new ProblemError({
       status: 404,

@@ -6,11 +6,11 @@ import {
   addShadow,
   archive,
   removeShadow,
-  requireRecord,
   restore,
   rollback,
   setWeights,
 } from "../registry/registry-mutations.ts";
+import { requireRecord } from "../registry/registry-reader.ts";
 import {
   listRegistryModels,
   readAuthoritativeRecord,

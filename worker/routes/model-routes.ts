@@ -11,7 +11,7 @@ import {
   recommendResponseSchema,
 } from "../schemas/prediction-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
-import { describeModel, describeVersion } from "../services/model-views.ts";
+import { describeModel, describeVersion, describeVersions } from "../services/model-views.ts";
 import { runPrediction } from "../services/prediction-service.ts";
 import { toRowPredictionView } from "../services/prediction-views.ts";
 import { recommend } from "../services/recommendation-service.ts";
@@ -81,17 +81,7 @@ export function modelRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       const record = await requireModelRecord(c.env.REGISTRY, model);
-      const versions = await Promise.all(
-        Object.keys(record.versions)
-          .sort()
-          .map(async (version) =>
-            describeVersion(
-              record,
-              version,
-              await readManifest(c.env.REGISTRY, model, version).catch(() => null),
-            ),
-          ),
-      );
+      const versions = await describeVersions(c.env.REGISTRY, record);
       return c.json(asJson({ model, default_version: record.default, versions }), 200);
     },
   );

@@ -5,7 +5,7 @@ import { validationProblem } from "../http/problem.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
-import { describeVersion } from "../services/model-views.ts";
+import { describeVersions } from "../services/model-views.ts";
 import { runPrediction } from "../services/prediction-service.ts";
 import { promoteVersion } from "../services/registry-admin-service.ts";
 import { readSeedModelHealth } from "../services/seed-model-health.ts";
@@ -78,17 +78,7 @@ export function recommenderSeedRoutes() {
     }),
     async (c) => {
       const record = await requireModelRecord(c.env.REGISTRY, RECOMMENDER_MODEL);
-      const versions = await Promise.all(
-        Object.keys(record.versions)
-          .sort()
-          .map(async (version) =>
-            describeVersion(
-              record,
-              version,
-              await readManifest(c.env.REGISTRY, RECOMMENDER_MODEL, version).catch(() => null),
-            ),
-          ),
-      );
+      const versions = await describeVersions(c.env.REGISTRY, record);
       return c.json(
         {
           model: RECOMMENDER_MODEL,

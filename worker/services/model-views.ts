@@ -1,3 +1,4 @@
+import { readManifest } from "../registry/registry-reader.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 
@@ -55,4 +56,15 @@ export function describeModel(record: ModelRecord, manifest: Manifest) {
     updated_at: record.updated_at,
     signature: describeSignature(manifest),
   };
+}
+
+/** Every version of a model, sorted, with its manifest's metrics when the manifest is readable. */
+export function describeVersions(kv: KVNamespace, record: ModelRecord) {
+  return Promise.all(
+    Object.keys(record.versions)
+      .sort()
+      .map(async (version) =>
+        describeVersion(record, version, await readManifest(kv, record.name, version).catch(() => null)),
+      ),
+  );
 }

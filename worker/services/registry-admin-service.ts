@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { actorOf } from "../middleware/auth-context.ts";
-import { promote, requireRecord } from "../registry/registry-mutations.ts";
+import { promote } from "../registry/registry-mutations.ts";
+import { requireRecord } from "../registry/registry-reader.ts";
 import { type AuditEntry, type RegistryUpdate, updateModelRecord } from "../registry/registry-store.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
 
