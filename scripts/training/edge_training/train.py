@@ -145,11 +145,16 @@ def split(ds: data.Dataset, classifier: bool, seed: int) -> dict[str, pd.DataFra
     return {"train": train, "calibration": calibration, "holdout": holdout}
 
 
+def german_cost(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
+    """UCI German Credit cost matrix per applicant: a bad applicant accepted costs 5, a good one rejected 1."""
+    return float(5 * np.sum((p < threshold) & (y == 1)) + np.sum((p >= threshold) & (y == 0))) / len(y)
+
+
 def choose_threshold(y: np.ndarray, p: np.ndarray, policy: str) -> tuple[float, dict[str, Any]]:
     grid = np.round(np.linspace(0.05, 0.95, 91), 2)
     if policy == "german_cost":
         # UCI cost matrix: a bad applicant accepted costs 5, a good applicant rejected costs 1
-        costs = [float(5 * np.sum((p < t) & (y == 1)) + np.sum((p >= t) & (y == 0))) / len(y) for t in grid]
+        costs = [german_cost(y, p, t) for t in grid]
         i = int(np.argmin(costs))
         return float(grid[i]), {"policy": "min expected cost (bad accepted 5, good rejected 1)", "split": "calibration", "cost_per_applicant": round(costs[i], 6)}
     f1s = [f1_score(y, (p >= t).astype(int), zero_division=0) for t in grid]
@@ -243,7 +248,12 @@ def train_version(
             "negative_label": spec.negative_label,
             "threshold": threshold,
         }
-        metrics = classification_metrics(y["holdout"], score(X["holdout"]), threshold)
+        p_hold = score(X["holdout"])
+        metrics = classification_metrics(y["holdout"], p_hold, threshold)
+        metrics["accuracy_at_0_5"] = accuracy_score(y["holdout"], (p_hold >= 0.5).astype(int))
+        if spec.threshold_policy == "german_cost":
+            metrics["expected_cost"] = german_cost(y["holdout"], p_hold, threshold)
+            metrics["expected_cost_at_0_5"] = german_cost(y["holdout"], p_hold, 0.5)
     else:
         lo, hi = spec.clip or (-np.inf, np.inf)
         output = {"name": "variable", "clip": {"min": lo, "max": hi}}
@@ -321,6 +331,7 @@ def train_version(
             "deviations": fitted.deviations,
             "parity": {k: {m: mf.sig(x, 6) for m, x in v.items()} for k, v in parity.items()},
             "onnx_target_opset": export.TARGET_OPSET,
+            "edge_memory": export.edge_memory(onnx_model),
             "metrics_note": "holdout metrics of the ONNX graph as served"
             + (" (predictions clipped to the output range)" if not classifier else f"; labels at threshold {threshold}"),
         },

@@ -187,3 +187,18 @@ def test_docs_page_is_in_sync_with_models() -> None:
 
     page = (mf.REPO_ROOT / "docs" / "training.md").read_text()
     assert page == render(MODELS_DIR), "docs/training.md is stale: run npm run train"
+
+
+def test_edge_memory_is_recorded(committed: Committed) -> None:
+    import onnx
+
+    model, version, manifest, directory = committed
+    em = manifest["training"]["edge_memory"]
+    assert em == export.edge_memory(onnx.load(str(directory / "model.onnx")))
+    # everything except the two random forests whose parameters the issue fixes fits a shared isolate
+    if (model, version) not in {("recommender", "v2_random_forest"), ("recommender", "v3_rf_tuned")}:
+        assert em["fits_shared_isolate"], (model, version, em)
+    # the registry default always fits
+    default = json.loads((MODELS_DIR / model / "registry.json").read_text())["default"]
+    if version == default:
+        assert em["fits_shared_isolate"]
