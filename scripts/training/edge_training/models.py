@@ -217,7 +217,7 @@ def _rf_within_budget(
                 f"a {size / 2**20:.1f} MiB ONNX file (> 24 MiB artifact budget)"
                 if too_big
                 else f"{nodes:,} tree nodes, an onnxruntime-web session of roughly {0.5 * nodes / 1024:.0f}-"
-                f"{nodes / 1024:.0f} MiB (measured +141 MiB for the defaults): more than the 128 MB isolate holds"
+                f"{1.25 * nodes / 1024:.0f} MiB (measured +141 MiB for the defaults): more than the 128 MB isolate holds"
             )
             deviations.append(f"{label}: min_samples_leaf={leaf} (as specified) gives {reason}")
     else:  # pragma: no cover - the ladder always ends within budget for these data sizes
