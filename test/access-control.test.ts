@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../worker/app.ts";
 import { MAX_BODY_BYTES } from "../worker/middleware/body-size.ts";
+import { BASE, expectProblemJson, jsonRequestInit } from "./support/http.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
 /** Deployed-environment behaviour, through the app with a production env (the test default is local dev). */
@@ -17,15 +18,9 @@ async function request(
   path: string,
   options: { headers?: Record<string, string>; body?: unknown; vars?: Vars } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: BodyInit | undefined;
-  if (options.body !== undefined) {
-    headers["content-type"] = "application/json";
-    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-  }
   const ctx = createExecutionContext();
   const response = await app.fetch(
-    new Request(`http://edge.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) }),
+    new Request(`${BASE}${path}`, jsonRequestInit(method, options.body, options.headers)),
     { ...env, ...(options.vars ?? production) },
     ctx,
   );
@@ -36,9 +31,7 @@ async function request(
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function expectProblem(response: Response, status: number, type?: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toContain("application/problem+json");
-  const body = (await response.json()) as { type: string; detail: string };
+  const body = await expectProblemJson<{ type: string; detail: string }>(response, status);
   if (type) expect(body.type).toBe(`urn:edge-inference:problem:${type}`);
   return body;
 }

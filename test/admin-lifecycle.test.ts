@@ -2,10 +2,10 @@ import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../worker/schemas/manifest.ts";
 import { sha256Hex } from "../worker/storage/artifact-store.ts";
+import { BASE, workerClient } from "./support/http.ts";
 import { seedShippedModels, shippedVersion } from "./support/shipped-models.ts";
 
 /** Admin lifecycle through the Worker in local open mode (wrangler.toml ENVIRONMENT=development). */
-const BASE = "http://edge.test";
 const ratingSeed = {
   user_id: 1,
   item_id: 1,
@@ -16,12 +16,7 @@ const ratingSeed = {
 };
 const creditRow = { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 };
 
-const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  SELF.fetch(`${BASE}${path}`, {
-    method,
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+const { call } = workerClient();
 
 function publishForm(manifest: unknown, bytes: Uint8Array): FormData {
   const form = new FormData();
@@ -339,7 +334,7 @@ describe("seed: recommender version switching and A/B, verbatim", () => {
     };
     expect(listed.versions).toHaveLength(4);
 
-    const loaded = await SELF.fetch(`${BASE}/load_version/v2_random_forest`, { method: "POST" });
+    const loaded = await call("POST", "/load_version/v2_random_forest");
     expect(loaded.status).toBe(200);
     expect(loaded.headers.get("x-auth-mode")).toBe("open");
     expect(await loaded.json()).toMatchObject({ status: "success", current_version: "v2_random_forest" });
@@ -364,13 +359,9 @@ describe("seed: recommender version switching and A/B, verbatim", () => {
     expect(ab.ab_testing).toBe(true);
     expect(["v1_auto_select", "v2_random_forest", "v3_rf_tuned", "v4_xgboost"]).toContain(ab.model_version);
 
-    await problem(
-      await SELF.fetch(`${BASE}/load_version/v9_missing`, { method: "POST" }),
-      404,
-      "version-not-found",
-    );
+    await problem(await call("POST", "/load_version/v9_missing"), 404, "version-not-found");
     expect(await auditActions("recommender")).toContain("promote v2_random_forest");
-    await SELF.fetch(`${BASE}/load_version/v1_auto_select`, { method: "POST" });
+    await call("POST", "/load_version/v1_auto_select");
   });
 });
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { postJson, type Row, replayRows, runCron, waitForLogged } from "./support/monitoring-helpers.ts";
+import { workerClient } from "./support/http.ts";
+import { type Row, replayRows, runCron, waitForLogged } from "./support/monitoring-helpers.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
 /**
@@ -20,6 +21,7 @@ interface DriftReport {
   status: string;
 }
 
+const { post: postJson } = workerClient("https://edge.test");
 let cronTime = Date.now() + 60_000;
 
 async function replay(rows: Row[]): Promise<DriftReport> {

@@ -1,11 +1,4 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  env,
-  getQueueResult,
-  SELF,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { insertPredictionRecords } from "../worker/db/prediction-log-writer.ts";
 import worker from "../worker/index.ts";
@@ -13,10 +6,11 @@ import { retryDelaySeconds } from "../worker/jobs/prediction-log-consumer.ts";
 import { runScheduledJobs } from "../worker/jobs/scheduled.ts";
 import { logPredictions } from "../worker/monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
-import { postJson, replayRows, runCron, waitForLogged } from "./support/monitoring-helpers.ts";
+import { expectProblemJson, workerClient } from "./support/http.ts";
+import { replayRows, runCron, waitForLogged } from "./support/monitoring-helpers.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
-const get = (path: string) => SELF.fetch(`https://edge.test${path}`);
+const { get, post: postJson } = workerClient("https://edge.test");
 const count = async (sql: string, ...params: unknown[]) =>
   (
     await env.DB.prepare(sql)
@@ -172,9 +166,9 @@ describe("feedback", () => {
     });
     expect((await postJson(`/v1/predictions/${ids[1]}/feedback`, { actual: false })).status).toBe(200);
     const bad = await postJson(`/v1/predictions/${ids[2]}/feedback`, { actual: 0.4 });
-    expect(bad.status).toBe(422);
-    expect(bad.headers.get("content-type")).toContain("application/problem+json");
-    expect(((await bad.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe("actual");
+    expect((await expectProblemJson<{ errors: { field: string }[] }>(bad, 422)).errors[0]?.field).toBe(
+      "actual",
+    );
     const unknown = await postJson("/v1/predictions/no-such-id/feedback", { actual: 1 });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("retry-after")).toBe("5");

@@ -1,11 +1,11 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { artifactKey, manifestKey } from "../worker/registry/registry-keys.ts";
 import { withVersion, writeModelRecord } from "../worker/registry/registry-writer.ts";
 import { MAX_BATCH_ROWS } from "../worker/services/prediction-service.ts";
+import { expectProblemJson, workerClient } from "./support/http.ts";
 import { seedShippedModels, shippedDefaults, shippedVersion } from "./support/shipped-models.ts";
 
-const BASE = "http://edge.test";
 const creditSeed = {
   income: 50000,
   age: 35,
@@ -22,25 +22,17 @@ const ratingSeed = {
   item_price: 50.0,
 };
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  SELF.fetch(`${BASE}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-const get = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`${BASE}${path}`, { headers });
+const { get, post } = workerClient();
 
 async function expectProblem(response: Response, status: number, fields: string[] = []) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toContain("application/problem+json");
-  expect(response.headers.get("x-request-id")).toBeTruthy();
-  const body = (await response.json()) as {
+  const body = await expectProblemJson<{
     status: number;
     title: string;
     detail: string;
     errors?: { field: string }[];
     error: string;
-  };
+  }>(response, status);
+  expect(response.headers.get("x-request-id")).toBeTruthy();
   expect(body.status).toBe(status);
   expect(body.title).toBeTruthy();
   expect(body.error).toBe(body.detail);
@@ -283,7 +275,7 @@ describe("generic /v1 API", () => {
       await post("/v1/models/recommender/predict", { inputs: ratingSeed, version: "v0" }),
       404,
     );
-    const wrongMethod = await SELF.fetch(`${BASE}/v1/models/recommender/predict`);
+    const wrongMethod = await get("/v1/models/recommender/predict");
     await expectProblem(wrongMethod, 405);
     expect(wrongMethod.headers.get("allow")).toContain("POST");
     await expectProblem(await get("/no/such/path"), 404);

@@ -16,6 +16,15 @@ export interface LocalWorker {
   stop: () => Promise<void>;
 }
 
+export interface LocalWorkerOptions {
+  /** Bindings passed as `--var NAME:value`, e.g. an ADMIN_TOKEN. */
+  vars?: Record<string, string>;
+  /** Seed every shipped model before starting (default); `false` leaves the registry empty. */
+  seed?: boolean;
+  /** How long to wait for /v2/health/live; a loaded machine can take minutes to boot workerd. */
+  readyTimeoutMs?: number;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -33,7 +42,8 @@ export async function freePort(): Promise<number> {
 async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`wrangler dev exited with ${child.exitCode ?? child.signalCode}`);
     try {
       const response = await fetch(`${url}/v2/health/live`);
       if (response.ok) return;
@@ -47,80 +57,116 @@ async function waitForReady(url: string, child: ChildProcess, timeoutMs: number)
 
 /**
  * A real `wrangler dev` on a free loopback port with its own temporary state: D1 migrated, every shipped
- * model seeded, the cron reachable at /__scheduled. For end-to-end tests and benchmarks.
+ * model seeded (unless `seed: false`), the cron reachable at /__scheduled. For end-to-end tests and
+ * benchmarks. wrangler runs in its own process group, so `stop` (or this process exiting) also ends the
+ * workerd it spawned.
  */
-export async function startLocalWorker(
-  options: { vars?: Record<string, string>; seed?: boolean } = {},
-): Promise<LocalWorker> {
+export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
   const persistDir = mkdtempSync(join(tmpdir(), "edge-worker-"));
-  const migrate = spawnSync(
-    WRANGLER,
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, CI: "true" },
-    },
-  );
-  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
-  if (options.seed !== false) {
-    const proxy = await getPlatformProxy<Env>({
-      configPath: join(ROOT, "wrangler.toml"),
-      persist: { path: join(persistDir, "v3") },
-    });
+  let child: ChildProcess | undefined;
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (!child?.pid) return;
     try {
-      const { versions, defaults } = readShippedModels();
-      await seedVersions(proxy.env, versions, defaults);
-    } finally {
-      await proxy.dispose();
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
     }
-  }
-  const port = await freePort();
-  const varArgs = Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
-    "--var",
-    `${name}:${value}`,
-  ]);
-  const child = spawn(
-    WRANGLER,
-    [
-      "dev",
-      "--port",
-      String(port),
-      "--ip",
-      "127.0.0.1",
-      "--persist-to",
-      persistDir,
-      "--test-scheduled",
-      "--show-interactive-dev-session=false",
-      ...varArgs,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForReady(url, child, 90_000);
-  } catch (error) {
-    child.kill("SIGKILL");
-    throw new Error(`${String(error)}\n${output.slice(-4000)}`);
-  }
-  return {
-    url,
-    persistDir,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-        if (child.exitCode === null) child.kill("SIGKILL");
-      }
-      rmSync(persistDir, { recursive: true, force: true });
-    },
   };
+  const removeState = () => rmSync(persistDir, { recursive: true, force: true });
+  const killOnExit = () => {
+    killGroup("SIGKILL");
+    removeState();
+  };
+  const killOnSignal = (signal: NodeJS.Signals) => {
+    killOnExit();
+    process.kill(process.pid, signal);
+  };
+  const release = () => {
+    process.off("exit", killOnExit);
+    process.off("SIGINT", killOnSignal);
+    process.off("SIGTERM", killOnSignal);
+    removeState();
+  };
+  try {
+    const migrate = spawnSync(
+      WRANGLER,
+      ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true" } },
+    );
+    if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
+    if (options.seed !== false) {
+      const proxy = await getPlatformProxy<Env>({
+        configPath: join(ROOT, "wrangler.toml"),
+        persist: { path: join(persistDir, "v3") },
+      });
+      try {
+        const { versions, defaults } = readShippedModels();
+        await seedVersions(proxy.env, versions, defaults);
+      } finally {
+        await proxy.dispose();
+      }
+    }
+    const port = await freePort();
+    const varArgs = Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
+      "--var",
+      `${name}:${value}`,
+    ]);
+    // detached: its own process group, so the group kill reaches workerd. Then a Ctrl-C at the terminal no
+    // longer reaches wrangler directly; the exit and signal hooks below take care of it instead.
+    child = spawn(
+      WRANGLER,
+      [
+        "dev",
+        "--port",
+        String(port),
+        "--ip",
+        "127.0.0.1",
+        "--persist-to",
+        persistDir,
+        "--test-scheduled",
+        "--show-interactive-dev-session=false",
+        ...varArgs,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, CI: "true" },
+        detached: true,
+      },
+    );
+    process.once("exit", killOnExit);
+    process.once("SIGINT", killOnSignal);
+    process.once("SIGTERM", killOnSignal);
+    let output = "";
+    child.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForReady(url, child, options.readyTimeoutMs ?? 180_000);
+    } catch (error) {
+      throw new Error(`${String(error)}\n${output.slice(-4000)}`);
+    }
+    const running = child;
+    return {
+      url,
+      persistDir,
+      stop: async () => {
+        if (running.exitCode === null && running.signalCode === null) {
+          const exited = new Promise((resolve) => running.once("exit", resolve));
+          killGroup("SIGTERM");
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        }
+        killGroup("SIGKILL"); // whatever of the group is left, workerd included
+        release();
+      },
+    };
+  } catch (error) {
+    killGroup("SIGKILL");
+    release();
+    throw error;
+  }
 }

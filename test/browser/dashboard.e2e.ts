@@ -6,85 +6,26 @@
  *   npx tsx --test test/browser/dashboard.e2e.ts     (needs Debian `chromium`; CHROMIUM_PATH to override)
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { getPlatformProxy } from "wrangler";
 import { runMonitoringSession, type SessionResult } from "../../scripts/demo/monitoring-session.ts";
-import { readShippedModels } from "../../scripts/dev/shipped-models.ts";
-import { seedVersions } from "../../worker/registry/seed-versions.ts";
+import { type LocalWorker, startLocalWorker } from "../../scripts/lib/local-worker.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
-const persist = mkdtempSync(join(tmpdir(), "edge-inference-e2e-"));
-let dev: ChildProcess | undefined;
+let dev: LocalWorker | undefined;
 let base = "";
 let session: SessionResult;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
 before(async () => {
-  const migrate = spawnSync(
-    WRANGLER,
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist],
-    {
-      cwd: ROOT,
-      env: { ...process.env, CI: "true" },
-      encoding: "utf8",
-    },
-  );
-  assert.equal(migrate.status, 0, migrate.stderr);
-  const proxy = await getPlatformProxy<Env>({
-    configPath: join(ROOT, "wrangler.toml"),
-    persist: { path: join(persist, "v3") },
-  });
-  try {
-    const { versions, defaults } = readShippedModels();
-    await seedVersions(proxy.env, versions, defaults);
-  } finally {
-    await proxy.dispose();
-  }
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dev = spawn(
-    WRANGLER,
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--test-scheduled"],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, CI: "true" },
-    },
-  );
-  let output = "";
-  dev.stdout?.on("data", (chunk) => (output += chunk));
-  dev.stderr?.on("data", (chunk) => (output += chunk));
-  for (let tries = 0; ; tries++) {
-    try {
-      if ((await fetch(`${base}/v2/health/live`)).ok) break;
-    } catch {}
-    if (tries > 240) throw new Error(`wrangler dev did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  // Every shipped model seeded; the session runs the cron through --test-scheduled.
+  dev = await startLocalWorker();
+  base = dev.url;
   session = await runMonitoringSession(base, () => undefined);
 });
 
-after(() => {
-  if (dev?.pid) dev.kill("SIGTERM");
-  rmSync(persist, { recursive: true, force: true });
+after(async () => {
+  await dev?.stop();
 });
 
 test("the scripted session's report matches the independent computation and /model_health answers from it", () => {

@@ -4,52 +4,23 @@
  * Run: node --import tsx --test test/cli/cli-story.e2e.ts   (not part of vitest: it needs Node, not workerd)
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { main } from "../../scripts/cli/edge-models.ts";
+import { type LocalWorker, startLocalWorker } from "../../scripts/lib/local-worker.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 const TOKEN = `cli-test-${crypto.randomUUID()}`;
 const MODEL = "kredipusula";
 const CHAMPION_DIR = join(ROOT, "models/kredipusula/v1_logreg_calibrated");
 const CANDIDATE = "v9_cli_candidate";
 const row = { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 };
 
+let worker: LocalWorker | undefined;
 let state: string;
-let worker: ChildProcess | undefined;
 let url: string;
 let champion: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function waitForWorker(deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    if (worker?.exitCode !== null && worker?.exitCode !== undefined)
-      throw new Error(`wrangler dev exited with ${worker.exitCode}`);
-    try {
-      if ((await fetch(`${url}/v2/health/live`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error("wrangler dev did not come up in time");
-}
 
 /** Runs one CLI command in-process; returns its exit code and output. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -94,50 +65,14 @@ async function predict(
 const served = ({ version, route }: { version: string | null; route: string | null }) => ({ version, route });
 
 before(async () => {
-  state = mkdtempSync(join(tmpdir(), "edge-cli-"));
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  const migrate = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
-    cwd: ROOT,
-    env: { ...process.env, CI: "true" },
-    encoding: "utf8",
-  });
-  assert.equal(migrate.status, 0, migrate.stderr);
-  worker = spawn(
-    WRANGLER,
-    [
-      "dev",
-      "--port",
-      String(port),
-      "--ip",
-      "127.0.0.1",
-      "--persist-to",
-      state,
-      "--var",
-      `ADMIN_TOKEN:${TOKEN}`,
-      "--show-interactive-dev-session=false",
-    ],
-    { cwd: ROOT, env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  let logs = "";
-  worker.stdout?.on("data", (chunk) => (logs += chunk));
-  worker.stderr?.on("data", (chunk) => (logs += chunk));
-  try {
-    await waitForWorker(Date.now() + 180_000);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${logs.slice(-3000)}`);
-  }
+  // No seeding: the test publishes the champion itself, through the CLI.
+  worker = await startLocalWorker({ vars: { ADMIN_TOKEN: TOKEN }, seed: false });
+  url = worker.url;
+  state = worker.persistDir;
 });
 
-after(() => {
-  if (worker?.pid) {
-    try {
-      process.kill(-worker.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  if (state) rmSync(state, { recursive: true, force: true });
+after(async () => {
+  await worker?.stop();
 });
 
 test("refuses admin calls without the token, with a clear error", async () => {

@@ -52,12 +52,3 @@ export async function runCron(scheduledTime: number): Promise<void> {
   await worker.scheduled(controller, env, ctx);
   await waitOnExecutionContext(ctx);
 }
-
-export async function postJson(path: string, body: unknown): Promise<Response> {
-  const { SELF } = await import("cloudflare:test");
-  return SELF.fetch(`https://edge.test${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
