@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MAX_EDGE_ARTIFACT_BYTES } from "../worker/inference/model-sessions.ts";
 import type { Manifest } from "../worker/schemas/manifest.ts";
 import { sha256Hex } from "../worker/storage/artifact-store.ts";
 import { BASE, workerClient } from "./support/http.ts";
@@ -157,7 +158,7 @@ describe("publish", () => {
       "examples-mismatch",
       "manifest.examples[0].expected.output",
     ]);
-    const big = new Uint8Array(24 * 1024 * 1024 + 1);
+    const big = new Uint8Array(MAX_EDGE_ARTIFACT_BYTES + 1);
     const bigManifest = {
       ...manifest,
       artifact: { ...manifest.artifact, sha256: await sha256Hex(big), bytes: big.byteLength },

@@ -13,7 +13,9 @@ const envIndex = process.argv.indexOf("--env");
 const envArgs = envIndex > 0 ? ["--env", process.argv[envIndex + 1] ?? ""] : [];
 const outdir = mkdtempSync(join(tmpdir(), "edge-bundle-"));
 const wrangler = new URL("../../node_modules/.bin/wrangler", import.meta.url).pathname;
-const build = spawnSync(wrangler, ["deploy", "--dry-run", "--outdir", outdir, ...envArgs], { encoding: "utf8" });
+const build = spawnSync(wrangler, ["deploy", "--dry-run", "--outdir", outdir, ...envArgs], {
+  encoding: "utf8",
+});
 if (build.status !== 0) {
   console.error(build.stdout, build.stderr);
   process.exit(build.status ?? 1);

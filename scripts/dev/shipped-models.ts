@@ -6,14 +6,20 @@ import { manifestSchema } from "../../worker/schemas/manifest.ts";
 export const MODELS_DIR = new URL("../../models/", import.meta.url).pathname;
 
 /** Reads models/<model>/<version>/{manifest.json,model.onnx} and models/<model>/registry.json from disk. */
-export function readShippedModels(root: string = MODELS_DIR): { versions: ShippedVersion[]; defaults: Record<string, string> } {
+export function readShippedModels(root: string = MODELS_DIR): {
+  versions: ShippedVersion[];
+  defaults: Record<string, string>;
+} {
   const versions: ShippedVersion[] = [];
   const defaults: Record<string, string> = {};
   for (const model of readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
     const modelDir = join(root, model.name);
     const registryFile = join(modelDir, "registry.json");
-    if (existsSync(registryFile)) defaults[model.name] = JSON.parse(readFileSync(registryFile, "utf8")).default;
-    for (const version of readdirSync(modelDir, { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
+    if (existsSync(registryFile))
+      defaults[model.name] = JSON.parse(readFileSync(registryFile, "utf8")).default;
+    for (const version of readdirSync(modelDir, { withFileTypes: true }).filter((entry) =>
+      entry.isDirectory(),
+    )) {
       const dir = join(modelDir, version.name);
       if (!existsSync(join(dir, "manifest.json"))) continue;
       const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));

@@ -16,8 +16,12 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 await seedLocal();
 
-const dev = spawn(wrangler, ["dev", "--port", port, "--ip", "127.0.0.1", "--test-scheduled", ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
+const dev = spawn(
+  wrangler,
+  ["dev", "--port", port, "--ip", "127.0.0.1", "--test-scheduled", ...process.argv.slice(2)],
+  {
+    stdio: "inherit",
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -3,7 +3,7 @@
  * can: /v1/models, /v1/models/{m}/health, /reports, /reports/{id} and /traffic. An API key given as
  * `?key=` is kept in sessionStorage and sent as X-API-Key.
  */
-export const DASHBOARD_JS = String.raw`"use strict";
+export const DASHBOARD_JS = `"use strict";
 (() => {
   const params = new URLSearchParams(location.search);
   if (params.get("key")) sessionStorage.setItem("edge-inference-key", params.get("key"));

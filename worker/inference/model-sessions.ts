@@ -15,7 +15,9 @@ export const SESSION_BUDGET_BYTES = 72 * 1024 * 1024;
 export const SESSION_BYTES_PER_ARTIFACT_BYTE = 12;
 export const MAX_SESSION_SHARE = 1 / 3;
 /** The largest artifact the edge accepts: 2 MiB (24 MiB budgeted heap). */
-export const MAX_EDGE_ARTIFACT_BYTES = Math.floor((SESSION_BUDGET_BYTES * MAX_SESSION_SHARE) / SESSION_BYTES_PER_ARTIFACT_BYTE);
+export const MAX_EDGE_ARTIFACT_BYTES = Math.floor(
+  (SESSION_BUDGET_BYTES * MAX_SESSION_SHARE) / SESSION_BYTES_PER_ARTIFACT_BYTE,
+);
 
 export const sessionCache = new SessionCache<InferenceSession>({
   budgetBytes: SESSION_BUDGET_BYTES,

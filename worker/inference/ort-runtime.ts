@@ -28,7 +28,11 @@ async function createWithPrecompiledWasm(model: Uint8Array): Promise<ort.Inferen
   const patched = (async (source: unknown, imports?: WebAssembly.Imports) => {
     if (source instanceof WebAssembly.Module) return original(source, imports);
     const instance = await original(ortWasm, imports);
-    wasmMemory = findMemory(instance.exports) ?? Object.values(imports ?? {}).map(findMemory).find(Boolean);
+    wasmMemory =
+      findMemory(instance.exports) ??
+      Object.values(imports ?? {})
+        .map(findMemory)
+        .find(Boolean);
     return { instance, module: ortWasm };
   }) as typeof WebAssembly.instantiate;
   WebAssembly.instantiate = patched;

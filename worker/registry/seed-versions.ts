@@ -27,7 +27,9 @@ export async function seedVersions(
   const byModel = new Map<string, ShippedVersion[]>();
   for (const version of versions) {
     const outcome = await storeVersion(env, version.manifest, version.bytes);
-    summary[outcome === "created" ? "created" : "unchanged"].push(`${version.manifest.model}/${version.manifest.version}`);
+    summary[outcome === "created" ? "created" : "unchanged"].push(
+      `${version.manifest.model}/${version.manifest.version}`,
+    );
     byModel.set(version.manifest.model, [...(byModel.get(version.manifest.model) ?? []), version]);
   }
   for (const [model, modelVersions] of byModel) {

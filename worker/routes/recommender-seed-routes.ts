@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
 import { isoSeconds } from "../http/accept-language.ts";
 import { validationProblem } from "../http/problem.ts";
-import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { requireModelRecord } from "../registry/registry-reader.ts";
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { describeVersions } from "../services/model-views.ts";
