@@ -2,7 +2,6 @@ import { buildApp } from "./app.ts";
 import type { Bindings } from "./env.ts";
 import { consumePredictionLogs } from "./jobs/prediction-log-consumer.ts";
 import { runScheduledJobs } from "./jobs/scheduled.ts";
-import type { PredictionRecord } from "./monitoring/prediction-record.ts";
 
 const app = buildApp();
 
@@ -11,5 +10,5 @@ export default {
   scheduled: (controller, env, ctx) => {
     ctx.waitUntil(runScheduledJobs(env, controller.scheduledTime));
   },
-  queue: (batch, env) => consumePredictionLogs(batch as MessageBatch<PredictionRecord>, env),
-} satisfies ExportedHandler<Bindings, PredictionRecord>;
+  queue: (batch, env) => consumePredictionLogs(batch, env),
+} satisfies ExportedHandler<Bindings, unknown>;

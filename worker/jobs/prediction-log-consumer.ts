@@ -1,5 +1,6 @@
 import { insertPredictionRecords } from "../db/prediction-log-writer.ts";
 import type { Bindings } from "../env.ts";
+import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { isPredictionRecord } from "../monitoring/prediction-record-check.ts";
 
 /** Must match wrangler.toml: the main queue's dead-letter queue, consumed by this same handler. */
@@ -23,24 +24,32 @@ export function retryDelaySeconds(attempts: number, deadLetter: boolean): number
  */
 export async function consumePredictionLogs(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const deadLetter = batch.queue === PREDICTION_LOG_DLQ;
-  const valid = batch.messages.filter((message) => isPredictionRecord(message.body));
+  const valid: Message<unknown>[] = [];
+  const records: PredictionRecord[] = [];
   for (const message of batch.messages) {
-    if (valid.includes(message)) continue;
-    console.error(JSON.stringify({ event: "prediction_log_malformed", id: message.id, body: message.body }));
-    message.ack();
+    // A body is an array of records (packed by the producer); a single record is accepted too.
+    const items: unknown[] = Array.isArray(message.body) ? message.body : [message.body];
+    const good = items.filter(isPredictionRecord);
+    if (good.length < items.length) {
+      const bad = items.filter((item) => !isPredictionRecord(item));
+      console.error(JSON.stringify({ event: "prediction_log_malformed", id: message.id, records: bad }));
+    }
+    if (good.length === 0) {
+      message.ack();
+      continue;
+    }
+    valid.push(message);
+    records.push(...good);
   }
   try {
-    await insertPredictionRecords(
-      env.DB,
-      valid.map((message) => message.body as Parameters<typeof insertPredictionRecords>[1][number]),
-    );
+    await insertPredictionRecords(env.DB, records);
     for (const message of valid) message.ack();
   } catch (error) {
     console.error(
       JSON.stringify({
         event: "prediction_log_insert_failed",
         queue: batch.queue,
-        rows: valid.length,
+        rows: records.length,
         error: String(error),
       }),
     );

@@ -1,11 +1,10 @@
 import { insertPredictionRecords } from "../db/prediction-log-writer.ts";
+import { packMessages } from "./pack-messages.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
 
-/** Queue limits: at most 100 messages per sendBatch. */
-const QUEUE_BATCH = 100;
-
 /**
- * Hands prediction records to the log queue off the critical path (`waitUntil`). The queue consumer
+ * Hands prediction records to the log queue off the critical path (`waitUntil`), packed several to a
+ * message (a message body is an array of records). The queue consumer
  * writes them to D1 in batches. If the queue refuses a chunk (rare: outage, oversized message), that chunk
  * and the rest are written straight to D1 (INSERT OR IGNORE, so an overlap with the queue is harmless);
  * if that fails too, the records go to Workers Logs as the last durable place. A failure here never fails
@@ -19,15 +18,15 @@ export function logPredictions(
 ): void {
   if (records.length === 0) return;
   const send = async () => {
-    let start = 0;
+    let sent = 0;
     try {
-      for (; start < records.length; start += QUEUE_BATCH) {
-        const chunk = records.slice(start, start + QUEUE_BATCH).map((body) => ({ body }));
-        await queue.sendBatch(chunk);
+      for (const call of packMessages(records)) {
+        await queue.sendBatch(call.map((body) => ({ body })));
+        sent += call.reduce((count, body) => count + body.length, 0);
       }
     } catch (error) {
       console.error(JSON.stringify({ event: "prediction_log_enqueue_failed", error: String(error) }));
-      const rest = records.slice(start);
+      const rest = records.slice(sent);
       if (!fallbackDb) throw error;
       try {
         await insertPredictionRecords(fallbackDb, rest);
