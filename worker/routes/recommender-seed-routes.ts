@@ -40,6 +40,8 @@ const predictQuerySchema = z.object({
   interval_level: z.string().optional(),
 });
 
+const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;
+
 function parseFlag(value: unknown, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (value === true || value === "true" || value === "1" || value === 1) return true;
@@ -166,8 +168,12 @@ export function recommenderSeedRoutes() {
       });
       const rows = result.predictions.map((prediction) => ({
         prediction_id: prediction.id,
-        predicted_rating: Math.round(prediction.output * 10_000) / 10_000,
-        confidence_interval: prediction.interval,
+        predicted_rating: round4(prediction.output),
+        confidence_interval: prediction.interval && {
+          level: prediction.interval.level,
+          lower: round4(prediction.interval.lower),
+          upper: round4(prediction.interval.upper),
+        },
       }));
       const common = {
         model_version: result.version,
