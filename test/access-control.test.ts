@@ -3,12 +3,12 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../worker/app.ts";
 import { MAX_BODY_BYTES } from "../worker/middleware/body-size.ts";
 import { BASE, expectProblemJson, jsonRequestInit } from "./support/http.ts";
+import { CREDIT_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
 /** Deployed-environment behaviour, through the app with a production env (the test default is local dev). */
 const ADMIN_TOKEN = "test-admin-token-0123456789-abcdefghijklmnop";
 const app = buildApp();
-const creditRow = { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 };
 
 type Vars = Partial<Record<"ENVIRONMENT" | "ADMIN_TOKEN" | "PUBLIC_PREDICT", string | undefined>>;
 const production: Vars = { ENVIRONMENT: "production", ADMIN_TOKEN };
@@ -51,7 +51,9 @@ beforeAll(async () => {
 
 describe("secure by default in deployed environments", () => {
   it("requires credentials for predictions and admin, and leaves docs and probes public", async () => {
-    const predict = await request("POST", "/v1/models/kredipusula/predict", { body: { inputs: creditRow } });
+    const predict = await request("POST", "/v1/models/kredipusula/predict", {
+      body: { inputs: CREDIT_SEED_REQUEST },
+    });
     await expectProblem(predict, 401, "unauthorized");
     expect(predict.headers.get("www-authenticate")).toContain("Bearer");
     await expectProblem(await request("GET", "/v1/admin/models"), 401, "unauthorized");
@@ -113,7 +115,12 @@ describe("secure by default in deployed environments", () => {
   it("lets anonymous callers predict only where PUBLIC_PREDICT=true, never administer", async () => {
     const vars = { ...production, PUBLIC_PREDICT: "true" };
     expect(
-      (await request("POST", "/v1/models/kredipusula/predict", { body: { inputs: creditRow }, vars })).status,
+      (
+        await request("POST", "/v1/models/kredipusula/predict", {
+          body: { inputs: CREDIT_SEED_REQUEST },
+          vars,
+        })
+      ).status,
     ).toBe(200);
     await expectProblem(await request("GET", "/v1/admin/models", { vars }), 401);
   });
@@ -168,7 +175,7 @@ describe("API keys", () => {
 
     const viaHeader = await request("POST", "/v1/models/kredipusula/predict", {
       headers: { "x-api-key": key },
-      body: { inputs: creditRow },
+      body: { inputs: CREDIT_SEED_REQUEST },
     });
     expect(viaHeader.status).toBe(200);
     expect((await request("GET", "/v1/models", { headers: bearer(key) })).status).toBe(200);
@@ -236,7 +243,7 @@ describe("request limits", () => {
     await expectProblem(
       await request("POST", "/v1/models/kredipusula/predict", {
         headers: bearer(ADMIN_TOKEN),
-        body: { inputs: creditRow, padding },
+        body: { inputs: CREDIT_SEED_REQUEST, padding },
       }),
       413,
       "payload-too-large",
@@ -257,7 +264,7 @@ describe("no secret in logs", () => {
     }
     await request("POST", "/v1/models/kredipusula/predict", {
       headers: bearer(key),
-      body: { inputs: creditRow },
+      body: { inputs: CREDIT_SEED_REQUEST },
     });
     await request("POST", "/v1/models/kredipusula/predict", { headers: bearer(key), body: "{broken" });
     await request("GET", "/v1/admin/models", { headers: bearer(`${ADMIN_TOKEN}-wrong`) });

@@ -4,18 +4,10 @@ import { MAX_EDGE_ARTIFACT_BYTES } from "../worker/inference/model-sessions.ts";
 import type { Manifest } from "../worker/schemas/manifest.ts";
 import { sha256Hex } from "../worker/storage/artifact-store.ts";
 import { BASE, workerClient } from "./support/http.ts";
+import { CREDIT_SEED_REQUEST, RATING_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels, shippedVersion } from "./support/shipped-models.ts";
 
 /** Admin lifecycle through the Worker in local open mode (wrangler.toml ENVIRONMENT=development). */
-const ratingSeed = {
-  user_id: 1,
-  item_id: 1,
-  user_age: 25,
-  user_gender: "M",
-  item_category: "A",
-  item_price: 50.0,
-};
-const creditRow = { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 };
 
 const { call } = workerClient();
 
@@ -49,7 +41,12 @@ async function problem(response: Response, status: number, type?: string) {
 }
 
 async function creditPrediction(headers: Record<string, string> = {}) {
-  const response = await call("POST", "/v1/models/kredipusula/predict", { inputs: creditRow }, headers);
+  const response = await call(
+    "POST",
+    "/v1/models/kredipusula/predict",
+    { inputs: CREDIT_SEED_REQUEST },
+    headers,
+  );
   expect(response.status).toBe(200);
   return {
     version: response.headers.get("x-model-version"),
@@ -92,7 +89,7 @@ describe("publish", () => {
     expect(again.status).toBe(200);
     expect(((await again.json()) as { status: string }).status).toBe("unchanged");
     const explicit = await call("POST", "/v1/models/kredipusula/predict", {
-      inputs: creditRow,
+      inputs: CREDIT_SEED_REQUEST,
       version: "v5_publish_ok",
     });
     expect(explicit.headers.get("x-model-version")).toBe("v5_publish_ok");
@@ -311,7 +308,7 @@ describe("A/B routing through the API", () => {
     });
     const versions = new Set<string>();
     for (let i = 0; i < 5; i += 1) {
-      const response = await call("POST", "/predict", { ...ratingSeed, user_id: 7, item_id: i + 1 });
+      const response = await call("POST", "/predict", { ...RATING_SEED_REQUEST, user_id: 7, item_id: i + 1 });
       versions.add(((await response.json()) as { model_version: string }).model_version);
     }
     expect(versions.size).toBe(1);
@@ -342,18 +339,22 @@ describe("seed: recommender version switching and A/B, verbatim", () => {
     expect(
       ((await (await call("GET", "/versions")).json()) as { current_version: string }).current_version,
     ).toBe("v2_random_forest");
-    const served = (await (await call("POST", "/predict", ratingSeed)).json()) as { model_version: string };
+    const served = (await (await call("POST", "/predict", RATING_SEED_REQUEST)).json()) as {
+      model_version: string;
+    };
     expect(served.model_version).toBe("v2_random_forest");
 
     const pinned = (await (
-      await call("POST", "/predict", { ...ratingSeed, version_name: "v4_xgboost" })
+      await call("POST", "/predict", { ...RATING_SEED_REQUEST, version_name: "v4_xgboost" })
     ).json()) as {
       model_version: string;
       routing: string;
     };
     expect(pinned).toMatchObject({ model_version: "v4_xgboost", routing: "explicit" });
 
-    const ab = (await (await call("POST", "/predict?enable_ab_testing=true", ratingSeed)).json()) as {
+    const ab = (await (
+      await call("POST", "/predict?enable_ab_testing=true", RATING_SEED_REQUEST)
+    ).json()) as {
       model_version: string;
       ab_testing: boolean;
     };
@@ -374,7 +375,7 @@ describe("archive and restore", () => {
       200,
     );
     const refused = await call("POST", "/v1/models/kredipusula/predict", {
-      inputs: creditRow,
+      inputs: CREDIT_SEED_REQUEST,
       version: "v8_archivable",
     });
     await problem(refused, 409, "version-archived");
@@ -388,7 +389,7 @@ describe("archive and restore", () => {
       200,
     );
     const served = await call("POST", "/v1/models/kredipusula/predict", {
-      inputs: creditRow,
+      inputs: CREDIT_SEED_REQUEST,
       version: "v8_archivable",
     });
     expect(served.status).toBe(200);

@@ -4,23 +4,8 @@ import { artifactKey, manifestKey } from "../worker/registry/registry-keys.ts";
 import { withVersion, writeModelRecord } from "../worker/registry/registry-writer.ts";
 import { MAX_BATCH_ROWS } from "../worker/services/prediction-service.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
+import { CREDIT_SEED_REQUEST, RATING_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels, shippedDefaults, shippedVersion } from "./support/shipped-models.ts";
-
-const creditSeed = {
-  income: 50000,
-  age: 35,
-  credit_history: "good",
-  loan_amount: 10000,
-  employment_years: 5,
-};
-const ratingSeed = {
-  user_id: 1,
-  item_id: 1,
-  user_age: 25,
-  user_gender: "M",
-  item_category: "A",
-  item_price: 50.0,
-};
 
 const { get, post } = workerClient();
 
@@ -46,7 +31,7 @@ beforeAll(async () => {
 
 describe("seed: KrediPusula", () => {
   it("POST /api/v1/predict answers the seed's curl example with the seed's shape", async () => {
-    const response = await post("/api/v1/predict", creditSeed);
+    const response = await post("/api/v1/predict", CREDIT_SEED_REQUEST);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual([
@@ -66,7 +51,7 @@ describe("seed: KrediPusula", () => {
   });
 
   it("answers in English when Accept-Language prefers it, and declines a weak application", async () => {
-    const english = await post("/api/v1/predict", creditSeed, {
+    const english = await post("/api/v1/predict", CREDIT_SEED_REQUEST, {
       "accept-language": "en-US,en;q=0.9,tr;q=0.5",
     });
     expect(((await english.json()) as { recommendation: string }).recommendation).toMatch(
@@ -110,7 +95,7 @@ describe("seed: KrediPusula", () => {
       task: "binary_classification",
     });
     expect((info.features as { name: string }[]).map((feature) => feature.name)).toEqual(
-      expect.arrayContaining(Object.keys(creditSeed)),
+      expect.arrayContaining(Object.keys(CREDIT_SEED_REQUEST)),
     );
     expect(info.metrics).toHaveProperty("auc");
   });
@@ -118,7 +103,7 @@ describe("seed: KrediPusula", () => {
 
 describe("seed: recommender", () => {
   it("POST /predict answers the seed's curl example with a rating, the version and a conformal interval", async () => {
-    const response = await post("/predict", ratingSeed);
+    const response = await post("/predict", RATING_SEED_REQUEST);
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
       predicted_rating: number;
@@ -136,25 +121,29 @@ describe("seed: recommender", () => {
   });
 
   it("serves version_name explicitly (body or query) and 404s an unknown one", async () => {
-    const explicit = await post("/predict", { ...ratingSeed, version_name: "v2_random_forest" });
+    const explicit = await post("/predict", { ...RATING_SEED_REQUEST, version_name: "v2_random_forest" });
     expect(explicit.status).toBe(200);
     expect(((await explicit.json()) as { model_version: string }).model_version).toBe("v2_random_forest");
     expect(explicit.headers.get("x-model-route")).toBe("explicit");
-    const viaQuery = await post("/predict?version_name=v2_random_forest", ratingSeed);
+    const viaQuery = await post("/predict?version_name=v2_random_forest", RATING_SEED_REQUEST);
     expect(viaQuery.headers.get("x-model-version")).toBe("v2_random_forest");
-    await expectProblem(await post("/predict", { ...ratingSeed, version_name: "v9_missing" }), 404);
+    await expectProblem(await post("/predict", { ...RATING_SEED_REQUEST, version_name: "v9_missing" }), 404);
   });
 
   it("enable_ab_testing splits across versions, sticky per user_id", async () => {
     const seen = new Set<string>();
     for (let user = 1; user <= 40; user += 1) {
-      const response = await post("/predict", { ...ratingSeed, user_id: user, enable_ab_testing: true });
+      const response = await post("/predict", {
+        ...RATING_SEED_REQUEST,
+        user_id: user,
+        enable_ab_testing: true,
+      });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { model_version: string; routing: string };
       expect(body.routing).toBe("ab");
       seen.add(body.model_version);
       const again = (await (
-        await post("/predict", { ...ratingSeed, user_id: user, enable_ab_testing: true })
+        await post("/predict", { ...RATING_SEED_REQUEST, user_id: user, enable_ab_testing: true })
       ).json()) as {
         model_version: string;
       };
@@ -164,12 +153,15 @@ describe("seed: recommender", () => {
   });
 
   it("scores a batch (JSON array) in one call and validates every row", async () => {
-    const rows = Array.from({ length: 25 }, (_, i) => ({ ...ratingSeed, user_id: (i % 100) + 1 }));
+    const rows = Array.from({ length: 25 }, (_, i) => ({ ...RATING_SEED_REQUEST, user_id: (i % 100) + 1 }));
     const response = await post("/predict", rows);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { predictions: unknown[] }).predictions).toHaveLength(25);
     await expectProblem(
-      await post("/predict", [ratingSeed, { ...ratingSeed, user_age: 5, user_gender: "X" }]),
+      await post("/predict", [
+        RATING_SEED_REQUEST,
+        { ...RATING_SEED_REQUEST, user_age: 5, user_gender: "X" },
+      ]),
       422,
       ["[1].user_age", "[1].user_gender"],
     );
@@ -212,7 +204,7 @@ describe("generic /v1 API", () => {
   });
 
   it("predicts one row and a 1,000-row batch with explicit version", async () => {
-    const single = await post("/v1/models/kredipusula/predict", { inputs: creditSeed });
+    const single = await post("/v1/models/kredipusula/predict", { inputs: CREDIT_SEED_REQUEST });
     const body = (await single.json()) as {
       predictions: { id: string; probability: number; label: number }[];
       route: string;
@@ -241,27 +233,30 @@ describe("generic /v1 API", () => {
 
   it("rejects empty and oversized batches, bad envelopes and unknown interval levels with 422", async () => {
     await expectProblem(await post("/v1/models/recommender/predict", { instances: [] }), 422, ["instances"]);
-    const tooMany = Array.from({ length: MAX_BATCH_ROWS + 1 }, () => ratingSeed);
+    const tooMany = Array.from({ length: MAX_BATCH_ROWS + 1 }, () => RATING_SEED_REQUEST);
     await expectProblem(await post("/v1/models/recommender/predict", { instances: tooMany }), 422, [
       "instances",
     ]);
     await expectProblem(
-      await post("/v1/models/recommender/predict", { inputs: ratingSeed, instances: [ratingSeed] }),
+      await post("/v1/models/recommender/predict", {
+        inputs: RATING_SEED_REQUEST,
+        instances: [RATING_SEED_REQUEST],
+      }),
       422,
       ["inputs"],
     );
     await expectProblem(
-      await post("/v1/models/recommender/predict", { inputs: ratingSeed, colour: "red" }),
+      await post("/v1/models/recommender/predict", { inputs: RATING_SEED_REQUEST, colour: "red" }),
       422,
     );
     await expectProblem(
-      await post("/v1/models/recommender/predict", { inputs: ratingSeed, interval_level: 0.5 }),
+      await post("/v1/models/recommender/predict", { inputs: RATING_SEED_REQUEST, interval_level: 0.5 }),
       422,
       ["interval_level"],
     );
     await expectProblem(
       await post("/v1/models/recommender/predict", {
-        instances: [ratingSeed, { ...ratingSeed, item_id: 51 }],
+        instances: [RATING_SEED_REQUEST, { ...RATING_SEED_REQUEST, item_id: 51 }],
       }),
       422,
       ["instances[1].item_id"],
@@ -272,7 +267,7 @@ describe("generic /v1 API", () => {
     await expectProblem(await post("/v1/models/nope/predict", { inputs: {} }), 404);
     await expectProblem(await get("/v1/models/nope"), 404);
     await expectProblem(
-      await post("/v1/models/recommender/predict", { inputs: ratingSeed, version: "v0" }),
+      await post("/v1/models/recommender/predict", { inputs: RATING_SEED_REQUEST, version: "v0" }),
       404,
     );
     const wrongMethod = await get("/v1/models/recommender/predict");
@@ -314,7 +309,7 @@ describe("failure logging", () => {
     const requestId = `invalid-${crypto.randomUUID()}`;
     const response = await post(
       "/v1/models/kredipusula/predict",
-      { instances: [{ ...creditSeed, age: 3 }, creditSeed] },
+      { instances: [{ ...CREDIT_SEED_REQUEST, age: 3 }, CREDIT_SEED_REQUEST] },
       { "x-request-id": requestId },
     );
     expect(response.status).toBe(422);
@@ -371,7 +366,7 @@ describe("Open Inference Protocol v2", () => {
     expect(metadata.platform).toBe("onnxruntime_onnx");
     expect(metadata.inputs.find((input) => input.name === "credit_history")?.datatype).toBe("BYTES");
     expect((await get("/v2/models/kredipusula/ready")).status).toBe(200);
-    const inputs = Object.entries(creditSeed).map(([name, value]) => ({
+    const inputs = Object.entries(CREDIT_SEED_REQUEST).map(([name, value]) => ({
       name,
       shape: [2, 1],
       datatype: typeof value === "string" ? "BYTES" : "FP32",
@@ -387,7 +382,7 @@ describe("Open Inference Protocol v2", () => {
     expect(body.id).toBe("req-1");
     expect(body.outputs.find((output) => output.name === "probability")?.shape).toEqual([2]);
     const byVersion = await post("/v2/models/recommender/versions/v2_random_forest/infer", {
-      inputs: Object.entries(ratingSeed).map(([name, value]) => ({
+      inputs: Object.entries(RATING_SEED_REQUEST).map(([name, value]) => ({
         name,
         shape: [1],
         datatype: typeof value === "string" ? "BYTES" : "FP32",

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AuditRow } from "../../worker/registry/audit-log.ts";
 import { CliError, type ClientOptions, callApi } from "./admin-client.ts";
 import { flag, type ParsedArgs } from "./cli-args.ts";
 
@@ -236,17 +237,11 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<void>> = 
       const value = flag(ctx.args, name);
       if (value) query.set(name, value);
     }
-    const { body } = await callApi<{
-      entries: {
-        id: number;
-        ts: string;
-        actor: string;
-        action: string;
-        model: string | null;
-        version: string | null;
-        details: Record<string, unknown>;
-      }[];
-    }>(ctx.client, "GET", `v1/admin/audit${query.size ? `?${query}` : ""}`);
+    const { body } = await callApi<{ entries: AuditRow[] }>(
+      ctx.client,
+      "GET",
+      `v1/admin/audit${query.size ? `?${query}` : ""}`,
+    );
     if (ctx.json) return ctx.out(JSON.stringify(body, null, 2));
     if (body.entries.length === 0) ctx.out("no audit entries");
     for (const entry of body.entries) {

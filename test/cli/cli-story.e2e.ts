@@ -9,13 +9,13 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { main } from "../../scripts/cli/edge-models.ts";
 import { type LocalWorker, startLocalWorker } from "../../scripts/lib/local-worker.ts";
+import { CREDIT_SEED_REQUEST } from "../support/seed-requests.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TOKEN = `cli-test-${crypto.randomUUID()}`;
 const MODEL = "kredipusula";
 const CHAMPION_DIR = join(ROOT, "models/kredipusula/v1_logreg_calibrated");
 const CANDIDATE = "v9_cli_candidate";
-const row = { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 };
 
 let worker: LocalWorker | undefined;
 let state: string;
@@ -52,7 +52,7 @@ async function predict(
       authorization: `Bearer ${TOKEN}`,
       ...(subject ? { "x-subject-id": subject } : {}),
     },
-    body: JSON.stringify({ inputs: row }),
+    body: JSON.stringify({ inputs: CREDIT_SEED_REQUEST }),
   });
   assert.equal(response.status, 200, await response.clone().text());
   return {

@@ -41,6 +41,15 @@ export function driftStatus(
   return "ok";
 }
 
+/** The verdict below MIN_DRIFT_ROWS values: no test is run. */
+const INSUFFICIENT = {
+  psi: null,
+  statistic: null,
+  p_value: null,
+  significant: false,
+  status: "insufficient_data",
+} as const;
+
 export function numericDrift(
   values: readonly number[],
   reference: NumericReference,
@@ -57,15 +66,7 @@ export function numericDrift(
     reference_mean: reference.mean,
   };
   if (values.length < MIN_DRIFT_ROWS) {
-    return {
-      ...base,
-      psi: null,
-      statistic: null,
-      p_value: null,
-      significant: false,
-      status: "insufficient_data",
-      mean: mean(values),
-    };
+    return { ...base, ...INSUFFICIENT, mean: mean(values) };
   }
   const psiValue = psi(reference.bins.proportions, binProportions(reference.bins.edges, values));
   const ks = ksAgainstReference(values, reference.quantiles, referenceRows, discrete);
@@ -101,14 +102,7 @@ export function categoryDrift(
     proportions: observed,
   };
   if (values.length < MIN_DRIFT_ROWS) {
-    return {
-      ...base,
-      psi: null,
-      statistic: null,
-      p_value: null,
-      significant: false,
-      status: "insufficient_data",
-    };
+    return { ...base, ...INSUFFICIENT };
   }
   const chi = chiSquareAgainstReference(counts, proportions, referenceRows);
   const expected = chi.buckets.map((bucket) => bucket.expected / values.length);
