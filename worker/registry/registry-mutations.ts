@@ -3,6 +3,7 @@ import { requireServableVersion } from "../routing/choose-version.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { ModelRecord } from "./registry-types.ts";
 import { withVersion } from "./registry-writer.ts";
+import { trafficWeight, versionEntry } from "./version-lookup.ts";
 
 /**
  * Pure registry changes used by the admin API: each takes the current record and returns the next one,
@@ -55,7 +56,7 @@ export function rollback(record: ModelRecord, now: string): { record: ModelRecor
   const previous = [...(record.previous_defaults ?? [])];
   while (previous.length > 0) {
     const candidate = previous.pop() as string;
-    if (candidate !== record.default && record.versions[candidate]?.status === "active") {
+    if (candidate !== record.default && versionEntry(record, candidate)?.status === "active") {
       return {
         to: candidate,
         record: {
@@ -88,7 +89,7 @@ export function setWeights(
   const errors: FieldError[] = [];
   let sum = 0;
   for (const [version, weight] of Object.entries(weights)) {
-    const entry = record.versions[version];
+    const entry = versionEntry(record, version);
     if (!entry) errors.push({ field: `weights.${version}`, message: "no such version" });
     else if (entry.status !== "active") errors.push({ field: `weights.${version}`, message: "is archived" });
     if (!Number.isFinite(weight) || weight < 0 || weight > 1) {
@@ -137,7 +138,7 @@ export function removeShadow(record: ModelRecord, version: string, now: string):
 
 /** Archived versions stop being served but keep their bytes and manifest; `restore` brings them back. */
 export function archive(record: ModelRecord, version: string, now: string): ModelRecord | null {
-  const entry = record.versions[version];
+  const entry = versionEntry(record, version);
   if (!entry) requireServableVersion(record, version);
   if (entry?.status === "archived") return null;
   if (record.default === version) {
@@ -147,11 +148,11 @@ export function archive(record: ModelRecord, version: string, now: string): Mode
       `${version} is the default of "${record.name}"; promote another version first.`,
     );
   }
-  if ((record.traffic.weights[version] ?? 0) > 0) {
+  if (trafficWeight(record, version) > 0) {
     throw conflict(
       "version-in-ab-test",
       "Version has A/B traffic",
-      `${version} has weight ${record.traffic.weights[version]}; set new weights without it first.`,
+      `${version} has weight ${trafficWeight(record, version)}; set new weights without it first.`,
     );
   }
   return {
@@ -169,7 +170,7 @@ export function archive(record: ModelRecord, version: string, now: string): Mode
 }
 
 export function restore(record: ModelRecord, version: string): ModelRecord | null {
-  const entry = record.versions[version];
+  const entry = versionEntry(record, version);
   if (!entry) requireServableVersion(record, version);
   if (entry?.status === "active") return null;
   return {

@@ -5,6 +5,7 @@ import { defaultThresholds } from "./default-thresholds.ts";
 import { artifactKey, artifactManifestKey, manifestKey, modelKey } from "./registry-keys.ts";
 import { invalidateRegistryCache } from "./registry-reader.ts";
 import type { ModelRecord } from "./registry-types.ts";
+import { versionEntry } from "./version-lookup.ts";
 
 export interface RegistryBindings {
   REGISTRY: KVNamespace;
@@ -81,7 +82,7 @@ export function newModelRecord(manifest: Manifest, now: string): ModelRecord {
 /** Adds a version to the model's record (creating the record for a first version). */
 export function withVersion(record: ModelRecord | null, manifest: Manifest, now: string): ModelRecord {
   const base = record ?? newModelRecord(manifest, now);
-  if (base.versions[manifest.version]) return base;
+  if (versionEntry(base, manifest.version)) return base;
   return {
     ...base,
     versions: {

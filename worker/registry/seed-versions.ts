@@ -2,6 +2,7 @@ import type { Manifest } from "../schemas/manifest.ts";
 import { modelKey } from "./registry-keys.ts";
 import type { ModelRecord } from "./registry-types.ts";
 import { type RegistryBindings, storeVersion, withVersion, writeModelRecord } from "./registry-writer.ts";
+import { versionEntry } from "./version-lookup.ts";
 
 export interface ShippedVersion {
   manifest: Manifest;
@@ -39,7 +40,7 @@ export async function seedVersions(
     if (!record || record === existing) continue;
     if (!existing) {
       const preferred = defaults[model];
-      if (preferred && record.versions[preferred]) record = { ...record, default: preferred };
+      if (preferred && versionEntry(record, preferred)) record = { ...record, default: preferred };
     }
     await writeModelRecord(env.REGISTRY, record);
   }

@@ -3,6 +3,7 @@ import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../http/as-json.ts";
 import { notFoundProblem } from "../http/problem.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { versionEntry } from "../registry/version-lookup.ts";
 import { slugSchema } from "../schemas/manifest.ts";
 import {
   predictRequestSchema,
@@ -98,7 +99,8 @@ export function modelRoutes() {
     async (c) => {
       const { model, version } = c.req.valid("param");
       const record = await requireModelRecord(c.env.REGISTRY, model);
-      if (!record.versions[version]) throw notFoundProblem(`Model "${model}" has no version "${version}".`);
+      if (!versionEntry(record, version))
+        throw notFoundProblem(`Model "${model}" has no version "${version}".`);
       const manifest = await readManifest(c.env.REGISTRY, model, version);
       return c.json(asJson({ ...describeVersion(record, version, manifest), manifest }), 200);
     },

@@ -4,6 +4,7 @@ import { createApiApp } from "../app-factory.ts";
 import type { AppEnv } from "../env.ts";
 import { notFoundProblem } from "../http/problem.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { versionEntry } from "../registry/version-lookup.ts";
 import { activeVersions, requireServableVersion } from "../routing/choose-version.ts";
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
@@ -55,7 +56,7 @@ const versionParam = slugSchema.openapi({ param: { name: "version", in: "path" }
 
 async function modelMetadata(c: Context<AppEnv>, model: string, version?: string) {
   const record = await requireModelRecord(c.env.REGISTRY, model);
-  if (version && !record.versions[version])
+  if (version && !versionEntry(record, version))
     throw notFoundProblem(`Model "${model}" has no version "${version}".`);
   const manifest = await readManifest(c.env.REGISTRY, model, version ?? record.default);
   return {

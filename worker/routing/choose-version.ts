@@ -1,5 +1,6 @@
 import { ProblemError } from "../http/problem.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
+import { versionEntry } from "../registry/version-lookup.ts";
 
 export type Route = "explicit" | "default" | "ab";
 
@@ -28,7 +29,7 @@ export function activeVersions(record: ModelRecord): string[] {
 }
 
 export function requireServableVersion(record: ModelRecord, version: string): string {
-  const entry = record.versions[version];
+  const entry = versionEntry(record, version);
   if (!entry) {
     throw new ProblemError({
       status: 404,

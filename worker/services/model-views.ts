@@ -1,5 +1,6 @@
 import { readManifest } from "../registry/registry-reader.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
+import { trafficWeight, versionEntry } from "../registry/version-lookup.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 
 /** Public description of a model's inputs and outputs (no reference distributions or examples). */
@@ -21,12 +22,12 @@ export function describeSignature(manifest: Manifest) {
 }
 
 export function describeVersion(record: ModelRecord, version: string, manifest: Manifest | null) {
-  const entry = record.versions[version];
+  const entry = versionEntry(record, version);
   return {
     version,
     status: entry?.status ?? "unknown",
     is_default: record.default === version,
-    traffic_weight: record.traffic.weights[version] ?? 0,
+    traffic_weight: trafficWeight(record, version),
     shadow: record.traffic.shadow.includes(version),
     sha256: entry?.sha256,
     bytes: entry?.bytes,

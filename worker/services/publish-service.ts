@@ -9,6 +9,7 @@ import {
 } from "../registry/registry-store.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
 import { type RegistryBindings, storeVersion } from "../registry/registry-writer.ts";
+import { versionEntry } from "../registry/version-lookup.ts";
 import { type Manifest, manifestSchema } from "../schemas/manifest.ts";
 import {
   checkArtifact,
@@ -53,7 +54,7 @@ async function sameAsPublished(
   manifest: Manifest,
   sha256: string,
 ): Promise<boolean> {
-  const entry = record?.versions[manifest.version];
+  const entry = record ? versionEntry(record, manifest.version) : undefined;
   if (!entry) return false;
   if (entry.sha256 !== sha256) throw versionExists(manifest, "artifact");
   const stored = await env.REGISTRY.get(manifestKey(manifest.model, manifest.version), "json");
