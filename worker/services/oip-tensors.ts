@@ -35,15 +35,39 @@ export function oipOutputsMetadata(manifest: Manifest) {
       ];
 }
 
-const flatten = (data: unknown): unknown[] =>
-  Array.isArray(data) ? data.flatMap((item) => flatten(item)) : [data];
+/**
+ * Row-major nested data → flat values, iteratively and no deeper than the declared shape allows, so a
+ * hostile nesting depth is a 422, not a stack overflow.
+ */
+function flatten(data: unknown[], maxDepth: number, field: string): unknown[] {
+  const out: unknown[] = [];
+  const stack: Array<{ items: unknown[]; index: number }> = [{ items: data, index: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (!top || top.index >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.index];
+    top.index += 1;
+    if (!Array.isArray(item)) {
+      out.push(item);
+      continue;
+    }
+    if (stack.length >= Math.max(1, maxDepth)) {
+      throw validationProblem([{ field, message: `nested deeper than its shape (${maxDepth} dimensions)` }]);
+    }
+    stack.push({ items: item, index: 0 });
+  }
+  return out;
+}
 
 /** Column tensors (one per feature, OIP style) → rows of feature values. */
 export function tensorsToRows(tensors: OipTensor[]): unknown[] {
   let rowCount: number | undefined;
   const columns = new Map<string, unknown[]>();
   tensors.forEach((tensor, index) => {
-    const values = flatten(tensor.data);
+    const values = flatten(tensor.data as unknown[], tensor.shape.length, `inputs[${index}].data`);
     const declared = tensor.shape.reduce((product, dim) => product * dim, 1);
     if (values.length !== declared) {
       throw validationProblem([
