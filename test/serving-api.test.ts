@@ -298,33 +298,18 @@ describe("generic /v1 API", () => {
     await expectProblem(await post("/v1/models/kredipusula/recommendations", { user: {} }), 404);
   });
 
+  it("never resolves a version name through the object prototype", async () => {
+    await expectProblem(
+      await post("/v1/models/kredipusula/predict", { inputs: CREDIT_SEED_REQUEST, version: "constructor" }),
+      404,
+    );
+    await expectProblem(await get("/v1/models/kredipusula/versions/constructor"), 404);
+    await expectProblem(await get("/v2/models/kredipusula/versions/constructor"), 404);
+  });
+
   it("keeps the caller's x-request-id", async () => {
     const response = await get("/v1/models", { "x-request-id": "trace-123" });
     expect(response.headers.get("x-request-id")).toBe("trace-123");
-  });
-});
-
-describe("failure logging", () => {
-  it("logs a request that fails validation once, as an error without its payload", async () => {
-    const requestId = `invalid-${crypto.randomUUID()}`;
-    const response = await post(
-      "/v1/models/kredipusula/predict",
-      { instances: [{ ...CREDIT_SEED_REQUEST, age: 3 }, CREDIT_SEED_REQUEST] },
-      { "x-request-id": requestId },
-    );
-    expect(response.status).toBe(422);
-    let rows: { status: string; inputs: string; error: string; version: string }[] = [];
-    for (let attempt = 0; attempt < 100 && rows.length === 0; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      rows = (
-        await env.DB.prepare("SELECT status, inputs, error, version FROM predictions WHERE request_id = ?")
-          .bind(requestId)
-          .all<(typeof rows)[number]>()
-      ).results;
-    }
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: "error", inputs: "{}", version: shippedDefaults.kredipusula });
-    expect(rows[0]?.error).toMatch(/^422 validation: /);
   });
 });
 
@@ -352,6 +337,35 @@ describe("unavailable artifacts", () => {
       expect(response.headers.get("retry-after")).toBe("30");
       await expectProblem(response, 503);
     }
+  });
+
+  it("logs a server-side failure once, without its payload, and a client's invalid rows not at all", async () => {
+    const invalidId = `invalid-${crypto.randomUUID()}`;
+    const failedId = `failed-${crypto.randomUUID()}`;
+    const invalid = await post(
+      "/v1/models/kredipusula/predict",
+      { instances: [{ ...CREDIT_SEED_REQUEST, age: 3 }, CREDIT_SEED_REQUEST] },
+      { "x-request-id": invalidId },
+    );
+    expect(invalid.status).toBe(422);
+    const inputs = shippedVersion("german_credit", "v1_logreg").manifest.examples[0]?.inputs;
+    const failed = await post("/v1/models/broken-missing/predict", { inputs }, { "x-request-id": failedId });
+    expect(failed.status).toBe(503);
+    const rowsOf = async (requestId: string) =>
+      (
+        await env.DB.prepare("SELECT status, inputs, error, version FROM predictions WHERE request_id = ?")
+          .bind(requestId)
+          .all<{ status: string; inputs: string; error: string; version: string }>()
+      ).results;
+    let rows = await rowsOf(failedId);
+    for (let attempt = 0; attempt < 100 && rows.length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      rows = await rowsOf(failedId);
+    }
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "error", inputs: "{}", version: "v1_logreg" });
+    expect(rows[0]?.error).toMatch(/^503 artifact-unavailable: /);
+    expect(await rowsOf(invalidId)).toEqual([]);
   });
 });
 
@@ -393,6 +407,13 @@ describe("Open Inference Protocol v2", () => {
     const versioned = (await byVersion.json()) as { model_version: string; outputs: { name: string }[] };
     expect(versioned.model_version).toBe("v2_random_forest");
     expect(versioned.outputs.map((output) => output.name)).toEqual(["prediction"]);
+  });
+
+  it("answers a hostile nesting depth with 422, not a stack overflow", async () => {
+    const depth = 100_000;
+    const data = `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+    const body = `{"inputs":[{"name":"income","shape":[1],"datatype":"FP32","data":${data}}]}`;
+    await expectProblem(await post("/v2/models/kredipusula/infer", body), 422, ["inputs[0].data"]);
   });
 
   it("reports tensor shape mistakes as 422 naming the input", async () => {

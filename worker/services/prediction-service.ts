@@ -8,6 +8,7 @@ import { logPredictions } from "../monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
+import { versionEntry } from "../registry/version-lookup.ts";
 import { chooseVersion, type Route, type RouteDecision } from "../routing/choose-version.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 
@@ -155,8 +156,9 @@ async function recordBase(
 }
 
 /**
- * A request that reached a model version but failed (invalid rows, inference unavailable) is logged once,
- * without its payload, so the cron's error rate sees it; drift and performance read only `ok` rows.
+ * A request that reached a model version but failed on the server side (artifact or inference unavailable)
+ * is logged once, without its payload, so the cron's per-request error rate sees it; drift and performance
+ * read only `ok` rows.
  */
 async function logFailure(
   c: Context<AppEnv>,
@@ -183,20 +185,41 @@ function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
   return (promise) => c.executionCtx.waitUntil(promise);
 }
 
-/** Shadow versions see the same rows after the response; their scores are logged, never returned. */
+/**
+ * Shadow versions see the same request after the response; their scores are logged, never returned. Each
+ * validates the raw rows against its own manifest (a candidate may have different features); a shadow that
+ * cannot score them is skipped and says so in the log.
+ */
 function scoreShadows(
   c: Context<AppEnv>,
   record: ModelRecord,
   served: string,
-  rows: Parameters<typeof predictRows>[2],
+  request: PredictionRequest,
   subject: string | null,
   started: number,
 ): void {
   for (const version of record.traffic.shadow) {
-    if (version === served || record.versions[version]?.status !== "active") continue;
+    if (version === served || versionEntry(record, version)?.status !== "active") continue;
     waitUntil(c)(
       (async () => {
         const manifest = await readManifest(c.env.REGISTRY, record.name, version);
+        const { rows, errors } = validateRows(
+          manifest,
+          request.rows,
+          request.fieldPath,
+          request.ignoredFields,
+        );
+        if (errors.length > 0) {
+          console.warn(
+            JSON.stringify({
+              event: "shadow_skipped",
+              model: record.name,
+              version,
+              errors: errors.slice(0, 5),
+            }),
+          );
+          return;
+        }
         const { records } = await scoreAndRecord(c, manifest, rows, "shadow", subject, undefined, started);
         logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
       })().catch((error: unknown) => {
@@ -256,13 +279,15 @@ export async function runPrediction(
       started,
     );
     logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
-    scoreShadows(c, record, decision.version, validation.rows, subject, started);
+    scoreShadows(c, record, decision.version, request, subject, started);
     c.header("x-model-version", decision.version);
     c.header("x-model-route", decision.route);
     return { manifest, record, version: decision.version, route: decision.route, predictions };
   } catch (error) {
-    if (error instanceof ProblemError)
+    // Server-side failures count against the model; a client's invalid rows (4xx) do not.
+    if (error instanceof ProblemError && error.init.status >= 500) {
       await logFailure(c, { ...decision, model: record.name }, subject, error, started);
+    }
     throw error;
   }
 }
