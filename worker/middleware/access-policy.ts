@@ -5,13 +5,18 @@ import type { Scope } from "./auth-context.ts";
 import { configuredAdminToken } from "./auth-mode.ts";
 import { unauthorized } from "./authenticate.ts";
 
-/** Paths anyone may read: the service map, docs, the OpenAPI document and liveness/readiness probes. */
+/**
+ * Paths anyone may read: the service map, docs, the OpenAPI document, liveness/readiness probes and the
+ * dashboard's page and script (they hold no data; the JSON they fetch needs the predict scope).
+ */
 const PUBLIC_PATHS = [
   /^\/$/,
   /^\/docs(\/.*)?$/,
   /^\/openapi\.json$/,
   /^\/v2\/health\/(live|ready)$/,
   /^\/api\/v1\/health$/,
+  /^\/dashboard\/?$/,
+  /^\/dashboard\/app\.js$/,
 ];
 /** Paths that change the registry or keys. Everything not listed here or above needs `predict`. */
 const ADMIN_PATHS = [/^\/v1\/admin(\/.*)?$/, /^\/load_version(\/.*)?$/];

@@ -90,11 +90,13 @@ export function creditSeedRoutes() {
     }),
     async (c) => {
       const health = await checkModelHealth(c.env, CREDIT_MODEL);
-      const monitoring = await monitoringSummary(c.env, CREDIT_MODEL).catch((error: unknown) => ({
-        error: String(error),
-      }));
+      // The probe is public; the monitoring summary (error rate, drifted features) is for credentialed callers.
+      const canSeeMonitoring = c.get("auth")?.scopes.includes("predict") ?? false;
+      const monitoring = canSeeMonitoring
+        ? await monitoringSummary(c.env, CREDIT_MODEL).catch((error: unknown) => ({ error: String(error) }))
+        : undefined;
       return c.json(
-        { ...health, monitoring, timestamp: isoSeconds() },
+        { ...health, ...(monitoring ? { monitoring } : {}), timestamp: isoSeconds() },
         health.status === "healthy" ? 200 : 503,
       ) as never;
     },
