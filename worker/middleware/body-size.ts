@@ -2,11 +2,14 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ProblemError } from "../http/problem.ts";
+import { MAX_EDGE_ARTIFACT_BYTES } from "../inference/model-sessions.ts";
 
-/** Artifact budget of DESIGN.md: one ONNX file at most 24 MiB. */
-export const MAX_ARTIFACT_BYTES = 24 * 1024 * 1024;
-/** Publish uploads carry the artifact, its manifest and multipart framing. */
-export const MAX_PUBLISH_BODY_BYTES = MAX_ARTIFACT_BYTES + 8 * 1024 * 1024;
+/**
+ * Publish uploads carry the artifact (at most MAX_EDGE_ARTIFACT_BYTES, set by ORT's heap), its manifest
+ * (reference distributions, examples, catalog) and multipart framing; the limit refuses anything larger
+ * before it is buffered.
+ */
+export const MAX_PUBLISH_BODY_BYTES = MAX_EDGE_ARTIFACT_BYTES + 4 * 1024 * 1024;
 /** Every other request, including a 1,000-row batch, stays well below this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
