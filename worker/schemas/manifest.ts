@@ -209,6 +209,25 @@ export const manifestSchema = z
         issue(["reference", "features"], `no reference distribution for ${feature.name}`);
       }
     });
+    const checkNumericReference = (path: (string | number)[], reference: NumericReference) => {
+      const { edges, proportions } = reference.bins;
+      if (proportions.length !== edges.length + 1)
+        issue([...path, "bins"], "needs one more proportion than edges");
+      if (edges.some((edge, i) => i > 0 && edge <= (edges[i - 1] ?? edge)))
+        issue([...path, "bins", "edges"], "must ascend");
+      if (reference.quantiles.some((q, i) => i > 0 && q < (reference.quantiles[i - 1] ?? q))) {
+        issue([...path, "quantiles"], "must not descend");
+      }
+    };
+    for (const [name, reference] of Object.entries(manifest.reference.features)) {
+      if (reference.type === "numeric") checkNumericReference(["reference", "features", name], reference);
+    }
+    checkNumericReference(["reference", "prediction"], manifest.reference.prediction);
+    manifest.features.forEach((feature, index) => {
+      if (feature.kind !== "category" && typeof feature.missing === "string") {
+        issue(["features", index, "missing"], "a numeric feature's missing value must be a number");
+      }
+    });
     for (const input of manifest.onnx.inputs) {
       const columns = manifest.features
         .filter((feature) => feature.input === input.name)
