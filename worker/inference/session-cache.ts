@@ -50,10 +50,6 @@ export class SessionCache<T> {
     }
   }
 
-  delete(key: string): void {
-    this.remove(key);
-  }
-
   private slotFor(key: string, bytes: number, load: () => Promise<T>): Slot<T> {
     const existing = this.slots.get(key);
     if (existing) {

@@ -4,7 +4,7 @@ export type Scope = "predict" | "admin";
 export interface AuthContext {
   keyId: string | null;
   scopes: readonly Scope[];
-  /** True when the request came in without credentials and local dev runs open. */
+  /** True when the request came in without credentials (what it may do is in `scopes`). */
   anonymous: boolean;
   /** How the caller proved who it is; "none" for anonymous callers. */
   method: "admin-token" | "api-key" | "none";
@@ -12,9 +12,10 @@ export interface AuthContext {
   open: boolean;
 }
 
+/** A caller without credentials, before the deployment's policy grants any scope. */
 export const ANONYMOUS: AuthContext = {
   keyId: null,
-  scopes: ["predict"],
+  scopes: [],
   anonymous: true,
   method: "none",
   open: false,

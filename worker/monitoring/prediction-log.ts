@@ -6,7 +6,7 @@ import type { PredictionRecord } from "./prediction-record.ts";
  * Hands prediction records to the log queue off the critical path (`waitUntil`), packed several to a
  * message (a message body is an array of records). The queue consumer
  * writes them to D1 in batches. If the queue refuses a chunk (rare: outage, oversized message), that chunk
- * and the rest are written straight to D1 (INSERT OR IGNORE, so an overlap with the queue is harmless);
+ * and the rest are written straight to D1 (conflicts on the id are ignored, so an overlap with the queue is harmless);
  * if that fails too, the records go to Workers Logs as the last durable place. A failure here never fails
  * the prediction.
  */

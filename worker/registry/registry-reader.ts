@@ -10,6 +10,7 @@ import type { ModelRecord } from "./registry-types.ts";
  */
 export const REGISTRY_TTL_MS = 5_000;
 const MAX_CACHED_MANIFESTS = 64;
+const MAX_CACHED_RECORDS = 256;
 
 const recordCache = new Map<string, { value: ModelRecord | null; expires: number }>();
 const manifestCache = new Map<string, Manifest>();
@@ -27,6 +28,11 @@ export async function readModelRecord(
   const cached = recordCache.get(model);
   if (cached && cached.expires > now) return cached.value;
   const value = await kv.get<ModelRecord>(modelKey(model), "json");
+  // Model names come from clients: the cache is bounded, oldest entry out first.
+  if (recordCache.size >= MAX_CACHED_RECORDS) {
+    const oldest = recordCache.keys().next().value;
+    if (oldest !== undefined) recordCache.delete(oldest);
+  }
   recordCache.set(model, { value, expires: now + REGISTRY_TTL_MS });
   return value;
 }

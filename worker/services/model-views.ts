@@ -52,7 +52,12 @@ export function describeModel(record: ModelRecord, manifest: Manifest) {
     description: manifest.description,
     default_version: record.default,
     versions: Object.keys(record.versions).sort(),
-    traffic: record.traffic,
+    // The A/B salt stays private: with it, anyone could compute which arm a subject lands on.
+    traffic: {
+      weights: record.traffic.weights,
+      shadow: record.traffic.shadow,
+      effective_at: record.traffic.effective_at,
+    },
     revision: record.revision,
     updated_at: record.updated_at,
     signature: describeSignature(manifest),

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { sha256Bytes, toHex } from "../auth/credential-hash.ts";
 import type { AppEnv } from "../env.ts";
 import { ProblemError, validationProblem } from "../http/problem.ts";
 import { type FieldPath, type RowValidation, validateRows } from "../inference/feature-validation.ts";
@@ -41,9 +42,9 @@ export interface PredictionResult {
   predictions: ServedPrediction[];
 }
 
+/** Logs keep a hash of the subject (128 bits), never the subject itself. */
 async function subjectHash(subject: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(subject));
-  return [...new Uint8Array(digest).slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex((await sha256Bytes(subject)).slice(0, 16));
 }
 
 function subjectOf(c: Context<AppEnv>, manifest: Manifest, rows: unknown[]): string | null {

@@ -1,9 +1,9 @@
+import { toHex } from "../auth/credential-hash.ts";
 import { ProblemError } from "../http/problem.ts";
 import { artifactKey } from "../registry/registry-keys.ts";
 
 export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 const unavailable = (detail: string): ProblemError =>
