@@ -440,6 +440,12 @@ describe("docs", () => {
     ]) {
       expect(spec.paths).toHaveProperty([path]);
     }
+    const operations = spec.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const predict = operations["/v1/models/{model}/predict"]?.post?.responses ?? {};
+    expect(Object.keys(predict)).toEqual(
+      expect.arrayContaining(["200", "401", "403", "413", "422", "429", "503"]),
+    );
+    expect(Object.keys(operations["/v2/health/live"]?.get?.responses ?? {})).not.toContain("401");
     const html = await (await get("/docs")).text();
     expect(html).toContain("/docs/swagger-ui-bundle.js");
     expect(html).not.toMatch(/https?:\/\//);

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import swaggerCss from "swagger-ui-dist/swagger-ui.css";
 import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js";
 import type { AppEnv } from "../env.ts";
+import { withCommonResponses } from "../http/openapi-common-responses.ts";
 
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
@@ -61,20 +62,26 @@ export function docsRoutes() {
 }
 
 export function registerOpenApi(app: OpenAPIHono<AppEnv>): void {
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Edge inference API",
-      version: "0.1.0",
-      description:
-        "ONNX models served at the edge. Errors are application/problem+json (RFC 9457) with `errors[]` naming each bad field.",
-    },
-    tags: [
-      { name: "models" },
-      { name: "predictions" },
-      { name: "open inference protocol v2" },
-      { name: "seed: KrediPusula" },
-      { name: "seed: recommender" },
-    ],
+  let document: unknown;
+  app.get("/openapi.json", (c) => {
+    document ??= withCommonResponses(app.getOpenAPI31Document(OPENAPI_CONFIG));
+    return c.json(document as object);
   });
 }
+
+const OPENAPI_CONFIG = {
+  openapi: "3.1.0",
+  info: {
+    title: "Edge inference API",
+    version: "0.1.0",
+    description:
+      "ONNX models served at the edge. Errors are application/problem+json (RFC 9457) with `errors[]` naming each bad field.",
+  },
+  tags: [
+    { name: "models" },
+    { name: "predictions" },
+    { name: "open inference protocol v2" },
+    { name: "seed: KrediPusula" },
+    { name: "seed: recommender" },
+  ],
+} satisfies Parameters<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>[0];
