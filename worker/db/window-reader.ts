@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { feedback, predictions } from "./schema.ts";
 
@@ -6,6 +6,7 @@ import { feedback, predictions } from "./schema.ts";
 export interface WindowRow {
   id: string;
   ts: number;
+  requestId: string;
   version: string;
   route: "explicit" | "default" | "ab" | "shadow";
   inputs: Record<string, unknown>;
@@ -17,10 +18,13 @@ export interface WindowRow {
 }
 
 const PAGE = 2000;
-/** Rows analysed per model and window; beyond it the report says `sampled` (first rows by time). */
+/** Rows analysed per model and window; beyond it the report says `sampled` (the newest rows are kept). */
 export const MAX_WINDOW_ROWS = 50_000;
 
-/** Rows of `model` with start ≤ ts < end, in (ts, id) order: deterministic, so a rerun sees the same rows. */
+/**
+ * The newest `limit` rows of `model` with start ≤ ts < end, read newest-first in (ts, id) order so the cap
+ * keeps the most recent traffic, and returned oldest-first. The order is total, so a rerun sees the same rows.
+ */
 export async function readWindow(
   db: D1Database,
   model: string,
@@ -34,13 +38,14 @@ export async function readWindow(
   const rows: WindowRow[] = [];
   let cursor: { ts: number; id: string } | null = null;
   while (rows.length < limit) {
-    const after: SQL | undefined = cursor
-      ? or(gt(predictions.ts, cursor.ts), and(eq(predictions.ts, cursor.ts), gt(predictions.id, cursor.id)))
+    const before: SQL | undefined = cursor
+      ? or(lt(predictions.ts, cursor.ts), and(eq(predictions.ts, cursor.ts), lt(predictions.id, cursor.id)))
       : undefined;
     const page: WindowRow[] = await orm
       .select({
         id: predictions.id,
         ts: predictions.ts,
+        requestId: predictions.requestId,
         version: predictions.version,
         route: predictions.route,
         inputs: predictions.inputs,
@@ -52,13 +57,13 @@ export async function readWindow(
       })
       .from(predictions)
       .leftJoin(feedback, eq(feedback.predictionId, predictions.id))
-      .where(after ? and(inWindow, after) : inWindow)
-      .orderBy(asc(predictions.ts), asc(predictions.id))
+      .where(before ? and(inWindow, before) : inWindow)
+      .orderBy(desc(predictions.ts), desc(predictions.id))
       .limit(Math.min(PAGE, limit - rows.length));
     rows.push(...page);
     const last: WindowRow | undefined = page.at(-1);
     if (!last || page.length < PAGE) break;
     cursor = { ts: last.ts, id: last.id };
   }
-  return { rows, total: counted?.total ?? rows.length };
+  return { rows: rows.reverse(), total: counted?.total ?? rows.length };
 }

@@ -7,10 +7,10 @@ import {
   sendAlert,
   shouldAlert,
 } from "../monitoring/alert-webhook.ts";
+import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
 import type { HealthStatus } from "../monitoring/health-status.ts";
 import { buildModelReport, type ModelReport } from "../monitoring/model-report.ts";
 import { reportR2Key } from "../monitoring/report-keys.ts";
-import { defaultThresholds } from "../registry/default-thresholds.ts";
 import { readManifest } from "../registry/registry-reader.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
 import type { Manifest } from "../schemas/manifest.ts";
@@ -22,9 +22,17 @@ export interface AlertOutcome {
   error?: string;
 }
 
-async function readableManifests(kv: KVNamespace, record: ModelRecord, versions: Iterable<string>) {
+/** The manifests of `versions` that are readable, on top of the default version's (read already). */
+async function readableManifests(
+  kv: KVNamespace,
+  record: ModelRecord,
+  defaultManifest: Manifest | undefined,
+  versions: Iterable<string>,
+) {
   const manifests = new Map<string, Manifest>();
-  for (const version of new Set([record.default, ...versions])) {
+  if (defaultManifest) manifests.set(record.default, defaultManifest);
+  for (const version of new Set(versions)) {
+    if (version === record.default) continue;
     try {
       manifests.set(version, await readManifest(kv, record.name, version));
     } catch (error) {
@@ -53,13 +61,15 @@ export async function runModelHealth(
   fetcher: FetchLike,
   now = Date.now(),
 ): Promise<{ id: string; status: HealthStatus; alert: AlertOutcome }> {
-  const thresholds = { ...defaultThresholds("regression"), ...record.thresholds };
+  const defaultManifest = await readDefaultManifest(env.REGISTRY, record);
+  const thresholds = effectiveThresholds(record, defaultManifest);
   const effective = { ...record, thresholds };
   const windowStart = windowEnd - thresholds.window_hours * 3_600_000;
   const { rows, total } = await readWindow(env.DB, record.name, windowStart, windowEnd);
   const manifests = await readableManifests(
     env.REGISTRY,
     record,
+    defaultManifest,
     rows.map((row) => row.version),
   );
   const report = buildModelReport({

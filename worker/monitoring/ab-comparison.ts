@@ -1,6 +1,6 @@
 import type { WindowRow } from "../db/window-reader.ts";
 import type { Manifest } from "../schemas/manifest.ts";
-import { groupBy } from "./ops-metrics.ts";
+import { byRequest, groupBy } from "./ops-metrics.ts";
 import { withFeedback } from "./performance.ts";
 import { type TestResult, twoProportionZTest, welchTTest } from "./stats/significance-tests.ts";
 import { mean } from "./stats/summary-stats.ts";
@@ -10,7 +10,9 @@ export const MIN_AB_FEEDBACK = 20;
 
 export interface ArmComparison {
   version: string;
+  /** Distinct request ids routed to the arm; `rows` counts their scored rows. */
   requests: number;
+  rows: number;
   feedback: number;
   metric: "mse" | "accuracy";
   value: number | null;
@@ -48,7 +50,8 @@ export function compareArms(
     const armScores = scores(armRows);
     const base = {
       version,
-      requests: armRows.length,
+      requests: byRequest(armRows).size,
+      rows: armRows.length,
       feedback: armScores.length,
       metric: regression ? ("mse" as const) : ("accuracy" as const),
       value: mean(armScores),

@@ -1,20 +1,47 @@
 import type { WindowRow } from "../db/window-reader.ts";
 import { percentiles } from "./stats/summary-stats.ts";
 
+/**
+ * Per request, not per row: a batch request logs one row per scored instance, a failed request one error
+ * row. `requests` counts distinct request ids, `errors` those with an error row, and each request has one
+ * latency (the max over its rows). `rows` keeps the row count.
+ */
 export interface OpsMetrics {
   requests: number;
   errors: number;
   error_rate: number;
+  rows: number;
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
 }
 
+interface RequestSummary {
+  error: boolean;
+  latencyMs: number;
+}
+
+/** One entry per distinct request id: failed when any of its rows is an error; latency = max over rows. */
+export function byRequest(rows: readonly WindowRow[]): Map<string, RequestSummary> {
+  const requests = new Map<string, RequestSummary>();
+  for (const row of rows) {
+    const seen = requests.get(row.requestId);
+    const error = row.status === "error";
+    if (seen) {
+      seen.error ||= error;
+      seen.latencyMs = Math.max(seen.latencyMs, row.latencyMs);
+    } else requests.set(row.requestId, { error, latencyMs: row.latencyMs });
+  }
+  return requests;
+}
+
 export function opsMetrics(rows: readonly WindowRow[]): OpsMetrics {
-  const errors = rows.filter((row) => row.status === "error").length;
+  const requests = [...byRequest(rows).values()];
+  const errors = requests.filter((request) => request.error).length;
   return {
-    requests: rows.length,
+    requests: requests.length,
     errors,
-    error_rate: rows.length ? errors / rows.length : 0,
-    latency_ms: percentiles(rows.map((row) => row.latencyMs)),
+    error_rate: requests.length ? errors / requests.length : 0,
+    rows: rows.length,
+    latency_ms: percentiles(requests.map((request) => request.latencyMs)),
   };
 }
 
@@ -37,8 +64,8 @@ export function opsBy(
 }
 
 /**
- * Ops per model (served rows), per version and per route (shadow scores included there), per A/B arm
- * (rows routed by A/B: arm = version) and per colo.
+ * Ops per model (served requests), per version and per route (shadow scores included there), per A/B arm
+ * (requests routed by A/B: arm = version) and per colo.
  */
 export function opsReport(rows: readonly WindowRow[]) {
   const served = rows.filter((row) => row.route !== "shadow");

@@ -2,11 +2,11 @@ import { latestReport } from "../db/report-store.ts";
 import { readWindow } from "../db/window-reader.ts";
 import type { Bindings } from "../env.ts";
 import { isoSeconds } from "../http/accept-language.ts";
+import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { performance } from "../monitoring/performance.ts";
 import type { RegressionMetrics } from "../monitoring/stats/regression-metrics.ts";
-import { defaultThresholds } from "../registry/default-thresholds.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 
 const HOUR = 3_600_000;
@@ -22,7 +22,8 @@ const LIVE_ROWS = 10_000;
  */
 export async function readSeedModelHealth(env: Bindings, model: string, now = Date.now()) {
   const record = await requireModelRecord(env.REGISTRY, model);
-  const thresholds = { ...defaultThresholds("regression"), ...record.thresholds };
+  const defaultManifest = await readDefaultManifest(env.REGISTRY, record);
+  const thresholds = effectiveThresholds(record, defaultManifest);
   const row = await latestReport(env.DB, model);
   let source: "report" | "live";
   let metrics: RegressionMetrics | null;
@@ -38,7 +39,7 @@ export async function readSeedModelHealth(env: Bindings, model: string, now = Da
     reportStatus = row.status;
   } else {
     source = "live";
-    const manifest = await readManifest(env.REGISTRY, model, record.default);
+    const manifest = defaultManifest ?? (await readManifest(env.REGISTRY, model, record.default));
     const { rows } = await readWindow(env.DB, model, now - windowHours * HOUR, now, LIVE_ROWS);
     metrics = performance(
       manifest,
