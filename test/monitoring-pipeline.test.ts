@@ -1,8 +1,13 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { insertPredictionRecords } from "../worker/db/prediction-log-writer.ts";
 import worker from "../worker/index.ts";
-import { retryDelaySeconds } from "../worker/jobs/prediction-log-consumer.ts";
+import {
+  isDeadLetterQueue,
+  isFinalAttempt,
+  MAX_RETRIES,
+  retryDelaySeconds,
+} from "../worker/jobs/prediction-log-consumer.ts";
 import { runScheduledJobs } from "../worker/jobs/scheduled.ts";
 import { logPredictions } from "../worker/monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
@@ -116,6 +121,34 @@ describe("prediction logging", () => {
     expect(result.retryMessages).toEqual([{ msgId: "x" }]);
     expect(retryDelaySeconds(1, true)).toBe(900);
     expect(result.explicitAcks).toEqual(["y"]);
+  });
+
+  it("recognises staging's dead-letter queue and dumps a record on its final delivery only", async () => {
+    expect(isDeadLetterQueue("edge-inference-prediction-log-dlq-staging")).toBe(true);
+    expect(isDeadLetterQueue("edge-inference-prediction-log-dlq")).toBe(true);
+    expect(isDeadLetterQueue("edge-inference-prediction-log-staging")).toBe(false);
+    expect(isDeadLetterQueue("edge-inference-prediction-log")).toBe(false);
+    // max_retries = N: N + 1 deliveries, attempts 1 … N + 1
+    expect(isFinalAttempt(MAX_RETRIES.dlq, MAX_RETRIES.dlq)).toBe(false);
+    expect(isFinalAttempt(MAX_RETRIES.dlq + 1, MAX_RETRIES.dlq)).toBe(true);
+
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const batch = createMessageBatch("edge-inference-prediction-log-dlq-staging", [
+        { id: "last", timestamp: new Date(), attempts: MAX_RETRIES.dlq + 1, body: [record("dlq-last")] },
+        { id: "early", timestamp: new Date(), attempts: MAX_RETRIES.dlq, body: [record("dlq-early")] },
+      ]) as MessageBatch<PredictionRecord>;
+      const ctx = createExecutionContext();
+      await offline(() => worker.queue(batch, env));
+      const result = await getQueueResult(batch, ctx);
+      expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["early", "last"]);
+      const lost = errors.mock.calls
+        .map(([line]) => JSON.parse(String(line)) as { event: string; record?: { id: string }[] })
+        .filter((entry) => entry.event === "prediction_log_lost");
+      expect(lost.map((entry) => entry.record?.[0]?.id)).toEqual(["dlq-last"]);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it("predictions succeed while D1 is down, and their rows land after it recovers", async () => {
@@ -260,8 +293,10 @@ describe("cron health reports and the read side", () => {
     expect(perf.mse).toBeCloseTo(mse, 9);
     expect(perf.rmse).toBeCloseTo(Math.sqrt(mse), 9);
     expect(perf.r2).toBeCloseTo(r2, 9);
-    expect(report.ops.total.requests).toBe(500);
-    expect(report.ops.by_version[report.default_version].requests).toBe(500);
+    // one batch request of 500 instances: ops count requests, rows apart
+    expect(report.ops.total).toMatchObject({ requests: 1, errors: 0, error_rate: 0, rows: 500 });
+    expect(report.ops.by_version[report.default_version]).toMatchObject({ requests: 1, rows: 500 });
+    expect(report.rows).toEqual({ total: 500, analyzed: 500, sampled: false });
     expect(report.window.hours).toBe(24);
     const healthy = Math.sqrt(mse) < 1 && r2 > 0.6;
     expect(
@@ -289,7 +324,8 @@ describe("cron health reports and the read side", () => {
 
   it("serves /v1/models/{model}/health, /reports, /reports/{id}, /traffic, /model_health and /api/v1/health", async () => {
     const health = (await (await get("/v1/models/recommender/health")).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ model: "recommender", report_id: `recommender:${T}`, volume: 500 });
+    // volume = the report's requests (one batch request of 500 rows)
+    expect(health).toMatchObject({ model: "recommender", report_id: `recommender:${T}`, volume: 1 });
     const list = (await (await get("/v1/models/recommender/reports?limit=5")).json()) as {
       reports: { id: string }[];
     };
@@ -326,6 +362,29 @@ describe("cron health reports and the read side", () => {
     const api = (await (await get("/api/v1/health")).json()) as { monitoring: Record<string, unknown> };
     expect(api.monitoring).toMatchObject({ model: "kredipusula", report_id: `kredipusula:${T}` });
     expect(typeof api.monitoring.volume).toBe("number");
+  });
+
+  it("rejects non-slug model names and oversized traffic and full-report answers with a 422", async () => {
+    type Problem = { errors: { field: string }[] };
+    const long = "m".repeat(600);
+    for (const path of [
+      `/v1/models/${long}/health`,
+      `/v1/models/${long}/traffic`,
+      "/v1/models/Bad%20Name/reports",
+    ])
+      await expectProblemJson(await get(path), 422);
+    const feedback = await postJson("/v1/predictions/feedback", {
+      feedback: [{ prediction_id: "x", actual: 3, model: long }],
+    });
+    expect((await expectProblemJson<Problem>(feedback, 422)).errors[0]?.field).toBe("feedback[0].model");
+
+    const traffic = await get("/v1/models/recommender/traffic?hours=720&bucket_minutes=1");
+    expect((await expectProblemJson<Problem>(traffic, 422)).errors[0]?.field).toBe("bucket_minutes");
+    expect((await get("/v1/models/recommender/traffic?hours=720&bucket_minutes=22")).status).toBe(200);
+    const full = await get("/v1/models/recommender/reports?full=true&limit=500");
+    expect((await expectProblemJson<Problem>(full, 422)).errors[0]?.field).toBe("limit");
+    expect((await get("/v1/models/recommender/reports?full=true&limit=20")).status).toBe(200);
+    expect((await get("/v1/models/recommender/reports?limit=500")).status).toBe(200);
   });
 
   it("alerts once on a status change, with the injected transport", async () => {

@@ -7,8 +7,9 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
-  scheduled: (controller, env, ctx) => {
-    ctx.waitUntil(runScheduledJobs(env, controller.scheduledTime));
+  // Returned, not waitUntil'd: a rejection marks the cron invocation failed.
+  scheduled: async (controller, env) => {
+    await runScheduledJobs(env, controller.scheduledTime);
   },
   queue: (batch, env) => consumePredictionLogs(batch, env),
 } satisfies ExportedHandler<Bindings, unknown>;

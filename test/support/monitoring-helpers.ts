@@ -1,9 +1,4 @@
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import worker from "../../worker/index.ts";
 import traffic from "../fixtures/monitoring/replay-traffic.json";
 
@@ -45,10 +40,8 @@ export async function waitForLogged(ids: readonly string[], timeoutMs = 30_000):
   return found;
 }
 
-/** Runs the Worker's real `scheduled` handler to completion. */
+/** Runs the Worker's real `scheduled` handler to completion; a failing run rejects (the handler returns its promise). */
 export async function runCron(scheduledTime: number): Promise<void> {
   const controller = createScheduledController({ scheduledTime, cron: "*/15 * * * *" });
-  const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(controller, env);
 }

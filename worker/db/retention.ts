@@ -1,7 +1,3 @@
-import { lt, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import { feedback, healthReports, predictions } from "./schema.ts";
-
 /** Rows deleted per statement and statements per run: bounded, so one cron run never holds D1 for long. */
 const DELETE_CHUNK = 5_000;
 const MAX_CHUNKS = 20;
@@ -34,19 +30,4 @@ export async function pruneOldData(db: D1Database, now: number, logDays: number,
     feedback: await pruneTable(db, "feedback", "ts", now - logDays * day),
     health_reports: await pruneTable(db, "health_reports", "window_end", now - reportDays * day),
   };
-}
-
-/** Counts left before a cutoff (for tests and the health endpoint). */
-export async function countOlderThan(db: D1Database, cutoff: number) {
-  const orm = drizzle(db);
-  const [p] = await orm
-    .select({ n: sql<number>`count(*)` })
-    .from(predictions)
-    .where(lt(predictions.ts, cutoff));
-  const [f] = await orm.select({ n: sql<number>`count(*)` }).from(feedback).where(lt(feedback.ts, cutoff));
-  const [r] = await orm
-    .select({ n: sql<number>`count(*)` })
-    .from(healthReports)
-    .where(lt(healthReports.windowEnd, cutoff));
-  return { predictions: p?.n ?? 0, feedback: f?.n ?? 0, health_reports: r?.n ?? 0 };
 }

@@ -3,10 +3,19 @@ import type { Bindings } from "../env.ts";
 import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { isPredictionRecord } from "../monitoring/prediction-record-check.ts";
 
-/** Must match wrangler.toml: the main queue's dead-letter queue, consumed by this same handler. */
-export const PREDICTION_LOG_DLQ = "edge-inference-prediction-log-dlq";
+/**
+ * The dead-letter queues of wrangler.toml, consumed by this same handler: `…-dlq` (default, production) and
+ * `…-dlq-staging`, so any name with a `-dlq` segment.
+ */
+export const isDeadLetterQueue = (queue: string): boolean => /-dlq(-|$)/.test(queue);
 /** wrangler.toml `max_retries` of the two consumers. */
 export const MAX_RETRIES = { main: 10, dlq: 100 } as const;
+
+/**
+ * `attempts` starts at 1 and a message is delivered `max_retries` + 1 times, so the final delivery is the one
+ * with attempts = max_retries + 1 (later values cannot occur, but count as final too).
+ */
+export const isFinalAttempt = (attempts: number, maxRetries: number): boolean => attempts > maxRetries;
 
 /**
  * Retry delay: exponential on the main queue (2 s … 5 min, ~20 min over its 10 retries) so a short D1
@@ -23,7 +32,7 @@ export function retryDelaySeconds(attempts: number, deadLetter: boolean): number
  * is retried with a delay; nothing is acknowledged before its row is committed.
  */
 export async function consumePredictionLogs(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const deadLetter = batch.queue === PREDICTION_LOG_DLQ;
+  const deadLetter = isDeadLetterQueue(batch.queue);
   const valid: Message<unknown>[] = [];
   const records: PredictionRecord[] = [];
   for (const message of batch.messages) {
@@ -54,7 +63,7 @@ export async function consumePredictionLogs(batch: MessageBatch<unknown>, env: B
       }),
     );
     for (const message of valid) {
-      if (deadLetter && message.attempts > MAX_RETRIES.dlq) {
+      if (deadLetter && isFinalAttempt(message.attempts, MAX_RETRIES.dlq)) {
         // Last chance: the full record goes to Workers Logs, from where it can be replayed.
         console.error(JSON.stringify({ event: "prediction_log_lost", record: message.body }));
       }

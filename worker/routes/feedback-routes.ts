@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
+import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { recordFeedback } from "../services/feedback-service.ts";
 
@@ -12,16 +13,17 @@ const actualSchema = z.union([z.number(), z.boolean(), z.string()]).openapi({
   example: 4,
 });
 
+/** The model, when the prediction's log row may not have landed yet. */
+const modelSchema = slugSchema.optional();
+
 const singleSchema = z
-  .object({ actual: actualSchema, model: z.string().optional() })
+  .object({ actual: actualSchema, model: modelSchema })
   .openapi("Feedback", { example: { actual: 4 } });
 
 const batchSchema = z
   .object({
     feedback: z
-      .array(
-        z.object({ prediction_id: z.string().min(1), actual: actualSchema, model: z.string().optional() }),
-      )
+      .array(z.object({ prediction_id: z.string().min(1), actual: actualSchema, model: modelSchema }))
       .min(1)
       .max(MAX_FEEDBACK_ITEMS),
   })

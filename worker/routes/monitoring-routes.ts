@@ -2,8 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
 import { listReports, readReport } from "../db/report-store.ts";
 import { trafficSeries } from "../db/traffic-series.ts";
-import { notFoundProblem } from "../http/problem.ts";
+import { notFoundProblem, validationProblem } from "../http/problem.ts";
 import { requireModelRecord } from "../registry/registry-reader.ts";
+import { modelParams } from "../schemas/admin-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { monitoringSummary } from "../services/monitoring-summary.ts";
 
@@ -12,7 +13,21 @@ const json = (schema: z.ZodType, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
-const modelParams = z.object({ model: z.string().min(1) });
+/** Bounds on one answer's size: traffic buckets per series, and reports when each carries its full body. */
+export const MAX_TRAFFIC_BUCKETS = 2000;
+export const MAX_FULL_REPORTS = 20;
+
+function checkBucketCount(hours: number, bucketMinutes: number): void {
+  const buckets = Math.ceil((hours * 60) / bucketMinutes);
+  if (buckets <= MAX_TRAFFIC_BUCKETS) return;
+  const least = Math.ceil((hours * 60) / MAX_TRAFFIC_BUCKETS);
+  throw validationProblem([
+    {
+      field: "bucket_minutes",
+      message: `${hours} h in ${bucketMinutes}-min buckets is ${buckets} buckets, over ${MAX_TRAFFIC_BUCKETS}: use bucket_minutes ≥ ${least} or fewer hours`,
+    },
+  ]);
+}
 
 export function monitoringRoutes() {
   const app = createApiApp();
@@ -39,7 +54,7 @@ export function monitoringRoutes() {
       method: "get",
       path: "/{model}/reports",
       tags: ["monitoring"],
-      summary: "Health reports, newest first (`full=true` includes each report body)",
+      summary: `Health reports, newest first (\`full=true\` includes each report body; then limit ≤ ${MAX_FULL_REPORTS})`,
       request: {
         params: modelParams,
         query: z.object({
@@ -60,6 +75,10 @@ export function monitoringRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       const { limit, before, full } = c.req.valid("query");
+      if (full === "true" && limit > MAX_FULL_REPORTS)
+        throw validationProblem([
+          { field: "limit", message: `must be ≤ ${MAX_FULL_REPORTS} when full=true (got ${limit})` },
+        ]);
       await requireModelRecord(c.env.REGISTRY, model);
       const rows = await listReports(c.env.DB, model, limit, before);
       const reports = rows.map((row) => ({
@@ -81,7 +100,7 @@ export function monitoringRoutes() {
       path: "/{model}/reports/{id}",
       tags: ["monitoring"],
       summary: "One full health report (the same JSON as in R2)",
-      request: { params: z.object({ model: z.string().min(1), id: z.string().min(1) }) },
+      request: { params: modelParams.extend({ id: z.string().min(1) }) },
       responses: { 200: json(looseObject, "Report"), ...problemResponses(404) },
     }),
     async (c) => {
@@ -97,7 +116,7 @@ export function monitoringRoutes() {
       method: "get",
       path: "/{model}/traffic",
       tags: ["monitoring"],
-      summary: "Requests, errors and latency per time bucket and version, straight from the prediction log",
+      summary: `Requests, errors and latency per time bucket and version, straight from the prediction log (hours·60/bucket_minutes ≤ ${MAX_TRAFFIC_BUCKETS})`,
       request: {
         params: modelParams,
         query: z.object({
@@ -114,6 +133,7 @@ export function monitoringRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       const { hours, bucket_minutes: bucketMinutes } = c.req.valid("query");
+      checkBucketCount(hours, bucketMinutes);
       await requireModelRecord(c.env.REGISTRY, model);
       const end = Date.now();
       const bucketMs = bucketMinutes * 60_000;
