@@ -84,3 +84,49 @@ test("the dashboard renders the session's data in Chromium without console error
     await browser.close();
   }
 });
+
+test("the dashboard asks for an API key on 401 and drops ?key= from the address bar", async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    // The local Worker runs open: stand in for a keyed deployment by answering 401 unless the key is right.
+    const sentKeys: (string | undefined)[] = [];
+    await page.route(`${base}/v1/**`, async (route) => {
+      const headers = { ...route.request().headers() };
+      const key = headers["x-api-key"];
+      sentKeys.push(key);
+      if (key !== "good-key") {
+        await route.fulfill({
+          status: 401,
+          contentType: "application/problem+json",
+          body: JSON.stringify({ status: 401, title: "Unauthorized" }),
+        });
+        return;
+      }
+      delete headers["x-api-key"];
+      await route.continue({ headers });
+    });
+
+    await page.goto(`${base}/dashboard?key=bad-key&view=1#top`);
+    await page.waitForSelector('body[data-ready="key"]', { timeout: 30_000 });
+    assert.equal(page.url(), `${base}/dashboard?view=1#top`, "the key left the address bar");
+    assert.equal(sentKeys[0], "bad-key");
+    assert.equal(await page.locator("#key-form input[type=password]").count(), 1);
+    assert.equal(await page.evaluate('sessionStorage.getItem("edge-inference-key")'), null);
+
+    await page.fill("#key-form input", "good-key");
+    await page.click("#key-form button");
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.equal(await page.locator('section[data-model="recommender"]').count(), 1);
+    assert.equal(await page.evaluate('sessionStorage.getItem("edge-inference-key")'), "good-key");
+    assert.equal(sentKeys.at(-1), "good-key");
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await browser.close();
+  }
+});

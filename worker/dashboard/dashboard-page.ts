@@ -35,6 +35,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   .legend span { margin-right: 10px; font-size: 12px; }
   .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
   #error { color: var(--bad); }
+  #key-form { max-width: 560px; }
+  #key-form p { margin: 4px 0 10px; color: var(--muted); }
+  #key-form input { font: inherit; padding: 4px 8px; border: 1px solid var(--line); border-radius: 6px; }
+  #key-form button { font: inherit; padding: 4px 12px; border: 1px solid #1f883d; border-radius: 6px; background: #1f883d; color: #fff; cursor: pointer; }
 </style>
 </head>
 <body>

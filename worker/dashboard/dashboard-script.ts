@@ -1,13 +1,22 @@
 /**
  * The dashboard's browser code (vanilla JS, inline SVG charts). It reads the same JSON endpoints any client
- * can: /v1/models, /v1/models/{m}/health, /reports, /reports/{id} and /traffic. An API key given as
- * `?key=` is kept in sessionStorage and sent as X-API-Key.
+ * can: /v1/models, /v1/models/{m}/health, /reports, /reports/{id} and /traffic. The page itself is public;
+ * when the data calls answer 401/403 it asks for an API key (a small form). The key, typed there or given
+ * once as `?key=` (then removed from the address bar and history entry), is kept in sessionStorage and
+ * sent as X-API-Key.
  */
 export const DASHBOARD_JS = `"use strict";
 (() => {
+  const KEY_ITEM = "edge-inference-key";
   const params = new URLSearchParams(location.search);
-  if (params.get("key")) sessionStorage.setItem("edge-inference-key", params.get("key"));
-  const key = sessionStorage.getItem("edge-inference-key");
+  if (params.has("key")) {
+    if (params.get("key")) sessionStorage.setItem(KEY_ITEM, params.get("key"));
+    params.delete("key");
+    const query = params.toString();
+    history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
+  }
+  let key = sessionStorage.getItem(KEY_ITEM);
+  let askingForKey = false;
   const COLORS = ["#0969da", "#8250df", "#bf3989", "#1a7f37", "#bc4c00", "#57606a"];
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
@@ -22,10 +31,43 @@ export const DASHBOARD_JS = `"use strict";
   };
   const num = (value, digits = 3) => (value === null || value === undefined ? "–" : Number(value).toFixed(digits));
   const badge = (status) => el("span", { class: "badge " + status }, status.replaceAll("_", " "));
+  class AuthError extends Error {}
   async function get(path) {
     const response = await fetch(path, { headers: key ? { "x-api-key": key } : {} });
+    if (response.status === 401 || response.status === 403)
+      throw new AuthError(response.status === 401 ? (key ? "The API key was not accepted." : "An API key is needed to read the monitoring data.") : "This API key may not read the monitoring data (it needs the predict scope).");
     if (!response.ok) throw new Error(path + " → " + response.status);
     return response.json();
+  }
+
+  function keyForm(message) {
+    const input = el("input", { type: "password", name: "key", autocomplete: "off", placeholder: "API key", required: "", "aria-label": "API key", size: "40" });
+    const form = el("form", { id: "key-form", class: "model" }, el("h2", {}, "API key"), el("p", { class: "muted" }, message),
+      input, " ", el("button", { type: "submit" }, "Show dashboard"),
+      el("p", { class: "muted" }, "Kept in this tab's sessionStorage only and sent as X-API-Key."));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = input.value.trim();
+      if (!value) return;
+      key = value;
+      sessionStorage.setItem(KEY_ITEM, value);
+      askingForKey = false;
+      document.getElementById("models").replaceChildren(el("p", { class: "muted" }, "loading…"));
+      render();
+    });
+    return form;
+  }
+
+  function askForKey(message) {
+    askingForKey = true;
+    sessionStorage.removeItem(KEY_ITEM);
+    key = null;
+    const form = keyForm(message);
+    document.getElementById("models").replaceChildren(form);
+    document.getElementById("updated").textContent = "";
+    document.getElementById("error").textContent = "";
+    document.body.dataset.ready = "key";
+    form.querySelector("input").focus();
   }
 
   function lineChart(series, { height = 140, width = 420, label = "" } = {}) {
@@ -86,8 +128,8 @@ export const DASHBOARD_JS = `"use strict";
     const requests = names.map((name) => ({ name, points: byVersion.get(name).map((b) => [b.t, b.requests]) }));
     const latency = names.map((name) => ({ name, points: byVersion.get(name).map((b) => [b.t, b.latency_avg_ms]) }));
     return [
-      card("Requests per " + traffic.bucket_ms / 60000 + " min", lineChart(requests, { label: "requests over time" }), legend(names)),
-      card("Mean latency (ms)", lineChart(latency, { label: "latency over time" }), legend(names)),
+      card("Logged rows per " + traffic.bucket_ms / 60000 + " min", lineChart(requests, { label: "logged rows over time" }), legend(names)),
+      card("Mean latency per row (ms)", lineChart(latency, { label: "latency over time" }), legend(names)),
     ];
   }
 
@@ -131,7 +173,7 @@ export const DASHBOARD_JS = `"use strict";
     const latest = reports.reports[0] ? await get(base + "/reports/" + encodeURIComponent(reports.reports[0].id)) : null;
     const section = el("section", { class: "model", "data-model": model.name },
       el("h2", {}, model.title || model.name, badge(health.status)),
-      el("div", { class: "muted" }, model.name + " · " + (latest ? "report " + latest.generated_at + " · window " + latest.window.hours + " h · " + latest.ops.total.requests + " requests · error rate " + num(latest.ops.total.error_rate, 3) + " · p95 " + num(latest.ops.total.latency_ms.p95, 1) + " ms" : "no report yet")),
+      el("div", { class: "muted" }, model.name + " · " + (latest ? "report " + latest.generated_at + " · window " + latest.window.hours + " h · " + latest.ops.total.requests + " requests" + (latest.ops.total.rows === undefined ? "" : " (" + latest.ops.total.rows + " rows)") + " · error rate " + num(latest.ops.total.error_rate, 3) + " · p95 " + num(latest.ops.total.latency_ms.p95, 1) + " ms per request" : "no report yet")),
       el("ul", { class: "reasons" }, ...(health.reasons ?? []).map((r) => el("li", {}, r.severity + ": " + r.message))),
       el("div", { class: "grid" },
         card("Versions and traffic split", versionsTable(model)),
@@ -144,6 +186,7 @@ export const DASHBOARD_JS = `"use strict";
   }
 
   async function render() {
+    if (askingForKey) return;
     try {
       const { models } = await get("/v1/models");
       const sections = await Promise.all(models.map(renderModel));
@@ -151,6 +194,7 @@ export const DASHBOARD_JS = `"use strict";
       document.getElementById("updated").textContent = "updated " + new Date().toISOString().slice(0, 19) + "Z";
       document.body.dataset.ready = "true";
     } catch (error) {
+      if (error instanceof AuthError) return askForKey(error.message);
       document.getElementById("error").textContent = String(error.message || error);
       document.body.dataset.ready = "error";
     }
