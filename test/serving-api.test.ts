@@ -288,6 +288,18 @@ describe("generic /v1 API", () => {
     const scores = body.items.map((entry) => entry.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(body.items.map((entry) => entry.item.item_id)).not.toContain(1);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    let logged: { route: string }[] = [];
+    for (let attempt = 0; attempt < 100 && logged.length < 5; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      logged = (
+        await env.DB.prepare("SELECT route FROM predictions WHERE request_id = ?")
+          .bind(requestId)
+          .all<{ route: string }>()
+      ).results;
+    }
+    // Only the five items returned are logged, as "recommend" rows, not the 48 catalog items scored.
+    expect(logged.map((row) => row.route)).toEqual(Array(5).fill("recommend"));
     await expectProblem(
       await post("/v1/models/recommender/recommendations", {
         user: { user_id: 7, user_age: 3, user_gender: "F" },

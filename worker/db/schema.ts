@@ -1,6 +1,6 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-/** One row per scored row: served predictions and shadow scores (route = "shadow"). */
+/** One row per scored row: served predictions, shadow scores (route "shadow"), recommended items ("recommend"). */
 export const predictions = sqliteTable(
   "predictions",
   {
@@ -9,7 +9,7 @@ export const predictions = sqliteTable(
     requestId: text("request_id").notNull(),
     model: text("model").notNull(),
     version: text("version").notNull(),
-    route: text("route", { enum: ["explicit", "default", "ab", "shadow"] }).notNull(),
+    route: text("route", { enum: ["explicit", "default", "ab", "shadow", "recommend"] }).notNull(),
     subjectHash: text("subject_hash"),
     inputs: text("inputs", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     output: real("output"),

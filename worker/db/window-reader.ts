@@ -8,7 +8,7 @@ export interface WindowRow {
   ts: number;
   requestId: string;
   version: string;
-  route: "explicit" | "default" | "ab" | "shadow";
+  route: "explicit" | "default" | "ab" | "shadow" | "recommend";
   inputs: Record<string, unknown>;
   output: number | null;
   latencyMs: number;

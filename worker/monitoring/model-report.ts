@@ -30,7 +30,10 @@ export function buildModelReport(input: ReportInput) {
   const { record, manifests, rows } = input;
   const thresholds = record.thresholds;
   const defaultManifest = manifests.get(record.default);
-  const served = rows.filter((row) => row.route !== "shadow" && row.status === "ok");
+  // Input drift reads served rows only: shadows repeat them, recommended items are a ranked (biased) sample.
+  const served = rows.filter(
+    (row) => row.route !== "shadow" && row.route !== "recommend" && row.status === "ok",
+  );
   const ops = opsReport(rows);
   const drift = defaultManifest
     ? datasetDrift(
@@ -45,7 +48,9 @@ export function buildModelReport(input: ReportInput) {
   for (const [version, versionRows] of groupBy(rows, (row) => row.version)) {
     const manifest = manifests.get(version);
     if (!manifest) continue;
-    const outputs = versionRows.flatMap((row) => (row.output === null ? [] : [row.output]));
+    const outputs = versionRows.flatMap((row) =>
+      row.output === null || row.route === "recommend" ? [] : [row.output],
+    );
     predictionDriftByVersion[version] = predictionDrift(manifest, outputs, thresholds);
     const servedRows = versionRows.filter((row) => row.route !== "shadow");
     if (servedRows.length > 0) performanceByVersion[version] = performance(manifest, servedRows);

@@ -1,6 +1,6 @@
 import type { PredictionRecord } from "./prediction-record.ts";
 
-const ROUTES = new Set(["explicit", "default", "ab", "shadow"]);
+const ROUTES = new Set(["explicit", "default", "ab", "shadow", "recommend"]);
 
 /** Guards the queue consumer: a malformed message would otherwise fail its whole batch on every retry. */
 export function isPredictionRecord(value: unknown): value is PredictionRecord {

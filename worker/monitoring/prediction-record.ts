@@ -5,7 +5,8 @@ export interface PredictionRecord {
   request_id: string;
   model: string;
   version: string;
-  route: "explicit" | "default" | "ab" | "shadow";
+  /** How the version was chosen; "shadow" scores are never returned, "recommend" rows are top-k items served. */
+  route: "explicit" | "default" | "ab" | "shadow" | "recommend";
   subject_hash: string | null;
   inputs: Record<string, unknown>;
   /** Regression value (clipped) or positive-class probability. */

@@ -120,7 +120,11 @@ const catalogSchema = z.object({
   /** Feature that identifies an item, and the item features a catalog row provides. */
   key: z.string(),
   features: z.array(z.string()).min(1),
-  items: z.array(z.record(z.string(), z.union([z.number(), z.string()]))).min(1),
+  /** Scored in one request, so no larger than a batch (MAX_BATCH_ROWS). */
+  items: z
+    .array(z.record(z.string(), z.union([z.number(), z.string()])))
+    .min(1)
+    .max(1000),
 });
 
 export const manifestSchema = z

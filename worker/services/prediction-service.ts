@@ -28,6 +28,8 @@ export interface PredictionRequest {
   intervalField?: string;
   /** Request fields that sit beside the features (e.g. the seed's `version_name`). */
   ignoredFields?: ReadonlySet<string>;
+  /** The caller logs (a subset of) `records` itself with `logServedRecords`, e.g. only the items it returns. */
+  deferLogging?: boolean;
 }
 
 export interface ServedPrediction extends RowPrediction {
@@ -40,6 +42,7 @@ export interface PredictionResult {
   version: string;
   route: Route;
   predictions: ServedPrediction[];
+  records: PredictionRecord[];
 }
 
 /** Logs keep a hash of the subject (128 bits), never the subject itself. */
@@ -182,6 +185,11 @@ async function logFailure(
   logPredictions(c.env.PREDICTION_LOG, waitUntil(c), [failure], c.env.DB);
 }
 
+/** Hands served records to the log queue, off the critical path. */
+export function logServedRecords(c: Context<AppEnv>, records: PredictionRecord[]): void {
+  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
+}
+
 function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
   return (promise) => c.executionCtx.waitUntil(promise);
 }
@@ -279,11 +287,11 @@ export async function runPrediction(
       request.intervalLevel,
       started,
     );
-    logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
+    if (!request.deferLogging) logServedRecords(c, records);
     scoreShadows(c, record, decision.version, request, subject, started);
     c.header("x-model-version", decision.version);
     c.header("x-model-route", decision.route);
-    return { manifest, record, version: decision.version, route: decision.route, predictions };
+    return { manifest, record, version: decision.version, route: decision.route, predictions, records };
   } catch (error) {
     // Server-side failures count against the model; a client's invalid rows (4xx) do not.
     if (error instanceof ProblemError && error.init.status >= 500) {

@@ -5,7 +5,7 @@ import { ProblemError, validationProblem } from "../http/problem.ts";
 import { validateRows } from "../inference/feature-validation.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import type { recommendRequestSchema } from "../schemas/prediction-schemas.ts";
-import { runPrediction } from "./prediction-service.ts";
+import { logServedRecords, runPrediction } from "./prediction-service.ts";
 
 type RecommendRequest = z.infer<typeof recommendRequestSchema>;
 
@@ -39,11 +39,20 @@ export async function recommend(c: Context<AppEnv>, model: string, body: Recomme
     batchField: "catalog",
     explicitVersion: body.version,
     ab: body.ab,
+    deferLogging: true,
   });
   const ranked = result.predictions
     .map((prediction, index) => ({ prediction, item: items[index] ?? {} }))
     .sort((a, b) => b.prediction.output - a.prediction.output)
     .slice(0, body.k);
+  // Only the items returned are logged, as "recommend" rows: the rest of the catalog was never shown.
+  const shown = new Set(ranked.map(({ prediction }) => prediction.id));
+  logServedRecords(
+    c,
+    result.records
+      .filter((record) => shown.has(record.id))
+      .map((record) => ({ ...record, route: "recommend" as const })),
+  );
   return {
     model,
     version: result.version,
