@@ -324,6 +324,30 @@ describe("A/B routing through the API", () => {
   });
 });
 
+describe("monitoring thresholds", () => {
+  it("overrides a subset per model, audited, and names a bad field", async () => {
+    const response = await call("PUT", "/v1/admin/models/german_credit/thresholds", {
+      auc_min: 0.72,
+      window_hours: 48,
+    });
+    expect(response.status).toBe(200);
+    const view = (await response.json()) as { thresholds: Record<string, number> };
+    expect(view.thresholds).toMatchObject({ auc_min: 0.72, window_hours: 48, psi_drift: 0.25 });
+    const conflicting = await call("PUT", "/v1/admin/models/german_credit/thresholds", { psi_warn: 0.3 });
+    expect((await problem(conflicting, 422, "validation")).errors?.map((error) => error.field)).toEqual([
+      "psi_warn",
+    ]);
+    const unknown = await call("PUT", "/v1/admin/models/german_credit/thresholds", { rmse_maximum: 1 });
+    await problem(unknown, 422, "validation");
+    const audit = (await (
+      await call("GET", "/v1/admin/audit?model=german_credit&action=set_thresholds")
+    ).json()) as {
+      entries: { action: string; details: { set: Record<string, number> } }[];
+    };
+    expect(audit.entries[0]?.details.set).toEqual({ auc_min: 0.72, window_hours: 48 });
+  });
+});
+
 describe("seed: recommender version switching and A/B, verbatim", () => {
   it("GET /versions, POST /load_version/{version_name}, POST /predict with version_name and enable_ab_testing", async () => {
     const listed = (await (await call("GET", "/versions")).json()) as {

@@ -61,17 +61,18 @@ async function registryChange(
   else printRegistry(ctx, view);
 }
 
-function parseWeights(pairs: string[]): Record<string, number> {
-  const weights: Record<string, number> = {};
+/** `name=value` pairs to numbers; `10%` is 0.1. */
+function parseNumberPairs(pairs: string[], what: string, example: string): Record<string, number> {
+  const values: Record<string, number> = {};
   for (const pair of pairs) {
     const match = /^([^=]+)=(.+)$/.exec(pair);
-    if (!match) throw new CliError(`bad weight "${pair}": use <version>=<weight>, e.g. v2=0.1`, 64);
+    if (!match) throw new CliError(`bad ${what} "${pair}": use <name>=<value>, e.g. ${example}`, 64);
     const raw = match[2] as string;
     const value = raw.endsWith("%") ? Number(raw.slice(0, -1)) / 100 : Number(raw);
-    if (!Number.isFinite(value)) throw new CliError(`bad weight "${pair}": ${raw} is not a number`, 64);
-    weights[match[1] as string] = value;
+    if (!Number.isFinite(value)) throw new CliError(`bad ${what} "${pair}": ${raw} is not a number`, 64);
+    values[match[1] as string] = value;
   }
-  return weights;
+  return values;
 }
 
 export const commands: Record<string, (ctx: CommandContext) => Promise<void>> = {
@@ -148,9 +149,22 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<void>> = 
       throw new CliError(`give weights or --clear\n  usage: ${usage}`, 64);
     const reshuffle = ctx.args.flags.has("reshuffle");
     await registryChange(ctx, "PUT", `v1/admin/models/${path(model)}/weights`, {
-      weights: parseWeights(pairs),
+      weights: parseNumberPairs(pairs, "weight", "v2=0.1"),
       ...(reshuffle ? { reshuffle } : {}),
     });
+  },
+
+  async thresholds(ctx) {
+    const usage = "thresholds <model> <name>=<value>...   e.g. rmse_max=0.9 r2_min=0.65 psi_drift=0.3";
+    const model = need(ctx.args.positionals[1], usage);
+    const pairs = ctx.args.positionals.slice(2);
+    if (pairs.length === 0) throw new CliError(`give at least one threshold\n  usage: ${usage}`, 64);
+    await registryChange(
+      ctx,
+      "PUT",
+      `v1/admin/models/${path(model)}/thresholds`,
+      parseNumberPairs(pairs, "threshold", "rmse_max=0.9"),
+    );
   },
 
   async shadow(ctx) {

@@ -15,6 +15,7 @@ commands:
   weights <model> <v>=<w>...             A/B split, weights sum to 1 (e.g. v1=0.9 v2=0.1, or v2=10%)
           [--reshuffle]                  new salt: reassign every subject to an arm
   weights <model> --clear                end the split: everything to the default
+  thresholds <model> <name>=<value>...   monitoring thresholds, e.g. rmse_max=0.9 r2_min=0.65 psi_drift=0.3
   shadow <model> <version> [--remove]    score <version> after every response (logged, never returned)
   archive <model> <version>              stop serving a version (kept; restore brings it back)
   restore <model> <version>

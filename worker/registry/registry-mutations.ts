@@ -1,7 +1,7 @@
 import { type FieldError, ProblemError, validationProblem } from "../http/problem.ts";
 import { requireServableVersion } from "../routing/choose-version.ts";
 import type { Manifest } from "../schemas/manifest.ts";
-import type { ModelRecord } from "./registry-types.ts";
+import type { ModelRecord, MonitoringThresholds } from "./registry-types.ts";
 import { withVersion } from "./registry-writer.ts";
 import { trafficWeight, versionEntry } from "./version-lookup.ts";
 
@@ -180,4 +180,18 @@ export function restore(record: ModelRecord, version: string): ModelRecord | nul
       [version]: { ...(entry as NonNullable<typeof entry>), status: "active" },
     },
   };
+}
+
+/** Overrides some monitoring thresholds; the rest keep their values. The cron reads them on its next run. */
+export function setThresholds(record: ModelRecord, patch: Partial<MonitoringThresholds>): ModelRecord | null {
+  const thresholds = { ...record.thresholds, ...patch };
+  if (thresholds.psi_warn >= thresholds.psi_drift) {
+    throw validationProblem([
+      { field: "psi_warn", message: `must be below psi_drift (${thresholds.psi_drift})` },
+    ]);
+  }
+  const unchanged = Object.entries(patch).every(
+    ([key, value]) => record.thresholds[key as keyof MonitoringThresholds] === value,
+  );
+  return unchanged ? null : { ...record, thresholds };
 }

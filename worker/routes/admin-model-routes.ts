@@ -8,6 +8,7 @@ import {
   removeShadow,
   restore,
   rollback,
+  setThresholds,
   setWeights,
 } from "../registry/registry-mutations.ts";
 import { requireRecord } from "../registry/registry-reader.ts";
@@ -22,6 +23,7 @@ import {
   modelParams,
   promoteBodySchema,
   publishFormSchema,
+  thresholdsBodySchema,
   versionParams,
   weightsBodySchema,
 } from "../schemas/admin-schemas.ts";
@@ -198,6 +200,29 @@ export function adminModelRoutes() {
       const update = await changeModel(c, model, "set_weights", null, (record, now, details) => {
         Object.assign(details, { from: record.traffic.weights, to: weights, reshuffle: reshuffle ?? false });
         return setWeights(record, weights, now, reshuffle);
+      });
+      return c.json(asJson(registryView(update.record, update)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/models/{model}/thresholds",
+      tags,
+      summary: "Override monitoring thresholds (drift, performance, error rate, window); any subset",
+      request: {
+        params: modelParams,
+        body: { required: true, content: { "application/json": { schema: thresholdsBodySchema } } },
+      },
+      responses: { 200: json("Thresholds set"), ...problemResponses(...ADMIN_ERRORS) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const patch = c.req.valid("json");
+      const update = await changeModel(c, model, "set_thresholds", null, (record, _now, details) => {
+        Object.assign(details, { from: record.thresholds, set: patch });
+        return setThresholds(record, patch);
       });
       return c.json(asJson(registryView(update.record, update)), 200);
     },

@@ -33,6 +33,39 @@ export const weightsBodySchema = z
   .strict()
   .openapi("WeightsRequest");
 
+const share = z.number().gt(0).lt(1);
+const positive = z.number().gt(0);
+
+/** Per-model monitoring thresholds (DESIGN's defaults are overridable in the registry); any subset. */
+export const thresholdsBodySchema = z
+  .object({
+    psi_warn: positive.optional(),
+    psi_drift: positive.optional(),
+    p_value: share.optional(),
+    dataset_drift_share: share.optional(),
+    rmse_max: positive.optional(),
+    r2_min: z.number().lt(1).optional(),
+    auc_min: share.optional(),
+    error_rate_max: share.optional(),
+    min_feedback: z.number().int().min(1).optional(),
+    window_hours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: "set at least one threshold", path: ["(body)"] })
+  .refine(
+    (body) => body.psi_warn === undefined || body.psi_drift === undefined || body.psi_warn < body.psi_drift,
+    {
+      message: "psi_warn must be below psi_drift",
+      path: ["psi_warn"],
+    },
+  )
+  .openapi("ThresholdsRequest", { example: { rmse_max: 0.9, r2_min: 0.65 } });
+
 export const keyCreateSchema = z
   .object({
     name: z.string().min(1).max(100).optional().openapi({ example: "mobile-app" }),

@@ -49,6 +49,7 @@ export function registryView(
     previous_defaults: record?.previous_defaults ?? [],
     versions: record?.versions ?? {},
     traffic: record?.traffic,
+    thresholds: record?.thresholds,
     revision: record?.revision,
     updated_at: record?.updated_at,
     ...(update
