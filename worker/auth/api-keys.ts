@@ -1,4 +1,5 @@
 import type { Scope } from "../middleware/auth-context.ts";
+import { listAllKeys } from "../registry/kv-list-all.ts";
 import { apiKeyKey } from "../registry/registry-keys.ts";
 import type { ApiKeyRecord } from "../registry/registry-types.ts";
 import { sha256Bytes, toHex } from "./credential-hash.ts";
@@ -60,13 +61,8 @@ export async function resolveApiKey(
 }
 
 export async function listApiKeys(kv: KVNamespace): Promise<ApiKeyRecord[]> {
-  const records: ApiKeyRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list<ApiKeyRecord>({ prefix: apiKeyKey(""), ...(cursor ? { cursor } : {}) });
-    for (const key of page.keys) if (key.metadata) records.push(key.metadata);
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  const keys = await listAllKeys<ApiKeyRecord>(kv, apiKeyKey(""));
+  const records = keys.flatMap((key) => (key.metadata ? [key.metadata] : []));
   return records.sort((a, b) => a.created_at.localeCompare(b.created_at));
 }
 

@@ -28,7 +28,7 @@ export function retryDelaySeconds(attempts: number, deadLetter: boolean): number
 
 /**
  * Queue consumer of the prediction log, for the main queue and its dead-letter queue alike: one D1 batch
- * per message batch (INSERT OR IGNORE on the id, so redelivery is harmless). When D1 fails, every message
+ * per message batch (conflicts on the id are ignored, so redelivery is harmless). When D1 fails, every message
  * is retried with a delay; nothing is acknowledged before its row is committed.
  */
 export async function consumePredictionLogs(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {

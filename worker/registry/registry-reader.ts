@@ -1,5 +1,6 @@
 import { ProblemError } from "../http/problem.ts";
 import { type Manifest, manifestSchema } from "../schemas/manifest.ts";
+import { listAllKeys } from "./kv-list-all.ts";
 import { MODEL_PREFIX, manifestKey, modelKey } from "./registry-keys.ts";
 import type { ModelRecord } from "./registry-types.ts";
 
@@ -55,13 +56,7 @@ export function requireRecord(record: ModelRecord | null, model: string): ModelR
 }
 
 export async function listModelRecords(kv: KVNamespace): Promise<ModelRecord[]> {
-  const names: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix: MODEL_PREFIX, ...(cursor ? { cursor } : {}) });
-    for (const key of page.keys) names.push(key.name.slice(MODEL_PREFIX.length));
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  const names = (await listAllKeys(kv, MODEL_PREFIX)).map((key) => key.name.slice(MODEL_PREFIX.length));
   const records = await Promise.all(names.map((name) => readModelRecord(kv, name)));
   return records.filter((record): record is ModelRecord => record !== null);
 }

@@ -1,4 +1,5 @@
 import { ProblemError } from "../http/problem.ts";
+import { listAllKeys } from "./kv-list-all.ts";
 import { MODEL_PREFIX, modelKey } from "./registry-keys.ts";
 import { invalidateRegistryCache } from "./registry-reader.ts";
 import type { ModelRecord } from "./registry-types.ts";
@@ -199,11 +200,7 @@ export async function listRegistryModels(env: RegistryStoreEnv): Promise<string[
   const names = new Set<string>();
   const rows = await env.DB.prepare("SELECT model FROM registry_models").all<{ model: string }>();
   for (const row of rows.results) names.add(row.model);
-  let cursor: string | undefined;
-  do {
-    const page = await env.REGISTRY.list({ prefix: MODEL_PREFIX, ...(cursor ? { cursor } : {}) });
-    for (const key of page.keys) names.add(key.name.slice(MODEL_PREFIX.length));
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  for (const key of await listAllKeys(env.REGISTRY, MODEL_PREFIX))
+    names.add(key.name.slice(MODEL_PREFIX.length));
   return [...names].sort();
 }
