@@ -41,6 +41,23 @@ export function driftStatus(
   return "ok";
 }
 
+/** The verdict of a test (KS or chi-square) beside the PSI of the same values. */
+function tested(
+  psiValue: number,
+  test: { statistic: number; p_value: number },
+  alpha: number,
+  thresholds: MonitoringThresholds,
+) {
+  const significant = test.p_value < alpha;
+  return {
+    psi: psiValue,
+    statistic: test.statistic,
+    p_value: test.p_value,
+    significant,
+    status: driftStatus(psiValue, significant, thresholds),
+  };
+}
+
 /** The verdict below MIN_DRIFT_ROWS values: no test is run. */
 const INSUFFICIENT = {
   psi: null,
@@ -70,16 +87,7 @@ export function numericDrift(
   }
   const psiValue = psi(reference.bins.proportions, binProportions(reference.bins.edges, values));
   const ks = ksAgainstReference(values, reference.quantiles, referenceRows, discrete);
-  const significant = ks.p_value < alpha;
-  return {
-    ...base,
-    psi: psiValue,
-    statistic: ks.statistic,
-    p_value: ks.p_value,
-    significant,
-    status: driftStatus(psiValue, significant, thresholds),
-    mean: mean(values),
-  };
+  return { ...base, ...tested(psiValue, ks, alpha, thresholds), mean: mean(values) };
 }
 
 export function categoryDrift(
@@ -107,15 +115,9 @@ export function categoryDrift(
   const chi = chiSquareAgainstReference(counts, proportions, referenceRows);
   const expected = chi.buckets.map((bucket) => bucket.expected / values.length);
   const actual = chi.buckets.map((bucket) => bucket.observed / values.length);
-  const psiValue = psi(expected, actual);
-  const significant = chi.p_value < alpha;
   return {
     ...base,
-    psi: psiValue,
-    statistic: chi.statistic,
-    p_value: chi.p_value,
-    significant,
-    status: driftStatus(psiValue, significant, thresholds),
+    ...tested(psi(expected, actual), chi, alpha, thresholds),
     ...(chi.buckets.some((bucket) => bucket.value === UNSEEN_BUCKET) ? { unseen_share: actual.at(-1) } : {}),
   };
 }
