@@ -12,4 +12,6 @@ echo "== python training tests (pytest)"
 bash scripts/training/run-pytest.sh
 
 echo "== end-to-end tests against wrangler dev (node --test)"
+CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
+export CHROMIUM_PATH
 npm run --silent test:e2e

@@ -95,19 +95,22 @@ export async function runMonitoringSession(
   }
   log(`${creditIds.length} kredipusula predictions`);
 
-  // Wait until the queue has delivered every log row.
-  const expected = predicted.length + 5;
-  for (let tries = 0; ; tries++) {
-    const traffic = (await (await call(`/v1/models/${MODEL}/traffic?hours=1&bucket_minutes=60`)).json()) as {
-      buckets: { requests: number; t: number }[];
-    };
-    const landed = traffic.buckets
-      .filter((b) => b.t + 3_600_000 > started)
-      .reduce((s, b) => s + b.requests, 0);
-    if (landed >= expected) break;
-    if (tries > 120) throw new Error(`only ${landed}/${expected} log rows landed`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  // Feedback is accepted only for logged predictions: wait until the queue has delivered every row of both models.
+  const waitForLogRows = async (model: string, expected: number) => {
+    for (let tries = 0; ; tries++) {
+      const traffic = (await (await call(`/v1/models/${model}/traffic?hours=1&bucket_minutes=60`)).json()) as {
+        buckets: { requests: number; t: number }[];
+      };
+      const landed = traffic.buckets
+        .filter((b) => b.t + 3_600_000 > started)
+        .reduce((s, b) => s + b.requests, 0);
+      if (landed >= expected) return;
+      if (tries > 240) throw new Error(`only ${landed}/${expected} ${model} log rows landed`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  await waitForLogRows(MODEL, predicted.length + 5);
+  await waitForLogRows("kredipusula", creditIds.length);
 
   const labelled = predicted.slice(0, Math.floor(predicted.length * FEEDBACK_SHARE));
   await post("/v1/predictions/feedback", {

@@ -3,7 +3,7 @@
  * real predictions, feedback and a cron run (the scripted demo session), then Chromium renders /dashboard,
  * which must show that data and log no console errors. Saves docs/dashboard.png.
  *
- *   npx tsx --test test/browser/dashboard.e2e.ts     (needs Debian `chromium`; CHROMIUM_PATH to override)
+ *   npx tsx --test test/browser/dashboard.e2e.ts     (Chromium: scripts/ensure-chromium.sh finds or installs it; CHROMIUM_PATH overrides)
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
