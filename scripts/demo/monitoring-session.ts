@@ -98,7 +98,9 @@ export async function runMonitoringSession(
   // Feedback is accepted only for logged predictions: wait until the queue has delivered every row of both models.
   const waitForLogRows = async (model: string, expected: number) => {
     for (let tries = 0; ; tries++) {
-      const traffic = (await (await call(`/v1/models/${model}/traffic?hours=1&bucket_minutes=60`)).json()) as {
+      const traffic = (await (
+        await call(`/v1/models/${model}/traffic?hours=1&bucket_minutes=60`)
+      ).json()) as {
         buckets: { requests: number; t: number }[];
       };
       const landed = traffic.buckets
