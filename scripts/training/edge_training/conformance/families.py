@@ -140,18 +140,22 @@ def export_matrix(estimator: Any, classifier: bool) -> onnx.ModelProto:
 
 def matrix_spec(
     family: str, name: str, estimator: Any, *, seed: int, classes: int = 0, nan_fraction: float = 0.0,
-    trees: bool = False,
+    trees: bool = False, labels: tuple[str, ...] = (),
 ) -> ModelSpec:
+    """Fit on the seed's synthetic matrix; `labels` names the classes (string labels -> classlabels_strings)."""
     X = numeric_matrix(seed, nan_fraction=nan_fraction)
     if classes:
         y: np.ndarray = class_target(X, seed, classes)
+        if labels:
+            y = np.array(labels, dtype=object)[y].astype(str)
     else:
         y = regression_target(X, seed)
     estimator.fit(X, y)
     model = export_matrix(estimator, classifier=bool(classes))
     return ModelSpec(
         family, name, model, matrix_columns(X), "matrix", raw_thresholds=trees,
-        params={"seed": seed, "classes": classes, "nan_fraction": nan_fraction, **_short_params(estimator)},
+        params={"seed": seed, "classes": classes, "nan_fraction": nan_fraction, "string_labels": bool(labels),
+                **_short_params(estimator)},
     )
 
 
@@ -177,16 +181,8 @@ def logistic() -> Iterator[ModelSpec]:
     )
     yield matrix_spec("logistic_regression", "multiclass3_s2", LogisticRegression(max_iter=500), seed=2, classes=3)
     yield matrix_spec("logistic_regression", "multiclass4_s3", LogisticRegression(max_iter=500), seed=3, classes=4)
-    yield string_label_logistic(seed=4)
-
-
-def string_label_logistic(seed: int) -> ModelSpec:
-    """Class labels as strings: the label output is a string tensor (classlabels_strings)."""
-    X = numeric_matrix(seed)
-    y = np.array(["bad", "good"])[class_target(X, seed, 2)]
-    estimator = LogisticRegression(max_iter=500).fit(X, y)
-    model = export_matrix(estimator, classifier=True)
-    return ModelSpec("logistic_regression", f"binary_string_labels_s{seed}", model, matrix_columns(X), "matrix")
+    yield matrix_spec("logistic_regression", "binary_string_labels_s4", LogisticRegression(max_iter=500), seed=4,
+                      classes=2, labels=("bad", "good"))
 
 
 def calibrated() -> Iterator[ModelSpec]:
@@ -213,6 +209,8 @@ def decision_tree() -> Iterator[ModelSpec]:
                       seed=2, classes=2, trees=True)
     yield matrix_spec("decision_tree", "classifier_multiclass_s3", DecisionTreeClassifier(random_state=3), seed=3,
                       classes=4, trees=True)
+    yield matrix_spec("decision_tree", "regressor_min_leaf5_nan_s4",
+                      DecisionTreeRegressor(min_samples_leaf=5, random_state=4), seed=4, nan_fraction=0.1, trees=True)
 
 
 def random_forest() -> Iterator[ModelSpec]:
@@ -226,6 +224,12 @@ def random_forest() -> Iterator[ModelSpec]:
     yield matrix_spec("random_forest", "classifier_multiclass_s3",
                       RandomForestClassifier(n_estimators=15, max_depth=6, random_state=3), seed=3, classes=3,
                       trees=True)
+    yield matrix_spec("random_forest", "classifier_string_labels_s4",
+                      RandomForestClassifier(n_estimators=10, max_depth=8, random_state=4), seed=4, classes=2,
+                      labels=("bad", "good"), trees=True)
+    yield matrix_spec("random_forest", "classifier_string_labels_multiclass_s5",
+                      RandomForestClassifier(n_estimators=6, random_state=5), seed=5, classes=3,
+                      labels=("low", "mid", "high"), trees=True)
 
 
 def extra_trees() -> Iterator[ModelSpec]:
@@ -250,6 +254,9 @@ def gradient_boosting() -> Iterator[ModelSpec]:
     yield matrix_spec("gradient_boosting", "classifier_multiclass_s4",
                       GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=4), seed=4, classes=3,
                       trees=True)
+    yield matrix_spec("gradient_boosting", "classifier_string_labels_s5",
+                      GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=5), seed=5, classes=2,
+                      labels=("no", "yes"), trees=True)
 
 
 def hist_gradient_boosting() -> Iterator[ModelSpec]:
@@ -261,6 +268,9 @@ def hist_gradient_boosting() -> Iterator[ModelSpec]:
     yield matrix_spec("hist_gradient_boosting", "classifier_multiclass_nan_s2",
                       HistGradientBoostingClassifier(max_iter=15, max_depth=4, random_state=2), seed=2, classes=3,
                       nan_fraction=0.1, trees=True)
+    yield matrix_spec("hist_gradient_boosting", "regressor_deep_nan_s3",
+                      HistGradientBoostingRegressor(max_iter=100, max_leaf_nodes=63, random_state=3), seed=3,
+                      nan_fraction=0.3, trees=True)
 
 
 def xgboost() -> Iterator[ModelSpec]:
@@ -275,6 +285,12 @@ def xgboost() -> Iterator[ModelSpec]:
     yield matrix_spec("xgboost", "classifier_multiclass_s3",
                       XGBClassifier(n_estimators=15, max_depth=3, random_state=3, **common), seed=3, classes=3,
                       nan_fraction=0.05, trees=True)
+    yield matrix_spec("xgboost", "regressor_deep_s4",
+                      XGBRegressor(n_estimators=100, max_depth=6, learning_rate=0.1, random_state=4, **common), seed=4,
+                      nan_fraction=0.2, trees=True)
+    yield matrix_spec("xgboost", "classifier_binary_300_trees_s5",
+                      XGBClassifier(n_estimators=300, max_depth=2, learning_rate=0.05, random_state=5, **common),
+                      seed=5, classes=2, trees=True)
 
 
 def lightgbm() -> Iterator[ModelSpec]:
@@ -287,6 +303,12 @@ def lightgbm() -> Iterator[ModelSpec]:
     yield matrix_spec("lightgbm", "classifier_multiclass_s2",
                       LGBMClassifier(n_estimators=10, num_leaves=7, random_state=2, **common), seed=2, classes=3,
                       trees=True)
+    yield matrix_spec("lightgbm", "regressor_wide_s3",
+                      LGBMRegressor(n_estimators=100, num_leaves=63, min_child_samples=3, random_state=3, **common),
+                      seed=3, nan_fraction=0.2, trees=True)
+    yield matrix_spec("lightgbm", "classifier_binary_200_trees_s4",
+                      LGBMClassifier(n_estimators=200, num_leaves=4, learning_rate=0.05, random_state=4, **common),
+                      seed=4, classes=2, trees=True)
 
 
 # ---- pipelines on per-feature inputs --------------------------------------------------------------

@@ -106,41 +106,106 @@ def extreme_rows(columns: list[Column], rng: np.random.Generator) -> Rows:
     return rows
 
 
-def tree_thresholds(model: onnx.ModelProto) -> set[tuple[int, float]]:
-    """(feature index, float32 threshold) of every branch node of every TreeEnsemble* node."""
-    found: set[tuple[int, float]] = set()
+@dataclass(frozen=True)
+class BranchNode:
+    """A branch node and the open interval of every feature on the path from its tree's root to it."""
+
+    feature: int
+    threshold: float  # float32 value
+    bounds: tuple[tuple[float, float], ...]
+
+
+TRUE_BRANCH_BOUND = {"BRANCH_LEQ": "hi", "BRANCH_LT": "hi", "BRANCH_GTE": "lo", "BRANCH_GT": "lo"}
+
+
+def branch_nodes(model: onnx.ModelProto, n_features: int) -> list[BranchNode]:
+    """Every branch node of every TreeEnsemble* node, with the feature intervals that lead to it."""
+    found: list[BranchNode] = []
     for node in model.graph.node:
         if not node.op_type.startswith("TreeEnsemble"):
             continue
-        attributes = {a.name: a for a in node.attribute}
-        features = list(attributes["nodes_featureids"].ints)
-        modes = [m.decode() for m in attributes["nodes_modes"].strings]
-        if "nodes_values" in attributes:
-            values = np.array(attributes["nodes_values"].floats, dtype=F32)
+        a = {attribute.name: attribute for attribute in node.attribute}
+        if "nodes_values" in a:
+            values = np.array(a["nodes_values"].floats, dtype=F32)
         else:
-            values = numpy_helper.to_array(attributes["nodes_values_as_tensor"].t).astype(F32)
-        for feature, mode, value in zip(features, modes, values, strict=True):
-            if mode != "LEAF" and np.isfinite(value):
-                found.add((feature, float(value)))
+            values = numpy_helper.to_array(a["nodes_values_as_tensor"].t).astype(F32)
+        trees = list(a["nodes_treeids"].ints)
+        ids = list(a["nodes_nodeids"].ints)
+        key = {(t, i): k for k, (t, i) in enumerate(zip(trees, ids, strict=True))}
+        features = list(a["nodes_featureids"].ints)
+        modes = [m.decode() for m in a["nodes_modes"].strings]
+        true_ids, false_ids = list(a["nodes_truenodeids"].ints), list(a["nodes_falsenodeids"].ints)
+        children = {(t, c) for k, t in enumerate(trees) if modes[k] != "LEAF" for c in (true_ids[k], false_ids[k])}
+        roots = [k for k, (t, i) in enumerate(zip(trees, ids, strict=True)) if (t, i) not in children]
+        for root in roots:
+            stack: list[tuple[int, tuple[tuple[float, float], ...]]] = [
+                (root, tuple((-np.inf, np.inf) for _ in range(n_features)))
+            ]
+            while stack:
+                k, bounds = stack.pop()
+                mode = modes[k]
+                if mode == "LEAF":
+                    continue
+                feature, value = features[k], float(values[k])
+                found.append(BranchNode(feature, value, bounds))
+                side = TRUE_BRANCH_BOUND.get(mode)
+                if side is None or feature >= n_features:  # BRANCH_EQ / NEQ: leave the interval as it is
+                    narrowed_true = narrowed_false = bounds
+                else:
+                    lo, hi = bounds[feature]
+                    upper = (lo, min(hi, value))
+                    lower = (max(lo, value), hi)
+                    as_true, as_false = (upper, lower) if side == "hi" else (lower, upper)
+                    narrowed_true = bounds[:feature] + (as_true,) + bounds[feature + 1 :]
+                    narrowed_false = bounds[:feature] + (as_false,) + bounds[feature + 1 :]
+                tree = trees[k]
+                stack.append((key[(tree, true_ids[k])], narrowed_true))
+                stack.append((key[(tree, false_ids[k])], narrowed_false))
     return found
 
 
+def row_on_path(columns: list[Column], node: BranchNode, rng: np.random.Generator) -> list[float]:
+    """A float32 row strictly inside the node's path intervals (so it reaches the node), NaN-free."""
+    row: list[float] = []
+    for i, c in enumerate(columns):
+        lo, hi = node.bounds[i] if i < len(node.bounds) else (-np.inf, np.inf)
+        low = max(lo, c.low - 1.0) if np.isfinite(lo) or np.isfinite(c.low) else -1.0
+        high = min(hi, c.high + 1.0) if np.isfinite(hi) or np.isfinite(c.high) else 1.0
+        if not low < high:
+            low, high = (lo, hi) if np.isfinite(lo) and np.isfinite(hi) else (low, high)
+        value = F32(rng.uniform(low, high)) if low < high else F32(low)
+        if np.isfinite(lo) and value <= lo:
+            value = np.nextafter(F32(lo), F32(np.inf), dtype=F32)
+        if np.isfinite(hi) and value >= hi:
+            value = np.nextafter(F32(hi), F32(-np.inf), dtype=F32)
+        row.append(float(value))
+    return row
+
+
 def threshold_batches(spec: ModelSpec, rng: np.random.Generator) -> list[Batch]:
-    cuts: set[tuple[int, float]] = set()
+    """Rows that reach a branch node with its feature exactly on the float32 threshold, and one float32
+    step above and below (Binarizer cut points too, on otherwise random rows)."""
+    numeric = [c for c in spec.columns if c.kind == "number"]
+    targets: list[tuple[list[float], int, float]] = []  # (base row of numeric columns, feature, value)
     if spec.raw_thresholds:
-        cuts |= tree_thresholds(spec.model)
+        nodes = branch_nodes(spec.model, len(numeric))
+        if len(nodes) > MAX_THRESHOLDS:
+            nodes = [nodes[i] for i in sorted(rng.choice(len(nodes), MAX_THRESHOLDS, replace=False))]
+        targets += [(row_on_path(numeric, n, rng), n.feature, n.threshold) for n in nodes]
     for column, values in spec.cut_points.items():
-        cuts |= {(column, float(F32(v))) for v in values}
-    if not cuts:
+        for value in values:
+            base = random_rows(numeric, rng, 1)
+            targets.append(([float(base[c.name][0]) for c in numeric], column, float(F32(value))))
+    if not targets:
         return []
-    ordered = sorted(cuts)
-    if len(ordered) > MAX_THRESHOLDS:
-        picks = rng.choice(len(ordered), MAX_THRESHOLDS, replace=False)
-        ordered = [ordered[i] for i in sorted(picks)]
-    exact = random_rows(spec.columns, rng, len(ordered))
-    neighbour = random_rows(spec.columns, rng, 2 * len(ordered))
-    for i, (feature, value) in enumerate(ordered):
-        name = spec.columns[feature].name
+    exact = random_rows(spec.columns, rng, len(targets))
+    neighbour = random_rows(spec.columns, rng, 2 * len(targets))
+    for i, (base, feature, value) in enumerate(targets):
+        for j, c in enumerate(numeric):
+            exact[c.name][i] = base[j]
+            neighbour[c.name][2 * i] = base[j]
+            neighbour[c.name][2 * i + 1] = base[j]
+        name = numeric[feature].name
         exact[name][i] = F32(value)
         neighbour[name][2 * i] = np.nextafter(F32(value), F32(np.inf), dtype=F32)
         neighbour[name][2 * i + 1] = np.nextafter(F32(value), F32(-np.inf), dtype=F32)
