@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import onnx
+from onnx import helper
 import pandas as pd
 from lightgbm import LGBMClassifier, LGBMRegressor
 from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
@@ -416,6 +417,7 @@ def pipelines() -> Iterator[ModelSpec]:
 
 # every family the engine must run; the suite asserts each one was exercised
 FAMILIES: tuple[str, ...] = (
+    "label_encoder",
     "linear_regression",
     "logistic_regression",
     "calibrated",
@@ -431,7 +433,45 @@ FAMILIES: tuple[str, ...] = (
 )
 
 
+def label_encoder_graph(values: str) -> onnx.ModelProto:
+    """A string category mapped by LabelEncoder (ai.onnx.ml v2) to int64 codes or float scores, default for
+    unknown strings; what sklearn's LabelEncoder exports to, hand-built so every value type is covered."""
+    keys = list(CATEGORIES)
+    if values == "int64":
+        encoder = helper.make_node("LabelEncoder", ["colour"], ["encoded"], domain="ai.onnx.ml", keys_strings=keys,
+                                   values_int64s=[3, 1, 4, 1], default_int64=-7)
+        out_type = onnx.TensorProto.INT64
+    else:
+        encoder = helper.make_node("LabelEncoder", ["colour"], ["encoded"], domain="ai.onnx.ml", keys_strings=keys,
+                                   values_floats=[0.25, -1.5, 3.0e6, 1e-3], default_float=-0.5)
+        out_type = onnx.TensorProto.FLOAT
+    graph = helper.make_graph(
+        [encoder, helper.make_node("Identity", ["size"], ["size_out"])],
+        f"label_encoder_{values}",
+        [
+            helper.make_tensor_value_info("colour", onnx.TensorProto.STRING, [None, 1]),
+            helper.make_tensor_value_info("size", onnx.TensorProto.FLOAT, [None, 1]),
+        ],
+        [
+            helper.make_tensor_value_info("encoded", out_type, [None, 1]),
+            helper.make_tensor_value_info("size_out", onnx.TensorProto.FLOAT, [None, 1]),
+        ],
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)], ir_version=8
+    )
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def label_encoders() -> Iterator[ModelSpec]:
+    columns = [Column("colour", "category", values=CATEGORIES), Column("size", "number", 0.0, 10.0)]
+    for values in ("int64", "float"):
+        yield ModelSpec("label_encoder", f"strings_to_{values}", label_encoder_graph(values), columns, "columns")
+
+
 def all_specs() -> Iterator[ModelSpec]:
+    yield from label_encoders()
     yield from linear()
     yield from logistic()
     yield from calibrated()
