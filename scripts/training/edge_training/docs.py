@@ -7,8 +7,35 @@ from pathlib import Path
 from typing import Any
 
 from .data import generate_credit, generate_recommender, load_german_credit
+from .edge_budget import EDGE_BUDGET
 
 MODEL_ORDER = ["kredipusula", "recommender", "german_credit"]
+MIB = 1024 * 1024
+
+# The recommender forests as shipped before the shared compiled-bytes budget (git: ac30e4f), when a
+# 40k-node onnxruntime-web cap made training raise min_samples_leaf: the comparison rows of the edge section.
+PREVIOUS_CAPPED_FORESTS: list[dict[str, Any]] = [
+    {
+        "version": "v2_random_forest",
+        "min_samples_leaf": 12,
+        "onnx_bytes": 1472581,
+        "tree_nodes": 38530,
+        "rmse": 0.59691909,
+        "mae": 0.483849,
+        "r2": 0.6612678,
+        "cv_rmse": 0.596276,
+    },
+    {
+        "version": "v3_rf_tuned",
+        "min_samples_leaf": 20,
+        "onnx_bytes": 1496026,
+        "tree_nodes": 39398,
+        "rmse": 0.62917602,
+        "mae": 0.511355,
+        "r2": 0.62366911,
+        "cv_rmse": 0.62815,
+    },
+]
 
 
 def _fmt(x: Any, digits: int = 4) -> str:
@@ -40,6 +67,21 @@ def _rationale(model: str) -> str:
 
     spec = model_specs().get(model)
     return spec.default_rationale if spec else ""
+
+
+def _tree_nodes(m: dict[str, Any]) -> int:
+    """Measured by the compact engine (`training.edge`), or the ONNX count of versions trained before it."""
+    training = m["training"]
+    return int((training.get("edge") or training["edge_memory"])["tree_nodes"])
+
+
+def _compiled(m: dict[str, Any]) -> str:
+    edge = m["training"].get("edge")
+    if not edge:
+        return "not recorded"
+    if edge["engine"] != "compact":
+        return edge["engine"]
+    return f"{edge['compiled_bytes']:,}"
 
 
 def _leaderboard(m: dict[str, Any]) -> list[str]:
@@ -77,6 +119,8 @@ def render(models_dir: Path) -> str:
     w("npm run test:python    # = bash scripts/training/run-pytest.sh: venv + pytest (scripts/training/tests)")
     w("# one model / some versions, without MLflow:")
     w(".venv/bin/python -m edge_training.train --models recommender --versions v4_xgboost --no-mlflow  # PYTHONPATH=scripts/training")
+    w("# retrain exactly these versions, every other committed version stays byte-identical:")
+    w("npm run train -- --only recommender/v2_random_forest,recommender/v3_rf_tuned")
     w("# experiments, runs and registered models (alias `champion` = the registry default):")
     w(".venv/bin/mlflow ui --backend-store-uri sqlite:///$PWD/mlflow.db --port 5000")
     w("```")
@@ -136,8 +180,8 @@ def render(models_dir: Path) -> str:
                     f"| {m['artifact']['bytes']:,} | {diff:.1e} |"
                 )
         else:
-            w("| version | RMSE | MAE | MSE | R² | seed health bar | 90 % PI ±q (holdout cov.) | 95 % PI ±q (holdout cov.) | ONNX bytes | tree nodes | parity max diff |")
-            w("|---|---|---|---|---|---|---|---|---|---|---|")
+            w("| version | RMSE | MAE | MSE | R² | seed health bar | 90 % PI ±q (holdout cov.) | 95 % PI ±q (holdout cov.) | ONNX bytes | tree nodes | compiled bytes | parity max diff |")
+            w("|---|---|---|---|---|---|---|---|---|---|---|---|")
             for m in manifests:
                 x = m["metrics"]
                 lv = {lv["coverage"]: lv for lv in m["intervals"]["levels"]}
@@ -147,19 +191,9 @@ def render(models_dir: Path) -> str:
                     f"| `{m['version']}` | {_fmt(x['rmse'])} | {_fmt(x['mae'])} | {_fmt(x['mse'])} | {_fmt(x['r2'])} | {health} "
                     f"| ±{lv[0.9]['quantile']:.3f} ({lv[0.9]['holdout_coverage']:.3f}) "
                     f"| ±{lv[0.95]['quantile']:.3f} ({lv[0.95]['holdout_coverage']:.3f}) "
-                    f"| {m['artifact']['bytes']:,} | {m['training']['edge_memory']['tree_nodes']:,} | {diff:.1e} |"
+                    f"| {m['artifact']['bytes']:,} | {_tree_nodes(m):,} | {_compiled(m)} | {diff:.1e} |"
                 )
         w("")
-        for m in manifests:
-            em = m["training"]["edge_memory"]
-            if not em["fits_shared_isolate"]:
-                lo, hi = em["estimated_session_mib"]
-                w(
-                    f"- **`{m['version']}` is heavy at the edge**: {em['tree_nodes']:,} tree nodes, an estimated "
-                    f"{lo:.0f}-{hi:.0f} MiB of onnxruntime-web memory per session (budget: {em['node_budget']:,} nodes "
-                    "to share the 128 MB isolate with other sessions). Do not make it a default, an A/B arm or a "
-                    "shadow next to other sessions without measuring it in workerd."
-                )
         for m in manifests:
             sel = m["training"].get("threshold_selection")
             if sel:
@@ -196,24 +230,7 @@ def render(models_dir: Path) -> str:
             w("inside the ONNX graph) reproduces the usual result. Command: `npm run train` (or")
             w("`python -m edge_training.train --models german_credit`).")
             w("")
-    w("## Edge memory of tree ensembles")
-    w("")
-    w("All files are far below the 24 MB artifact budget, but the memory an onnxruntime-web session needs grows with")
-    w("the number of tree nodes, not with the file size. Measured once with onnxruntime-web 1.30 (WASM, one")
-    w("thread) under Node 20, process growth when creating the session: recommender `v4_xgboost` (8.9k nodes)")
-    w("+8 MiB, `v1_auto_select` (31.6k) +29 MiB, `v2_random_forest` as shipped (38.5k) +44 MiB, `v3_rf_tuned`")
-    w("(149k) +116 MiB, and a random forest with scikit-learn defaults (fully grown trees, 267k nodes) +141 MiB;")
-    w("the GBMs and linear models stay below +10 MiB. Budget used here: 40k tree nodes per model (≈ 20–50 MiB),")
-    w("so a few sessions share the 128 MB")
-    w("isolate. `v2_random_forest` (defaults) would not even fit alone, so, as the issue asks where defaults")
-    w("exceed the edge budget, its smallest deviation (min_samples_leaf) is recorded in `training.deviations`.")
-    w("`v3_rf_tuned` with the seed's exact parameters (149k nodes, +116 MiB here, +66 MiB of WASM heap inside")
-    w("workerd) would not fit next to any other session either, so it keeps n_estimators=200, max_depth=10 and")
-    w("min_samples_split=5 and takes the same smallest deviation, recorded in its `training.deviations`.")
-    w("Each manifest records `training.edge_memory` (tree nodes, estimated MiB range at")
-    w("0.5–1.25 KiB per node, `fits_shared_isolate` against the 40k-node budget) so the Worker or ops can refuse")
-    w("or isolate heavy versions.")
-    w("")
+    out.extend(_edge_section(models_dir))
     w("## Manifest conventions the Worker relies on")
     w("")
     w("- One ONNX input per feature, shape `[None, 1]`, column 0: `float32` for `number`/`integer` features,")
@@ -230,6 +247,91 @@ def render(models_dir: Path) -> str:
     w("  on the calibration split; the interval is prediction ± quantile, then clipped.")
     w("")
     return "\n".join(out) + "\n"
+
+
+def _edge_section(models_dir: Path) -> list[str]:
+    b = EDGE_BUDGET
+    out = [
+        "## Edge budget: compiled bytes, measured by the compact engine",
+        "",
+        "Training and the Worker read one budget, `schemas/edge-limits.json`: a `model.onnx` of at most",
+        f"`max_onnx_artifact_bytes` = {b.max_onnx_artifact_bytes:,} bytes ({b.max_onnx_artifact_bytes / MIB:.0f} MiB), and a session of the "
+        "compact engine (worker/engine/) retaining at most",
+        f"`session_budget_bytes` × `max_session_share` = {b.max_session_bytes:,} bytes ({b.max_session_bytes / MIB:.0f} MiB) of the "
+        f"isolate's {b.session_budget_bytes / MIB:.0f} MiB session budget.",
+        "Training measures every version it trains with the Worker's own engine: it runs",
+        "`npx tsx scripts/engine/compile.ts <model.onnx> --json` from the repo root (the same compilation publish does)",
+        "and records the result in the manifest's `training.edge` (`engine`, `format_version`, `compiled_bytes`,",
+        "`compiled_sha256`, `retained_bytes`, `tree_nodes`, `retained_bytes_per_tree_node`, `max_session_bytes`). A",
+        "version whose artifact or session does not fit, or whose memory depends on an input value, is refused",
+        "(`EdgeBudgetError` with the measured numbers); a graph outside the compact engine's operator set falls back",
+        f"to onnxruntime-web, whose heap is budgeted at {b.ort_heap_bytes_per_artifact_byte}× the artifact (at most "
+        f"{b.max_ort_artifact_bytes / MIB:.0f} MiB of ONNX), as at publish.",
+        "The budget is no longer a count of ONNX tree nodes (the former 40k-node cap sized for onnxruntime-web's",
+        "≈ 0.5–1.25 KiB per node).",
+        "",
+    ]
+    measured = [
+        m
+        for model in MODEL_ORDER
+        for m in _manifests(models_dir, model)
+        if (m["training"].get("edge") or {}).get("engine") == "compact"
+    ]
+    if measured:
+        out += [
+            "| version | ONNX MiB | tree nodes | compiled MiB | retained MiB | retained bytes / node | share of one session | format |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for m in measured:
+            e = m["training"]["edge"]
+            per_node = f"{e['retained_bytes_per_tree_node']:.1f}" if e.get("retained_bytes_per_tree_node") else "—"
+            out.append(
+                f"| `{m['model']}/{m['version']}` | {m['artifact']['bytes'] / MIB:.2f} | {e['tree_nodes']:,} "
+                f"| {e['compiled_bytes'] / MIB:.2f} | {e['retained_bytes'] / MIB:.2f} | {per_node} "
+                f"| {100 * e['retained_bytes'] / e['max_session_bytes']:.1f} % | {e['format_version']} |"
+            )
+        out.append("")
+    unmeasured = [
+        f"`{m['model']}/{m['version']}`"
+        for model in MODEL_ORDER
+        for m in _manifests(models_dir, model)
+        if not m["training"].get("edge")
+    ]
+    if unmeasured:
+        out += [
+            "Versions trained before this budget and not retrained since (their outputs are quoted elsewhere) carry",
+            "the older `training.edge_memory` ONNX node count instead; publish measures their compiled size like any",
+            f"upload, and the training tests compile each of them with the same CLI: {', '.join(unmeasured)}.",
+            "",
+        ]
+    recommender = {m["version"]: m for m in _manifests(models_dir, "recommender")}
+    rows = [(old, recommender.get(old["version"])) for old in PREVIOUS_CAPPED_FORESTS]
+    rows = [(old, new) for old, new in rows if new and new["training"].get("edge")]
+    if rows:
+        out += [
+            "### Recommender forests as specified vs the former node-capped versions",
+            "",
+            "`v2_random_forest` is scikit-learn's RandomForestRegressor with its defaults and `v3_rf_tuned` the seed's",
+            "n_estimators=200, max_depth=10, min_samples_split=5, with no deviation. Under the former 40k-node cap both",
+            f"raised `min_samples_leaf` (git ac30e4f); holdout metrics of the ONNX graph "
+            f"({rows[0][1]['training']['rows']['holdout']:,} rows):",
+            "",
+            "| version | min_samples_leaf | ONNX MiB | tree nodes | compiled MiB | holdout RMSE | MAE | R² | 5-fold CV RMSE |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for old, new in rows:
+            x, e = new["metrics"], new["training"]["edge"]
+            out.append(
+                f"| `{old['version']}` capped (before) | {old['min_samples_leaf']} | {old['onnx_bytes'] / MIB:.2f} "
+                f"| {old['tree_nodes']:,} | — | {old['rmse']:.4f} | {old['mae']:.4f} | {old['r2']:.4f} | {old['cv_rmse']:.4f} |"
+            )
+            out.append(
+                f"| `{new['version']}` as specified (now) | {new['params']['min_samples_leaf']} "
+                f"| {new['artifact']['bytes'] / MIB:.2f} | {e['tree_nodes']:,} | {e['compiled_bytes'] / MIB:.2f} "
+                f"| {x['rmse']:.4f} | {x['mae']:.4f} | {x['r2']:.4f} | {new['cv']['leaderboard'][0]['mean']:.4f} |"
+            )
+        out.append("")
+    return out
 
 
 def write_docs(models_dir: Path, path: Path) -> None:

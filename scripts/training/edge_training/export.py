@@ -155,14 +155,8 @@ def check_parity(
     return {"max_abs_diff": diff, "rows": float(len(X))}
 
 
-# Measured with onnxruntime-web 1.30 (WASM, one thread) under Node 20: creating a session for a tree
-# ensemble grows the process by roughly 0.5-1.25 KiB per tree node (8.9k nodes: +8 MiB; 31.6k: +29 MiB;
-# 38.5k: +44 MiB; 149k: +116 MiB; 267k: +141 MiB). The Worker isolate has 128 MB for everything, so a
-# model meant to share an isolate with others should stay near or below ~40k nodes (~20-50 MiB).
-EDGE_SESSION_NODE_BUDGET = 40_000
-
-
 def tree_nodes(model: onnx.ModelProto) -> int:
+    """Tree nodes of every TreeEnsemble* node (what the compact engine reports as tree_nodes)."""
     return sum(
         len(attribute.ints)
         for node in model.graph.node
@@ -170,17 +164,6 @@ def tree_nodes(model: onnx.ModelProto) -> int:
         for attribute in node.attribute
         if attribute.name == "nodes_nodeids"
     )
-
-
-def edge_memory(model: onnx.ModelProto) -> dict[str, Any]:
-    """Deterministic estimate of the onnxruntime-web session memory (see EDGE_SESSION_NODE_BUDGET)."""
-    nodes = tree_nodes(model)
-    return {
-        "tree_nodes": nodes,
-        "estimated_session_mib": [round(0.5 * nodes / 1024, 1), round(1.25 * nodes / 1024, 1)],
-        "node_budget": EDGE_SESSION_NODE_BUDGET,
-        "fits_shared_isolate": nodes <= EDGE_SESSION_NODE_BUDGET,
-    }
 
 
 def describe_io(model: onnx.ModelProto) -> dict[str, Any]:

@@ -39,7 +39,6 @@ from .features import Feature, categorical, numeric
 
 N_JOBS = 2  # CV folds in parallel processes; every estimator itself is single-threaded (deterministic)
 CV_FOLDS = 5
-MAX_ARTIFACT_BYTES = 24 * 1024 * 1024
 
 
 @dataclass
@@ -183,78 +182,27 @@ def fit_auto_select(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed
     )
 
 
-LEAF_LADDER = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50]
+RF_SEED_PARAMS: dict[str, Any] = {"n_estimators": 200, "max_depth": 10, "min_samples_split": 5}
 
 
-def _rf_within_budget(
-    X: pd.DataFrame,
-    y: pd.Series,
-    features: list[Feature],
-    seed: int,
-    base: dict[str, Any],
-    label: str,
-    enforce_node_budget: bool,
+def _fit_forest(
+    X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int, params: dict[str, Any], label: str
 ) -> Fitted:
-    """Fit a random forest with `base` params. If its ONNX exceeds the 24 MB artifact budget (always
-    enforced) or the edge session node budget (when `enforce_node_budget`), raise min_samples_leaf
-    along LEAF_LADDER to the first value that fits (the smallest deviation) and record it."""
-    from .export import EDGE_SESSION_NODE_BUDGET, export, serialize, tree_nodes
-
-    deviations: list[str] = []
-    first = base.get("min_samples_leaf", 1)
-    for leaf in [v for v in LEAF_LADDER if v >= first]:
-        params = {**base, "min_samples_leaf": leaf}
-        pipe = pipeline(features, RandomForestRegressor(random_state=seed, n_jobs=1, **params), scale=False)
-        pipe.fit(X, y)
-        onnx_model = export(pipe, features, classifier=False, name="probe")
-        size, nodes = len(serialize(onnx_model)), tree_nodes(onnx_model)
-        too_big = size > MAX_ARTIFACT_BYTES
-        too_many = enforce_node_budget and nodes > EDGE_SESSION_NODE_BUDGET
-        if not (too_big or too_many):
-            break
-        if leaf == first:
-            reason = (
-                f"a {size / 2**20:.1f} MiB ONNX file (> 24 MiB artifact budget)"
-                if too_big
-                else f"{nodes:,} tree nodes, an onnxruntime-web session of roughly {0.5 * nodes / 1024:.0f}-"
-                f"{1.25 * nodes / 1024:.0f} MiB (measured +141 MiB for the defaults): more than the 128 MB isolate holds"
-            )
-            deviations.append(f"{label}: min_samples_leaf={leaf} (as specified) gives {reason}")
-    else:  # pragma: no cover - the ladder always ends within budget for these data sizes
-        raise RuntimeError(f"{label}: no min_samples_leaf in {LEAF_LADDER} fits the edge budget")
-    if deviations:
-        deviations.append(
-            f"{label}: min_samples_leaf raised to {leaf}, the smallest value on {LEAF_LADDER} within "
-            f"{EDGE_SESSION_NODE_BUDGET:,} tree nodes ({nodes:,}); every other parameter as specified"
-        )
+    """A random forest with exactly `params` (the rest scikit-learn defaults), its 5-fold CV row alongside.
+    The edge budget is checked on the exported graph by training (edge_fit), not by changing the parameters."""
+    pipe = pipeline(features, RandomForestRegressor(random_state=seed, n_jobs=1, **params), scale=False).fit(X, y)
     cv_row = {"model": label, **regression_cv(pipe, X, y, seed), "rank": 1}
-    return Fitted(
-        pipe,
-        json_params(pipe[-1]),
-        cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": [cv_row]},
-        deviations=deviations,
-    )
+    return Fitted(pipe, json_params(pipe[-1]), cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": [cv_row]})
 
 
 def fit_random_forest(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
-    """scikit-learn defaults; the edge node budget is enforced (the issue: record the smallest
-    deviation where defaults exceed the edge budget)."""
-    return _rf_within_budget(X, y, features, seed, {}, "random_forest_defaults", enforce_node_budget=True)
+    """RandomForestRegressor with scikit-learn's defaults (fully grown trees)."""
+    return _fit_forest(X, y, features, seed, {}, "random_forest_defaults")
 
 
 def fit_rf_tuned(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
-    """The seed's parameters (n_estimators=200, max_depth=10, min_samples_split=5). With them the forest
-    has ~149k nodes, a session of ~70-116 MiB: it cannot be served next to anything else in a 128 MB
-    isolate. As for v2, the smallest deviation that fits (min_samples_leaf) is taken and recorded."""
-    return _rf_within_budget(
-        X,
-        y,
-        features,
-        seed,
-        {"n_estimators": 200, "max_depth": 10, "min_samples_split": 5},
-        "random_forest_seed_tuned",
-        enforce_node_budget=True,
-    )
+    """The seed's parameters exactly: n_estimators=200, max_depth=10, min_samples_split=5."""
+    return _fit_forest(X, y, features, seed, RF_SEED_PARAMS, "random_forest_seed_tuned")
 
 
 XGB_SEARCH_SPACE: dict[str, list[Any]] = {
@@ -320,15 +268,13 @@ RECOMMENDER_VERSIONS = [
     VersionSpec(
         "v2_random_forest",
         "Random forest, defaults",
-        "RandomForestRegressor with scikit-learn defaults, except min_samples_leaf raised to fit the edge "
-        "session budget (see training.deviations).",
+        "RandomForestRegressor with scikit-learn's defaults (100 fully grown trees).",
         fit_random_forest,
     ),
     VersionSpec(
         "v3_rf_tuned",
         "Random forest, seed-tuned",
-        "RandomForestRegressor(n_estimators=200, max_depth=10, min_samples_split=5) as the seed, plus the smallest "
-        "min_samples_leaf that fits the edge memory budget (recorded in training.deviations).",
+        "RandomForestRegressor(n_estimators=200, max_depth=10, min_samples_split=5), the seed's parameters exactly.",
         fit_rf_tuned,
     ),
     VersionSpec("v4_xgboost", "XGBoost, random search", "XGBRegressor tuned by a 30-draw random search under 5-fold CV.", fit_xgboost),

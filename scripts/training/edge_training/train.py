@@ -1,7 +1,11 @@
 """Train every model version, export ONNX, gate on parity, write manifests, track in MLflow.
 
-    python -m edge_training.train [--models kredipusula,recommender,german_credit] [--out models]
+    python -m edge_training.train [--models kredipusula,recommender,german_credit] [--versions v1,v2]
+                                  [--only model/version,...] [--out models]
                                   [--tracking-uri URI] [--no-mlflow] [--docs docs/training.md]
+
+`--only recommender/v2_random_forest,recommender/v3_rf_tuned` retrains exactly those versions and leaves every
+other committed version (model.onnx and manifest) untouched; docs/training.md is re-rendered from all manifests.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from sklearn.metrics import (
 from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score, train_test_split
 
-from . import conformal, data, export, manifest as mf, models, tracking
+from . import conformal, data, edge_fit, export, manifest as mf, models, tracking
 from .features import CREDIT_FEATURES, RECOMMENDER_FEATURES, Feature, german_features
 
 SEED = 42
@@ -226,8 +230,10 @@ def train_version(
 
     onnx_model = export.export(fitted.pipeline, features, classifier, f"{spec.name}_{vspec.version}")
     blob = export.serialize(onnx_model)
-    if len(blob) > models.MAX_ARTIFACT_BYTES:
-        raise RuntimeError(f"{spec.name}/{vspec.version}: ONNX is {len(blob)} bytes > edge budget")
+    try:
+        edge = edge_fit.measure_edge(blob)
+    except edge_fit.EdgeBudgetError as error:
+        raise edge_fit.EdgeBudgetError(f"{spec.name}/{vspec.version} does not fit the edge budget: {error}") from error
     runner = export.OnnxRunner(blob)
 
     def score(frame: pd.DataFrame) -> np.ndarray:
@@ -331,7 +337,7 @@ def train_version(
             "deviations": fitted.deviations,
             "parity": {k: {m: mf.sig(x, 6) for m, x in v.items()} for k, v in parity.items()},
             "onnx_target_opset": export.TARGET_OPSET,
-            "edge_memory": export.edge_memory(onnx_model),
+            "edge": edge,
             "metrics_note": "holdout metrics of the ONNX graph as served"
             + (" (predictions clipped to the output range)" if not classifier else f"; labels at threshold {threshold}"),
         },
@@ -406,7 +412,16 @@ def train_model(
             if classifier
             else f"rmse={m['rmse']:.4f} r2={m['r2']:.4f}"
         )
-        log(f"  {spec.name}/{vspec.version}: {headline} onnx={len(result.blob)} B parity ok ({result.seconds:.1f}s)")
+        edge = result.manifest["training"]["edge"]
+        footprint = (
+            f"compiled={edge['compiled_bytes']} B retained={edge['retained_bytes']} B"
+            if edge["engine"] == "compact"
+            else f"onnxruntime-web heap~{edge['estimated_heap_bytes']} B"
+        )
+        log(
+            f"  {spec.name}/{vspec.version}: {headline} onnx={len(result.blob)} B {footprint} "
+            f"tree_nodes={edge['tree_nodes']} parity ok ({result.seconds:.1f}s)"
+        )
         results.append(result)
     registry = out_dir / spec.name / "registry.json"
     registry.write_text(json.dumps({"default": spec.default}, indent=2, sort_keys=True) + "\n")
@@ -417,10 +432,34 @@ def train_model(
     return results
 
 
+def parse_only(only: str, specs: dict[str, ModelSpec]) -> dict[str, list[str] | None]:
+    """`model/version,...` -> {model: [versions]} in the models' usual order; unknown names are an error."""
+    chosen: dict[str, list[str]] = {}
+    for item in (part.strip() for part in only.split(",")):
+        if not item:
+            continue
+        model, sep, version = item.partition("/")
+        if not sep or model not in specs:
+            raise ValueError(f"--only: {item!r} is not <model>/<version> with model in {sorted(specs)}")
+        known = [v.version for v in specs[model].versions]
+        if version not in known:
+            raise ValueError(f"--only: {model} has no version {version!r} (known: {', '.join(known)})")
+        chosen.setdefault(model, []).append(version)
+    if not chosen:
+        raise ValueError("--only: no model/version given")
+    return {m: chosen[m] for m in specs if m in chosen}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="kredipusula,recommender,german_credit")
     parser.add_argument("--versions", default="", help="comma-separated subset of versions")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated model/version pairs to retrain (overrides --models and --versions), "
+        "e.g. recommender/v2_random_forest,recommender/v3_rf_tuned",
+    )
     parser.add_argument("--out", default=str(mf.REPO_ROOT / "models"))
     parser.add_argument("--docs", default=str(mf.REPO_ROOT / "docs" / "training.md"), help="'' to skip")
     parser.add_argument("--tracking-uri", default=None)
@@ -434,10 +473,18 @@ def main(argv: list[str] | None = None) -> int:
     if use_mlflow:
         print(f"MLflow tracking URI: {tracking.configure(args.tracking_uri)}")
     specs = model_specs(quick=args.quick)
+    try:
+        selection = (
+            parse_only(args.only, specs)
+            if args.only
+            else {m: [v for v in args.versions.split(",") if v] or None for m in args.models.split(",") if m}
+        )
+    except ValueError as error:
+        parser.error(str(error))
     started = time.perf_counter()
-    for name in [m for m in args.models.split(",") if m]:
-        print(f"training {name}")
-        train_model(specs[name], out_dir, args.seed, use_mlflow, [v for v in args.versions.split(",") if v] or None)
+    for name, versions in selection.items():
+        print(f"training {name}" + (f" ({', '.join(versions)})" if versions else ""))
+        train_model(specs[name], out_dir, args.seed, use_mlflow, versions)
     if args.docs:
         from .docs import write_docs
 

@@ -51,6 +51,9 @@ def test_every_recipe_exports_with_parity_and_valid_manifest(quick_run: dict[str
         assert manifest["artifact"]["sha256"] == export.sha256(result.blob)
         for part in ("train", "calibration", "holdout"):
             assert manifest["training"]["parity"][part]["max_abs_diff"] <= 1e-4
+        edge = manifest["training"]["edge"]
+        assert edge["engine"] == "compact" and edge["onnx_bytes"] == len(result.blob), (model, version, edge)
+        assert 0 < edge["retained_bytes"] <= edge["max_session_bytes"]
 
 
 def test_mlflow_tracks_runs_and_registers_with_champion(quick_run: dict[str, Any]) -> None:
