@@ -1,0 +1,363 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { build } from "esbuild";
+import { readShippedModels } from "../dev/shipped-models.ts";
+import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
+import { ensureBenchVenv, ensureNodeOrt } from "./ensure-peers.ts";
+import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { type CpuSnapshot, cpuBetween, cpuSnapshot } from "./proc-cpu.ts";
+import { seededState } from "./seeded-state.ts";
+import {
+  ROOT,
+  type RunningServer,
+  startFastApi,
+  startNodeOrt,
+  startWorkerd,
+  startWranglerDev,
+} from "./servers.ts";
+
+/**
+ * `npm run bench:peers`: in one run, on loopback, the empty Hono Worker (the floor), the project's Worker on
+ * workerd's own socket (with and without the local log consumer) and through `wrangler dev`, a node:http +
+ * onnxruntime-node server and a FastAPI + uvicorn + onnxruntime server answer the same two requests (the
+ * credit seed's single row, a 1,000-row recommender batch) at concurrency 1 and 16 (autocannon), with CPU
+ * per request read from /proc for each server's whole process tree. Then the cold first prediction of every
+ * shipped version in a fresh workerd. Bounded: a fixed number of requests per measurement, each capped in
+ * time. Flags: --quick (a tenth of the requests), --only=<target ids, comma-separated>, --no-cold,
+ * --no-warm.
+ */
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const scale = (count: number) => (quick ? Math.max(5, Math.round(count / 10)) : count);
+
+interface Scenario {
+  id: "credit" | "batch";
+  title: string;
+  request: LoadRequest;
+  /** What the empty Worker receives: the same body on its one route. */
+  floorRequest: LoadRequest;
+  runs: { connections: number; amount: number; warmup: number; maxSeconds: number }[];
+}
+
+const creditBody = JSON.stringify(CREDIT_REQUEST);
+const batchBody = JSON.stringify(recommenderBatch());
+const SCENARIOS: Scenario[] = [
+  {
+    id: "credit",
+    title: "credit seed request, single row: POST /api/v1/predict (kredipusula default)",
+    request: { method: "POST", path: "/api/v1/predict", body: creditBody },
+    floorRequest: { method: "POST", path: "/", body: creditBody },
+    runs: [
+      { connections: 1, amount: scale(500), warmup: scale(50), maxSeconds: 30 },
+      { connections: 16, amount: scale(2000), warmup: scale(100), maxSeconds: 40 },
+    ],
+  },
+  {
+    id: "batch",
+    title: "1,000-row batch: POST /v1/models/recommender/predict (recommender default)",
+    request: { method: "POST", path: "/v1/models/recommender/predict", body: batchBody },
+    floorRequest: { method: "POST", path: "/", body: batchBody },
+    runs: [
+      { connections: 1, amount: scale(40), warmup: scale(10), maxSeconds: 40 },
+      { connections: 16, amount: scale(120), warmup: scale(16), maxSeconds: 60 },
+    ],
+  },
+];
+
+interface Target {
+  id: string;
+  label: string;
+  floor?: boolean;
+  start: () => Promise<RunningServer>;
+}
+
+interface Measurement extends LoadResult {
+  target: string;
+  scenario: Scenario["id"];
+  cpuMsPerRequest: number;
+  /** Including what the server still did after the last response (the local queue consumer + D1). */
+  cpuMsPerRequestWithDeferred: number;
+}
+
+async function bundleProject(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), "edge-bench-dist-"));
+  execFileSync(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, CI: "true" },
+    },
+  );
+  return join(outdir, "index.js");
+}
+
+async function bundleEmptyWorker(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), "edge-bench-empty-"));
+  await build({
+    entryPoints: [join(ROOT, "bench/fixtures/empty-hono-worker.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    minify: true,
+    outfile: join(outdir, "index.js"),
+  });
+  return join(outdir, "index.js");
+}
+
+/** Waits until the server's tree is idle (< 2 clock ticks in a second, at least `minMs`), at most 30 s. */
+async function settle(pid: number, minMs: number): Promise<CpuSnapshot> {
+  const deadline = Date.now() + 30_000;
+  await new Promise((resolve) => setTimeout(resolve, minMs));
+  let last = cpuSnapshot(pid);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const next = cpuSnapshot(pid);
+    const busy = cpuBetween(last, next);
+    last = next;
+    if (busy < 20) break;
+  }
+  return last;
+}
+
+async function measure(server: RunningServer, target: Target, scenario: Scenario): Promise<Measurement[]> {
+  const request = target.floor ? scenario.floorRequest : scenario.request;
+  const results: Measurement[] = [];
+  for (const run of scenario.runs) {
+    await runLoad(server.url, request, { connections: run.connections, amount: run.warmup, maxSeconds: 30 });
+    await settle(server.pid, 2500);
+    const before = cpuSnapshot(server.pid);
+    const load = await runLoad(server.url, request, run);
+    const after = cpuSnapshot(server.pid);
+    const drained = await settle(server.pid, 2500);
+    const served = Math.max(1, load.requests);
+    results.push({
+      ...load,
+      target: target.id,
+      scenario: scenario.id,
+      cpuMsPerRequest: cpuBetween(before, after) / served,
+      cpuMsPerRequestWithDeferred: cpuBetween(before, drained) / served,
+    });
+    process.stderr.write(
+      `  ${target.id} ${scenario.id} c=${run.connections}: ${load.requests} req, ${load.failures} failed, ` +
+        `${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.p50} ms, CPU ${(cpuBetween(before, after) / served).toFixed(2)} ms/req\n`,
+    );
+  }
+  return results;
+}
+
+const f = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+
+function printWarm(measurements: Measurement[], targets: Target[]): void {
+  const floorId = targets.find((target) => target.floor)?.id;
+  for (const scenario of SCENARIOS) {
+    console.log(`\n### ${scenario.title}\n`);
+    console.log(
+      "| target | conc. | requests (failed) | req/s | p50 ms | p95 ms | p99 ms | CPU ms/req | CPU ms/req incl. deferred | CPU / empty Hono |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
+    for (const target of targets) {
+      for (const m of measurements.filter((x) => x.target === target.id && x.scenario === scenario.id)) {
+        const floor = measurements.find(
+          (x) => x.target === floorId && x.scenario === scenario.id && x.connections === m.connections,
+        );
+        console.log(
+          `| ${target.label} | ${m.connections} | ${m.requests} (${m.failures}) | ${f(m.requestsPerSecond, 1)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${f(m.cpuMsPerRequest, 3)} | ${f(m.cpuMsPerRequestWithDeferred, 3)} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} |`,
+        );
+      }
+    }
+  }
+  const peers = targets.filter((target) => target.id === "node-ort" || target.id === "fastapi");
+  console.log("\n### Ratios at concurrency 16 (same run)\n");
+  console.log(
+    `| target | scenario | req/s / empty Hono | CPU/req / empty Hono | ${peers.map((p) => `req/s / ${p.label} | CPU/req / ${p.label}`).join(" | ")} |`,
+  );
+  console.log(`|---|---|---|---|${peers.map(() => "---|---").join("|")}|`);
+  for (const scenario of SCENARIOS) {
+    const at = (id: string | undefined) =>
+      measurements.find((x) => x.target === id && x.scenario === scenario.id && x.connections === 16);
+    const floor = at(floorId);
+    for (const target of targets) {
+      const m = at(target.id);
+      if (!m) continue;
+      const cells = peers.map((peer) => {
+        const p = at(peer.id);
+        return p
+          ? `${f(m.requestsPerSecond / p.requestsPerSecond)} | ${f(m.cpuMsPerRequest / p.cpuMsPerRequest)}`
+          : "n/a | n/a";
+      });
+      console.log(
+        `| ${target.label} | ${scenario.id} | ${floor ? f(m.requestsPerSecond / floor.requestsPerSecond) : "n/a"} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} | ${cells.join(" | ")} |`,
+      );
+    }
+  }
+}
+
+async function timed(
+  request: () => Promise<Response>,
+): Promise<{ ms: number; status: number; body: string }> {
+  const start = performance.now();
+  const response = await request();
+  const body = await response.text();
+  return { ms: performance.now() - start, status: response.status, body };
+}
+
+interface ColdResult {
+  version: string;
+  engine: string;
+  firstRequestMs: number;
+  floorMs: number;
+  firstPredictionMs: number;
+  secondPredictionMs: number;
+  status: number;
+}
+
+/** Per shipped version: a fresh workerd, its HTTP floor (median of 15 GETs), then the first prediction. */
+async function coldStarts(script: string, persistDir: string): Promise<ColdResult[]> {
+  const { versions } = readShippedModels();
+  const results: ColdResult[] = [];
+  for (const { manifest } of versions) {
+    const server = await startWorkerd(
+      `cold ${manifest.model}/${manifest.version}`,
+      { script, project: true, persistDir },
+      "/v2/health/live",
+    );
+    try {
+      // The readiness probe was the isolate's first request; this one is its first after start-up.
+      const first = await timed(() => fetch(`${server.url}/v2/health/live`));
+      const floors: number[] = [];
+      for (let i = 0; i < 15; i += 1)
+        floors.push((await timed(() => fetch(`${server.url}/v2/health/live`))).ms);
+      floors.sort((a, b) => a - b);
+      const predict = () =>
+        fetch(`${server.url}/v1/models/${manifest.model}/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ version: manifest.version, inputs: manifest.examples[0]?.inputs }),
+        });
+      const cold = await timed(predict);
+      const warm = await timed(predict);
+      const engine = /"engine"\s*:\s*"([^"]+)"/.exec(cold.body)?.[1] ?? "as shipped";
+      const floor = floors[7] ?? Number.NaN;
+      results.push({
+        version: `${manifest.model}/${manifest.version}`,
+        engine,
+        firstRequestMs: first.ms,
+        floorMs: floor,
+        firstPredictionMs: cold.ms,
+        secondPredictionMs: warm.ms,
+        status: cold.status,
+      });
+      process.stderr.write(
+        `  cold ${manifest.model}/${manifest.version}: ${cold.ms.toFixed(1)} ms (HTTP ${cold.status})\n`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
+}
+
+function printCold(results: ColdResult[]): void {
+  console.log("\n### Cold first prediction in a fresh workerd, per shipped version\n");
+  console.log(
+    "| version | HTTP | HTTP floor p50 ms | first prediction ms | minus floor ms | second prediction ms |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  for (const r of results) {
+    console.log(
+      `| ${r.version} | ${r.status} | ${f(r.floorMs)} | ${f(r.firstPredictionMs)} | ${f(r.firstPredictionMs - r.floorMs)} | ${f(r.secondPredictionMs)} |`,
+    );
+  }
+}
+
+const loadBefore = loadavg();
+console.log(
+  `bench:peers ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, load average before ${loadBefore.map((x) => x.toFixed(2)).join(" ")}${quick ? ", --quick" : ""}`,
+);
+const nodeOrtRoot = ensureNodeOrt();
+const python = ensureBenchVenv();
+const [projectScript, emptyScript] = await Promise.all([bundleProject(), bundleEmptyWorker()]);
+const persistDir = await seededState();
+const targets: Target[] = [
+  {
+    id: "empty-hono",
+    label: "empty Hono Worker (workerd)",
+    floor: true,
+    start: () => startWorkerd("empty Hono", { script: emptyScript, project: false }, "/"),
+  },
+  {
+    id: "workerd",
+    label: "project Worker, workerd socket",
+    start: () =>
+      startWorkerd(
+        "project (workerd)",
+        { script: projectScript, project: true, persistDir },
+        "/v2/health/live",
+      ),
+  },
+  {
+    id: "workerd-no-consumer",
+    label: "project Worker, workerd socket, log consumer off",
+    start: () =>
+      startWorkerd(
+        "project (workerd, no consumer)",
+        { script: projectScript, project: true, persistDir, logConsumers: false },
+        "/v2/health/live",
+      ),
+  },
+  {
+    id: "wrangler-dev",
+    label: "project Worker, wrangler dev",
+    start: () => startWranglerDev("project (wrangler dev)", persistDir),
+  },
+  { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
+  { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
+].filter((target) => !only || only.includes(target.id) || target.floor);
+
+const measurements: Measurement[] = [];
+let cold: ColdResult[] = [];
+try {
+  if (!args.includes("--no-warm")) {
+    for (const target of targets) {
+      process.stderr.write(`${target.label} ...\n`);
+      const server = await target.start();
+      try {
+        for (const scenario of SCENARIOS) measurements.push(...(await measure(server, target, scenario)));
+      } finally {
+        await server.stop();
+      }
+    }
+    printWarm(measurements, targets);
+  }
+  if (!args.includes("--no-cold")) {
+    cold = await coldStarts(projectScript, persistDir);
+    printCold(cold);
+  }
+} finally {
+  rmSync(persistDir, { recursive: true, force: true });
+  rmSync(join(projectScript, ".."), { recursive: true, force: true });
+  rmSync(join(emptyScript, ".."), { recursive: true, force: true });
+}
+console.log(
+  `\nload average after: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
+mkdirSync(join(ROOT, "docs/bench"), { recursive: true });
+writeFileSync(
+  join(ROOT, "docs/bench/peers.raw.json"),
+  JSON.stringify(
+    { at: new Date().toISOString(), loadBefore, loadAfter: loadavg(), measurements, cold },
+    null,
+    2,
+  ),
+);

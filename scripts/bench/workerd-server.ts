@@ -1,0 +1,99 @@
+import { readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { Miniflare, type WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+/**
+ * One workerd instance for `npm run bench:peers`, run as its own process so its CPU (this node process +
+ * the workerd it spawns) can be read from /proc apart from the load generator's. Clients talk to workerd's
+ * own socket (Miniflare's entry), no wrangler proxy in between. Prints {"url"} once ready; SIGTERM stops it.
+ *
+ * argv[2]: JSON {
+ *   script: bundled entry (a `wrangler deploy --dry-run --outdir` index.js, or an esbuild bundle),
+ *   project: true to apply the project's wrangler.toml bindings (persisted under `persistDir`),
+ *   persistDir?: state prepared like scripts/lib/local-worker.ts (D1 migrated, models seeded),
+ *   logConsumers?: false drops the queue consumers (the prediction log is still sent, never consumed),
+ *   inspectorPort?: expose V8's inspector (for the profiler)
+ * }
+ */
+interface ServerSpec {
+  script: string;
+  project: boolean;
+  persistDir?: string;
+  logConsumers?: boolean;
+  inspectorPort?: number;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const spec = JSON.parse(process.argv[2] ?? "{}") as ServerSpec;
+
+function projectOptions(): WorkerOptions {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const ratelimits = Object.fromEntries(
+    Object.entries(
+      (workerOptions.ratelimits ?? {}) as Record<string, { simple: { limit: number; period: number } }>,
+    ).map(([name, limiter]) => [
+      name,
+      // The binding still runs on every request; only its limit is raised so a benchmark never trips it.
+      { ...limiter, simple: { ...limiter.simple, limit: 1_000_000_000 } },
+    ]),
+  );
+  return {
+    ...workerOptions,
+    ratelimits,
+    ...(spec.logConsumers === false ? { queueConsumers: {} } : {}),
+  } as WorkerOptions;
+}
+
+/**
+ * The bundle's modules, listed (Miniflare cannot follow the dynamic import()s of ORT's glue): the entry,
+ * then every file wrangler wrote beside it, typed by the project's module rules.
+ */
+function bundleModules(script: string) {
+  const folder = dirname(script);
+  const typeOf = (file: string) => {
+    if (file.endsWith(".wasm")) return "CompiledWasm";
+    if (file.endsWith(".onnx") || file.endsWith(".bin")) return "Data";
+    if (/swagger-ui(-bundle\.js|\.css)$/.test(file)) return "Text";
+    if (file.endsWith(".js") || file.endsWith(".mjs")) return "ESModule";
+    return null;
+  };
+  const others = readdirSync(folder)
+    .filter((file) => file !== basename(script))
+    .map((file) => ({ type: typeOf(file), path: join(folder, file) }))
+    .filter((module) => module.type !== null);
+  return [{ type: "ESModule", path: script }, ...others];
+}
+
+const base = spec.project ? projectOptions() : { compatibilityDate: "2026-04-20" };
+const mf = new Miniflare({
+  ...base,
+  name: "bench",
+  modules: bundleModules(spec.script),
+  modulesRoot: dirname(spec.script),
+  host: "127.0.0.1",
+  port: 0,
+  ...(spec.persistDir
+    ? {
+        kvPersist: join(spec.persistDir, "v3", "kv"),
+        r2Persist: join(spec.persistDir, "v3", "r2"),
+        d1Persist: join(spec.persistDir, "v3", "d1"),
+        cachePersist: join(spec.persistDir, "v3", "cache"),
+      }
+    : {}),
+  ...(spec.inspectorPort ? { inspectorPort: spec.inspectorPort } : {}),
+  // Worker console output is dropped: logging per request would be measured as server CPU.
+  handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+    stdout.resume();
+    stderr.resume();
+  },
+} as never);
+
+const url = await mf.ready;
+process.stdout.write(`${JSON.stringify({ url: url.origin })}\n`);
+const stop = async () => {
+  await mf.dispose();
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
