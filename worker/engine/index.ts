@@ -1,0 +1,12 @@
+export { compileOnnx } from "./compile.ts";
+export { COMPACT_FORMAT_VERSION, compiledFormatVersion } from "./compiled/compiled-format.ts";
+export {
+  EngineInputError,
+  type GraphIssue,
+  InvalidModelError,
+  UnsafeGraphError,
+  UnsupportedGraphError,
+} from "./errors.ts";
+export { inspectOnnx, type OnnxInspection } from "./inspect.ts";
+export { type CompactSession, openCompiled } from "./session.ts";
+export type { EngineTensor, EngineTensorType, TensorInfo } from "./tensor.ts";

@@ -1,0 +1,93 @@
+import { FLAG_LEAF, FLAG_MISSING_TRUE, MODE_MASK } from "./tree-layout.ts";
+
+/** The arrays of a flat tree ensemble as the kernel reads them (views over the compiled buffer). */
+export interface FlatTrees {
+  roots: Int32Array;
+  feature: Int32Array;
+  threshold: Float32Array | Float64Array;
+  trueChild: Int32Array;
+  flags: Uint8Array;
+  /** -1: mixed modes; otherwise every branch uses this mode code. */
+  sameMode: number;
+}
+
+/** Follows one tree from `node` to its leaf for the row starting at `base`. */
+export function findLeaf(trees: FlatTrees, node: number, x: ArrayLike<number>, base: number): number {
+  const { feature, threshold, trueChild, flags } = trees;
+  let current = node;
+  let nodeFlags = flags[current] as number;
+  if (trees.sameMode === 0) {
+    while (!(nodeFlags & FLAG_LEAF)) {
+      const value = x[base + (feature[current] as number)] as number;
+      current =
+        value <= (threshold[current] as number) || (nodeFlags & FLAG_MISSING_TRUE && Number.isNaN(value))
+          ? (trueChild[current] as number)
+          : current + 1;
+      nodeFlags = flags[current] as number;
+    }
+    return current;
+  }
+  while (!(nodeFlags & FLAG_LEAF)) {
+    const value = x[base + (feature[current] as number)] as number;
+    const limit = threshold[current] as number;
+    let goTrue: boolean;
+    switch (nodeFlags & MODE_MASK) {
+      case 0:
+        goTrue = value <= limit;
+        break;
+      case 1:
+        goTrue = value < limit;
+        break;
+      case 2:
+        goTrue = value >= limit;
+        break;
+      case 3:
+        goTrue = value > limit;
+        break;
+      case 4:
+        goTrue = value === limit;
+        break;
+      default:
+        goTrue = value !== limit;
+    }
+    if (!goTrue && nodeFlags & FLAG_MISSING_TRUE && Number.isNaN(value)) goTrue = true;
+    current = goTrue ? (trueChild[current] as number) : current + 1;
+    nodeFlags = flags[current] as number;
+  }
+  return current;
+}
+
+/** Checks a flat layout read from untrusted bytes: children strictly after parents, weights in range. */
+export function validateFlatTrees(
+  trees: FlatTrees,
+  weightCount: number,
+  outputs: number,
+  weightTarget: Int32Array | null,
+): string | null {
+  const count = trees.flags.length;
+  if (trees.feature.length !== count || trees.threshold.length !== count || trees.trueChild.length !== count)
+    return "tree arrays differ in length";
+  for (let i = 0; i < trees.roots.length; i++) {
+    const root = trees.roots[i] as number;
+    if (!(root >= 0 && root < count)) return "tree root out of range";
+  }
+  for (let i = 0; i < count; i++) {
+    const flags = trees.flags[i] as number;
+    if (flags & FLAG_LEAF) {
+      const first = trees.trueChild[i] as number;
+      const length = trees.feature[i] as number;
+      if (!(first >= 0 && length >= 1 && first + length <= weightCount)) return "leaf weights out of range";
+    } else {
+      const child = trees.trueChild[i] as number;
+      if ((flags & MODE_MASK) > 5) return "unknown node mode";
+      if (!(child > i + 1 && child < count) || i + 1 >= count) return "tree child out of order";
+      if ((trees.feature[i] as number) < 0) return "negative feature index";
+    }
+  }
+  if (weightTarget)
+    for (let i = 0; i < weightTarget.length; i++) {
+      const target = weightTarget[i] as number;
+      if (!(target >= 0 && target < outputs)) return "weight target out of range";
+    }
+  return null;
+}
