@@ -1,27 +1,43 @@
 import { expect, it } from "vitest";
 import { shippedVersions } from "../test/support/shipped-models.ts";
+import { compileOnnx, openCompiled } from "../worker/engine/index.ts";
+import { MAX_COMPACT_BYTES_PER_TREE_NODE } from "../worker/inference/edge-limits.ts";
 import { createSession, wasmHeapBytes } from "../worker/inference/ort-runtime.ts";
 
 /**
- * ORT's WebAssembly heap as each shipped version is loaded (smallest first, nothing released), in one
- * fresh isolate. The heap only grows, so the step per model is its footprint plus allocator growth slack.
+ * Memory per shipped version for both engines, in one fresh isolate: the compact engine's retained bytes
+ * (and bytes per tree node) beside ORT-web's WASM heap growth as each version is loaded (smallest first,
+ * nothing released). ORT's heap only grows, so its step is the footprint plus allocator growth slack.
  * Run: npm run bench:memory
  */
-it("prints the WASM heap footprint of every shipped version", async () => {
+it("prints retained bytes per engine for every shipped version", async () => {
   const ordered = [...shippedVersions].sort((a, b) => a.bytes.byteLength - b.bytes.byteLength);
+  const mib = (value: number) => (value / 1024 / 1024).toFixed(2);
   const rows: string[] = [];
-  let previous = 0;
+  let previousHeap = 0;
+  let compactTotal = 0;
   for (const { manifest, bytes } of ordered) {
+    const compiled = compileOnnx(bytes);
+    const session = openCompiled(compiled);
+    compactTotal += session.retainedBytes;
+    const perNode = session.treeNodes > 0 ? (session.retainedBytes / session.treeNodes).toFixed(1) : "n/a";
     await createSession(bytes);
     const heap = wasmHeapBytes();
-    const mib = (value: number) => (value / 1024 / 1024).toFixed(1);
+    const ortStep = heap - previousHeap;
+    previousHeap = heap;
     rows.push(
-      `| ${manifest.model}/${manifest.version} | ${mib(bytes.byteLength)} | ${mib(heap)} | +${mib(heap - previous)} |`,
+      `| ${manifest.model}/${manifest.version} | ${mib(bytes.byteLength)} | ${session.treeNodes} | ${mib(compiled.byteLength)} | ${mib(session.retainedBytes)} | ${perNode} | +${mib(ortStep)} | ${mib(heap)} |`,
     );
-    previous = heap;
+    if (session.treeNodes > 1000)
+      expect(session.retainedBytes / session.treeNodes).toBeLessThanOrEqual(MAX_COMPACT_BYTES_PER_TREE_NODE);
   }
   console.log(
-    ["| version | artifact MiB | heap after MiB | step MiB |", "|---|---|---|---|", ...rows].join("\n"),
+    [
+      "| version | ONNX MiB | tree nodes | compiled MiB | compact retained MiB | compact bytes/node | ORT heap step MiB | ORT heap after MiB |",
+      "|---|---|---|---|---|---|---|---|",
+      ...rows,
+      `| all versions | | | | ${mib(compactTotal)} | | | ${mib(previousHeap)} |`,
+    ].join("\n"),
   );
-  expect(previous).toBeGreaterThan(0);
+  expect(previousHeap).toBeGreaterThan(0);
 });

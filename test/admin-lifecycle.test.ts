@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MAX_EDGE_ARTIFACT_BYTES } from "../worker/inference/model-sessions.ts";
+import { MAX_ONNX_ARTIFACT_BYTES } from "../worker/inference/edge-limits.ts";
 import type { Manifest } from "../worker/schemas/manifest.ts";
 import { sha256Hex } from "../worker/storage/artifact-store.ts";
 import { BASE, workerClient } from "./support/http.ts";
@@ -74,12 +74,13 @@ describe("publish", () => {
     expect(response.status).toBe(201);
     const body = (await response.json()) as {
       status: string;
-      verification: { examples: number; max_abs_error: number };
+      verification: { examples: number; max_abs_error: number; engine: string };
       registry: { default_version: string; versions: Record<string, { status: string }> };
     };
     expect(body.status).toBe("created");
     expect(body.verification.examples).toBe(manifest.examples.length);
     expect(body.verification.max_abs_error).toBeLessThan(1e-4);
+    expect(body.verification.engine).toBe("compact");
     expect(body.registry.versions.v5_publish_ok?.status).toBe("active");
     expect(body.registry.default_version).not.toBe("v5_publish_ok");
     expect((await creditPrediction()).version).toBe(body.registry.default_version);
@@ -155,7 +156,7 @@ describe("publish", () => {
       "examples-mismatch",
       "manifest.examples[0].expected.output",
     ]);
-    const big = new Uint8Array(MAX_EDGE_ARTIFACT_BYTES + 1);
+    const big = new Uint8Array(MAX_ONNX_ARTIFACT_BYTES + 1);
     const bigManifest = {
       ...manifest,
       artifact: { ...manifest.artifact, sha256: await sha256Hex(big), bytes: big.byteLength },

@@ -389,7 +389,7 @@ describe("Open Inference Protocol v2", () => {
       platform: string;
       inputs: { name: string; datatype: string }[];
     };
-    expect(metadata.platform).toBe("onnxruntime_onnx");
+    expect(metadata.platform).toBe("edge_compact");
     expect(metadata.inputs.find((input) => input.name === "credit_history")?.datatype).toBe("BYTES");
     expect((await get("/v2/models/kredipusula/ready")).status).toBe(200);
     const inputs = Object.entries(CREDIT_SEED_REQUEST).map(([name, value]) => ({

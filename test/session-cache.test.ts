@@ -83,4 +83,27 @@ describe("SessionCache", () => {
     await expect(cache.with("a", 10, flaky, async (s) => s.key)).resolves.toBe("a");
     expect(attempts).toBe(2);
   });
+
+  it("re-budgets a loaded value at its actual size and evicts what no longer fits", async () => {
+    const released: string[] = [];
+    const sizes: Record<string, number> = { a: 10, b: 40, c: 5 };
+    const cache = new SessionCache<FakeSession>({
+      budgetBytes: 50,
+      release: (session) => {
+        released.push(session.key);
+      },
+      sizeOf: (session) => sizes[session.key] ?? 0,
+    });
+    const counter = { loads: 0 };
+    // Estimates of 1 byte each; the actual sizes replace them once loaded.
+    await cache.with("a", 1, loader("a", counter), async () => undefined);
+    expect(cache.bytes).toBe(10);
+    await cache.with("b", 1, loader("b", counter), async () => undefined);
+    expect(cache.bytes).toBe(50);
+    await cache.with("c", 1, loader("c", counter), async () => undefined);
+    await Promise.resolve();
+    expect(cache.keys()).toEqual(["b", "c"]);
+    expect(released).toEqual(["a"]);
+    expect(cache.bytes).toBe(45);
+  });
 });

@@ -1,55 +1,109 @@
+import { COMPACT_FORMAT_VERSION, compileOnnx, InvalidModelError } from "../engine/index.ts";
 import { ProblemError } from "../http/problem.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import { loadVerifiedArtifact } from "../storage/artifact-store.ts";
-import { createSession, type InferenceSession } from "./ort-runtime.ts";
+import { readCompiled, writeCompiled } from "../storage/compiled-store.ts";
+import { openCompactEngine } from "./compact-engine.ts";
+import { ORT_HEAP_BYTES_PER_ARTIFACT_BYTE, SESSION_BUDGET_BYTES } from "./edge-limits.ts";
+import { type ModelEngine, servingEngine } from "./model-engine.ts";
+import { loadOrtEngine } from "./ort-loader.ts";
 import { SessionCache } from "./session-cache.ts";
 
 /**
- * Sessions of this isolate, keyed by artifact sha256 (so a version never shares a session with other bytes).
- * ORT's WASM heap only grows, and tree ensembles measured 10-13x their artifact size in heap while loading
- * (`npm run bench:memory`), so a session is budgeted at SESSION_BYTES_PER_ARTIFACT_BYTE x its artifact.
- * The budget keeps the heap well inside the 128 MB isolate next to the JS heap; one artifact may use at most
- * MAX_SESSION_SHARE of it, so an A/B split over several versions never thrashes a single huge one.
+ * Sessions of this isolate, keyed by engine and artifact sha256 (a version never shares a session with other
+ * bytes). A compact session is budgeted at the bytes it actually retains; an onnxruntime-web one at
+ * ORT_HEAP_BYTES_PER_ARTIFACT_BYTE x its artifact, since ORT's WASM heap only grows. All numbers come from
+ * schemas/edge-limits.json (./edge-limits.ts).
  */
-export const SESSION_BUDGET_BYTES = 72 * 1024 * 1024;
-export const SESSION_BYTES_PER_ARTIFACT_BYTE = 12;
-export const MAX_SESSION_SHARE = 1 / 3;
-/** The largest artifact the edge accepts: 2 MiB (24 MiB budgeted heap). */
-export const MAX_EDGE_ARTIFACT_BYTES = Math.floor(
-  (SESSION_BUDGET_BYTES * MAX_SESSION_SHARE) / SESSION_BYTES_PER_ARTIFACT_BYTE,
-);
-
-export const sessionCache = new SessionCache<InferenceSession>({
+export const sessionCache = new SessionCache<ModelEngine>({
   budgetBytes: SESSION_BUDGET_BYTES,
   release: (session) => session.release(),
+  sizeOf: (session) => session.budgetBytes,
 });
 
-async function openSession(bucket: R2Bucket, manifest: Manifest): Promise<InferenceSession> {
+/** Compiled forms this isolate rebuilt from model.onnx (missing, stale format or corrupt in R2). */
+export const compiledRebuilds = { count: 0 };
+
+const unavailable = (detail: string) =>
+  new ProblemError({
+    status: 503,
+    type: "artifact-unavailable",
+    title: "Model artifact unavailable",
+    detail,
+    headers: { "retry-after": "30" },
+  });
+
+/** What a session is budgeted at before it is loaded (replaced by its actual size once it is). */
+export function sessionEstimate(manifest: Pick<Manifest, "serving" | "artifact">): number {
+  const compiled = manifest.serving?.compiled;
+  if (manifest.serving?.engine === "compact" && compiled) return compiled.retained_bytes;
+  return manifest.artifact.bytes * ORT_HEAP_BYTES_PER_ARTIFACT_BYTE;
+}
+
+/**
+ * Rebuilds the compiled form from the sha-verified ONNX and writes it back, so the next isolate finds it.
+ * Concurrent requests share this through the session cache's single load.
+ */
+async function rebuildCompiled(bucket: R2Bucket, manifest: Manifest): Promise<ModelEngine> {
+  const onnx = await loadVerifiedArtifact(bucket, manifest.model, manifest.version, manifest.artifact.sha256);
+  let compiled: Uint8Array;
+  let engine: ModelEngine;
+  try {
+    compiled = compileOnnx(onnx);
+    engine = openCompactEngine(compiled);
+  } catch (error) {
+    throw unavailable(
+      `The compact engine could not compile ${manifest.model}/${manifest.version}: ${String(error)}`,
+    );
+  }
+  compiledRebuilds.count += 1;
+  try {
+    await writeCompiled(bucket, manifest, COMPACT_FORMAT_VERSION, compiled);
+  } catch (error) {
+    console.warn(`compiled form of ${manifest.model}/${manifest.version} not written back: ${String(error)}`);
+  }
+  return engine;
+}
+
+async function openCompact(bucket: R2Bucket, manifest: Manifest): Promise<ModelEngine> {
+  const stored = await readCompiled(bucket, manifest, COMPACT_FORMAT_VERSION);
+  if (stored) {
+    try {
+      return openCompactEngine(stored);
+    } catch (error) {
+      if (!(error instanceof InvalidModelError)) throw error;
+    }
+  }
+  return rebuildCompiled(bucket, manifest);
+}
+
+async function openOrt(bucket: R2Bucket, manifest: Manifest): Promise<ModelEngine> {
   const bytes = await loadVerifiedArtifact(
     bucket,
     manifest.model,
     manifest.version,
     manifest.artifact.sha256,
   );
+  const ort = await loadOrtEngine();
   try {
-    return await createSession(bytes);
+    return await ort.openOrtEngine(bytes);
   } catch (error) {
-    throw new ProblemError({
-      status: 503,
-      type: "artifact-unavailable",
-      title: "Model artifact unavailable",
-      detail: `ONNX Runtime could not load ${manifest.model}/${manifest.version}: ${String(error)}`,
-      headers: { "retry-after": "30" },
-    });
+    if (error instanceof ProblemError) throw error;
+    throw unavailable(`ONNX Runtime could not load ${manifest.model}/${manifest.version}: ${String(error)}`);
   }
 }
 
-/** Runs `use` with the session of a manifest's artifact, loading and verifying it on first use. */
+/** Runs `use` with the session of a manifest's version, loading and verifying it on first use. */
 export function withModelSession<R>(
   bucket: R2Bucket,
   manifest: Manifest,
-  use: (session: InferenceSession) => Promise<R>,
+  use: (session: ModelEngine) => Promise<R>,
 ): Promise<R> {
-  const estimate = manifest.artifact.bytes * SESSION_BYTES_PER_ARTIFACT_BYTE;
-  return sessionCache.with(manifest.artifact.sha256, estimate, () => openSession(bucket, manifest), use);
+  const engine = servingEngine(manifest);
+  return sessionCache.with(
+    `${engine}:${manifest.artifact.sha256}`,
+    sessionEstimate(manifest),
+    () => (engine === "compact" ? openCompact(bucket, manifest) : openOrt(bucket, manifest)),
+    use,
+  );
 }

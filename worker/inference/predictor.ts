@@ -1,6 +1,6 @@
 import type { Manifest } from "../schemas/manifest.ts";
 import type { FeatureRow } from "./feature-validation.ts";
-import type { InferenceSession } from "./ort-runtime.ts";
+import type { ModelEngine } from "./model-engine.ts";
 import { rowsToFeeds } from "./tensor-mapping.ts";
 
 export interface PredictionInterval {
@@ -52,9 +52,9 @@ export function readScores(
   return Array.from({ length: rows }, (_, row) => Number(data[row * width + column]));
 }
 
-/** Scores all rows in one ORT call. */
+/** Scores all rows in one engine call. */
 export async function predictRows(
-  session: InferenceSession,
+  session: ModelEngine,
   manifest: Manifest,
   rows: readonly FeatureRow[],
   intervalLevel: number = DEFAULT_INTERVAL_LEVEL,
@@ -62,6 +62,7 @@ export async function predictRows(
   const results = await session.run(rowsToFeeds(manifest, rows), [manifest.output.name]);
   const tensor = results[manifest.output.name];
   if (!tensor) throw new Error(`ONNX output ${manifest.output.name} missing`);
+  if (tensor.type === "string") throw new Error(`ONNX output ${manifest.output.name} is a string tensor`);
   const scores = readScores(manifest, tensor.data as ArrayLike<number | bigint>, tensor.dims);
   return scores.map((raw) => {
     if (manifest.task === "binary_classification") {

@@ -1,11 +1,13 @@
 /**
- * A least-recently-used cache of loaded values (ORT sessions) keyed by artifact sha256, bounded by an
- * estimated byte budget. Concurrent cold requests for one key share a single load; a failed load is
- * forgotten so the next request retries; an evicted value is released once no caller is using it.
+ * A least-recently-used cache of loaded values (engine sessions) bounded by a byte budget. A load reserves
+ * its estimate up front; once loaded, `sizeOf` (when given) replaces the estimate with the value's actual
+ * size. Concurrent cold requests for one key share a single load; a failed load is forgotten so the next
+ * request retries; an evicted value is released once no caller is using it.
  */
 export interface SessionCacheOptions<T> {
   budgetBytes: number;
   release?: (value: T) => void | Promise<void>;
+  sizeOf?: (value: T) => number;
 }
 
 interface Slot<T> {
@@ -58,14 +60,33 @@ export class SessionCache<T> {
       return existing;
     }
     const slot: Slot<T> = { bytes, users: 0, evicted: false, promise: Promise.resolve(undefined as T) };
-    slot.promise = load().catch((error: unknown) => {
-      if (this.slots.get(key) === slot) this.remove(key);
-      throw error;
-    });
+    slot.promise = load().then(
+      (value) => {
+        this.resize(key, slot, value);
+        return value;
+      },
+      (error: unknown) => {
+        if (this.slots.get(key) === slot) this.remove(key);
+        throw error;
+      },
+    );
     this.slots.set(key, slot);
     this.usedBytes += bytes;
     this.evictBeyondBudget(key);
     return slot;
+  }
+
+  private resize(key: string, slot: Slot<T>, value: T): void {
+    const sizeOf = this.options.sizeOf;
+    if (!sizeOf) return;
+    const actual = sizeOf(value);
+    if (this.slots.get(key) === slot) {
+      this.usedBytes += actual - slot.bytes;
+      slot.bytes = actual;
+      this.evictBeyondBudget(key);
+    } else {
+      slot.bytes = actual;
+    }
   }
 
   private evictBeyondBudget(keep: string): void {

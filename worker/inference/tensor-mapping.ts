@@ -1,6 +1,6 @@
 import type { Manifest, TensorSpec } from "../schemas/manifest.ts";
 import type { FeatureRow } from "./feature-validation.ts";
-import { ort } from "./ort-runtime.ts";
+import type { EngineTensor } from "./model-engine.ts";
 
 type NumericArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
@@ -25,12 +25,12 @@ function dimsFor(spec: TensorSpec, rows: number, columns: number): number[] {
   return spec.shape.length === 1 ? [rows] : [rows, columns];
 }
 
-/** Builds ORT feeds from validated rows, driven only by the manifest's feature→input mapping. */
+/** Builds engine-neutral feeds from validated rows, driven only by the manifest's feature→input mapping. */
 export function rowsToFeeds(
   manifest: Pick<Manifest, "features" | "onnx">,
   rows: readonly FeatureRow[],
-): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
+): Record<string, EngineTensor> {
+  const feeds: Record<string, EngineTensor> = {};
   for (const spec of manifest.onnx.inputs) {
     const features = manifest.features.filter((feature) => feature.input === spec.name);
     const columns = features.length;
@@ -43,7 +43,7 @@ export function rowsToFeeds(
           data[r * columns + feature.column] = String(value);
         }
       });
-      feeds[spec.name] = new ort.Tensor("string", data, dims);
+      feeds[spec.name] = { type: "string", data, dims };
       continue;
     }
     const data = numericBuffer(spec.type, rows.length * columns);
@@ -55,7 +55,7 @@ export function rowsToFeeds(
         else data[index] = Number(value);
       }
     });
-    feeds[spec.name] = new ort.Tensor(spec.type, data, dims);
+    feeds[spec.name] = { type: spec.type, data, dims };
   }
   return feeds;
 }

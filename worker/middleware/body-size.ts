@@ -2,14 +2,14 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { ProblemError } from "../http/problem.ts";
-import { MAX_EDGE_ARTIFACT_BYTES } from "../inference/model-sessions.ts";
+import { MAX_ONNX_ARTIFACT_BYTES } from "../inference/edge-limits.ts";
 
 /**
- * Publish uploads carry the artifact (at most MAX_EDGE_ARTIFACT_BYTES, set by ORT's heap), its manifest
- * (reference distributions, examples, catalog) and multipart framing; the limit refuses anything larger
- * before it is buffered.
+ * Publish uploads carry the artifact (at most MAX_ONNX_ARTIFACT_BYTES for any engine, schemas/edge-limits.json),
+ * its manifest (reference distributions, examples, catalog) and multipart framing; the limit refuses anything
+ * larger before it is buffered.
  */
-export const MAX_PUBLISH_BODY_BYTES = MAX_EDGE_ARTIFACT_BYTES + 4 * 1024 * 1024;
+export const MAX_PUBLISH_BODY_BYTES = MAX_ONNX_ARTIFACT_BYTES + 4 * 1024 * 1024;
 /** Every other request, including a 1,000-row batch, stays well below this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -4,6 +4,10 @@ export interface VersionRecord {
   sha256: string;
   bytes: number;
   published_at: string;
+  /** The engine chosen at publish (absent for versions published before engines were recorded). */
+  engine?: "compact" | "onnxruntime-web";
+  /** The compact engine's compiled form as published (R2 models/<m>/<v>/compiled/f<format_version>.bin). */
+  compiled?: { format_version: number; sha256: string; bytes: number; retained_bytes: number };
 }
 
 export interface TrafficConfig {

@@ -1,6 +1,7 @@
 import { ProblemError } from "../http/problem.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import { sha256Hex } from "../storage/artifact-store.ts";
+import { writeCompiled } from "../storage/compiled-store.ts";
 import { defaultThresholds } from "./default-thresholds.ts";
 import { artifactKey, artifactManifestKey, manifestKey, modelKey } from "./registry-keys.ts";
 import { invalidateRegistryCache } from "./registry-reader.ts";
@@ -15,14 +16,16 @@ export interface RegistryBindings {
 export type StoreOutcome = "created" | "unchanged";
 
 /**
- * Stores a version's artifact and manifest: R2 (integrity-checked by R2 itself) and the KV manifest key.
- * Idempotent for identical bytes; refuses different bytes under an existing version, so nothing published
- * is ever overwritten.
+ * Stores a version's artifact, its compiled form (compact engine) and its manifest: R2 (integrity-checked
+ * by R2 itself) and the KV manifest key. Idempotent for identical bytes; refuses different bytes under an
+ * existing version, so nothing published is ever overwritten. A stored manifest without a `serving` block
+ * (published before engines were recorded) gets the one chosen now.
  */
 export async function storeVersion(
   env: RegistryBindings,
   manifest: Manifest,
   bytes: Uint8Array,
+  compiled: Uint8Array | null = null,
 ): Promise<StoreOutcome> {
   const sha256 = await sha256Hex(bytes);
   if (sha256 !== manifest.artifact.sha256 || bytes.byteLength !== manifest.artifact.bytes) {
@@ -39,7 +42,12 @@ export async function storeVersion(
   if (existing) {
     if (existing.customMetadata?.sha256 === sha256) {
       // A publish that stopped after the artifact put is completed here rather than left half-written.
-      if ((await env.REGISTRY.get(manifestKey(manifest.model, manifest.version))) === null) {
+      const stored = await env.REGISTRY.get<Partial<Manifest>>(
+        manifestKey(manifest.model, manifest.version),
+        "json",
+      );
+      if (stored === null || (!stored.serving && manifest.serving)) {
+        await writeCompiledForm(env, manifest, compiled);
         await writeManifests(env, manifest);
       }
       return "unchanged";
@@ -56,8 +64,21 @@ export async function storeVersion(
     customMetadata: { sha256 },
     httpMetadata: { contentType: "application/onnx" },
   });
+  await writeCompiledForm(env, manifest, compiled);
   await writeManifests(env, manifest);
   return "created";
+}
+
+async function writeCompiledForm(
+  env: RegistryBindings,
+  manifest: Manifest,
+  compiled: Uint8Array | null,
+): Promise<void> {
+  const facts = manifest.serving?.compiled;
+  if (!compiled || !facts) return;
+  const sha256 = await writeCompiled(env.ARTIFACTS, manifest, facts.format_version, compiled);
+  if (sha256 !== facts.sha256)
+    throw new Error(`compiled form of ${manifest.model}/${manifest.version} changed while storing`);
 }
 
 async function writeManifests(env: RegistryBindings, manifest: Manifest): Promise<void> {
@@ -92,6 +113,17 @@ export function withVersion(record: ModelRecord | null, manifest: Manifest, now:
         sha256: manifest.artifact.sha256,
         bytes: manifest.artifact.bytes,
         published_at: now,
+        ...(manifest.serving ? { engine: manifest.serving.engine } : {}),
+        ...(manifest.serving?.compiled
+          ? {
+              compiled: {
+                format_version: manifest.serving.compiled.format_version,
+                sha256: manifest.serving.compiled.sha256,
+                bytes: manifest.serving.compiled.bytes,
+                retained_bytes: manifest.serving.compiled.retained_bytes,
+              },
+            }
+          : {}),
       },
     },
     revision: base.revision + 1,

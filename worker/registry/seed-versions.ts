@@ -1,5 +1,6 @@
+import { planServing } from "../inference/engine-choice.ts";
 import type { Manifest } from "../schemas/manifest.ts";
-import { modelKey } from "./registry-keys.ts";
+import { manifestKey, modelKey } from "./registry-keys.ts";
 import type { ModelRecord } from "./registry-types.ts";
 import { type RegistryBindings, storeVersion, withVersion, writeModelRecord } from "./registry-writer.ts";
 import { versionEntry } from "./version-lookup.ts";
@@ -15,8 +16,24 @@ export interface SeedSummary {
 }
 
 /**
+ * Chooses the engine of a shipped version as publish does (compact when the graph is in its set, compiled
+ * here), unless the registry already holds it with its engine. Local builds are full: ORT is available.
+ */
+async function withServing(env: RegistryBindings, version: ShippedVersion) {
+  const { manifest, bytes } = version;
+  const stored = await env.REGISTRY.get<Partial<Manifest>>(
+    manifestKey(manifest.model, manifest.version),
+    "json",
+  );
+  if (stored?.serving) return { manifest: { ...manifest, serving: stored.serving }, compiled: null };
+  const plan = await planServing(bytes, { requested: "auto", ortInBuild: true });
+  return { manifest: { ...manifest, serving: plan.serving }, compiled: plan.compiled };
+}
+
+/**
  * Loads shipped versions (models/) into a registry: idempotent, never overwrites a published version
  * and never moves a default that ops already chose; a new model gets `defaults[model]` (else its first version).
+ * Each version's engine is chosen (and its compiled form stored) as a publish would.
  */
 export async function seedVersions(
   env: RegistryBindings,
@@ -27,11 +44,12 @@ export async function seedVersions(
   const summary: SeedSummary = { created: [], unchanged: [] };
   const byModel = new Map<string, ShippedVersion[]>();
   for (const version of versions) {
-    const outcome = await storeVersion(env, version.manifest, version.bytes);
+    const { manifest, compiled } = await withServing(env, version);
+    const outcome = await storeVersion(env, manifest, version.bytes, compiled);
     summary[outcome === "created" ? "created" : "unchanged"].push(
       `${version.manifest.model}/${version.manifest.version}`,
     );
-    byModel.set(version.manifest.model, [...(byModel.get(version.manifest.model) ?? []), version]);
+    byModel.set(manifest.model, [...(byModel.get(manifest.model) ?? []), { manifest, bytes: version.bytes }]);
   }
   for (const [model, modelVersions] of byModel) {
     const existing = await env.REGISTRY.get<ModelRecord>(modelKey(model), "json");

@@ -107,7 +107,7 @@ export function adminModelRoutes() {
       path: "/models/{model}/versions",
       tags,
       summary:
-        "Publish a version (multipart: manifest + model). Verified with ONNX Runtime before anything is written",
+        "Publish a version (multipart: manifest + model [+ engine]). Verified with the engine that will serve it before anything is written",
       request: {
         params: modelParams,
         body: { required: true, content: { "multipart/form-data": { schema: publishFormSchema } } },
@@ -128,6 +128,7 @@ export function adminModelRoutes() {
         await parseManifestPart(form.manifest),
         bytes,
         auditContext(c),
+        { engine: form.engine ?? "auto" },
       );
       return c.json(
         asJson({

@@ -9,6 +9,7 @@ import { activeVersions, requireServableVersion } from "../routing/choose-versio
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { checkModelHealth } from "../services/model-health-check.ts";
+import { servingPlatform } from "../services/model-views.ts";
 import {
   oipInputsMetadata,
   oipOutputsMetadata,
@@ -62,7 +63,7 @@ async function modelMetadata(c: Context<AppEnv>, model: string, version?: string
   return {
     name: model,
     versions: version ? [version] : activeVersions(record),
-    platform: "onnxruntime_onnx",
+    platform: servingPlatform(manifest),
     inputs: oipInputsMetadata(manifest),
     outputs: oipOutputsMetadata(manifest),
   };

@@ -14,6 +14,10 @@ export const publishFormSchema = z
       .union([z.string(), z.instanceof(File)])
       .openapi({ type: "string", description: "manifest.json (text field or file part)" }),
     model: z.instanceof(File).openapi({ type: "string", format: "binary", description: "model.onnx" }),
+    engine: z.enum(["auto", "compact", "onnxruntime-web"]).optional().openapi({
+      description:
+        "Serving engine. auto (default): compact when every operator is in its set, else onnxruntime-web (when the build has it). A forced engine that cannot run the graph is a 422.",
+    }),
   })
   .openapi("PublishVersionForm");
 

@@ -127,6 +127,26 @@ const catalogSchema = z.object({
     .max(1000),
 });
 
+/**
+ * How the Worker serves a version: chosen and written by the Worker at publish (or local seeding), never by
+ * training; an uploaded `serving` is ignored and a re-publish compares manifests without it.
+ */
+export const servingSchema = z.object({
+  engine: z.enum(["compact", "onnxruntime-web"]),
+  /** The compact engine's compiled form, stored in R2 at models/<m>/<v>/compiled/f<format_version>.bin. */
+  compiled: z
+    .object({
+      format_version: z.number().int().nonnegative(),
+      sha256: sha256Schema,
+      bytes: z.number().int().positive(),
+      /** Bytes a loaded session keeps alive: what the isolate's session cache budgets. */
+      retained_bytes: z.number().int().positive(),
+      tree_nodes: z.number().int().nonnegative(),
+    })
+    .optional(),
+});
+export type Serving = z.infer<typeof servingSchema>;
+
 export const manifestSchema = z
   .object({
     schema_version: z.literal(1),
@@ -185,6 +205,7 @@ export const manifestSchema = z
       .catchall(z.unknown()),
     examples: z.array(exampleSchema).min(1),
     catalog: catalogSchema.optional(),
+    serving: servingSchema.optional(),
   })
   .superRefine((manifest, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
@@ -251,6 +272,9 @@ export const manifestSchema = z
         issue(["output", "positive_index"], "required for classification");
       if (manifest.output.threshold === undefined)
         issue(["output", "threshold"], "required for classification");
+    }
+    if (manifest.serving?.engine === "compact" && !manifest.serving.compiled) {
+      issue(["serving", "compiled"], "required for the compact engine");
     }
     if (manifest.subject_feature && !seen.has(manifest.subject_feature)) {
       issue(["subject_feature"], `unknown feature ${manifest.subject_feature}`);

@@ -10,7 +10,7 @@ export interface ModelHealthCheck {
   detail?: string;
 }
 
-/** Liveness of one model: it is registered, its manifest parses and its artifact loads into ORT. */
+/** Liveness of one model: it is registered, its manifest parses and its artifact loads into its engine. */
 export async function checkModelHealth(env: Bindings, model: string): Promise<ModelHealthCheck> {
   try {
     const record = await readModelRecord(env.REGISTRY, model);

@@ -1,7 +1,33 @@
+import { enginePlatform, servingEngine } from "../inference/model-engine.ts";
 import { readManifest } from "../registry/registry-reader.ts";
 import type { ModelRecord } from "../registry/registry-types.ts";
 import { trafficWeight, versionEntry } from "../registry/version-lookup.ts";
 import type { Manifest } from "../schemas/manifest.ts";
+
+/** The Open Inference Protocol `platform` of a version: "edge_compact" or "onnxruntime_onnx" (docs/architecture.md). */
+export function servingPlatform(manifest: Pick<Manifest, "serving">): string {
+  return enginePlatform(servingEngine(manifest));
+}
+
+/** How a version is served: its engine and, for the compact engine, the compiled form's facts. */
+export function describeServing(manifest: Pick<Manifest, "serving">) {
+  const compiled = manifest.serving?.compiled;
+  return {
+    engine: servingEngine(manifest),
+    platform: servingPlatform(manifest),
+    ...(compiled
+      ? {
+          compiled: {
+            format_version: compiled.format_version,
+            sha256: compiled.sha256,
+            bytes: compiled.bytes,
+            retained_bytes: compiled.retained_bytes,
+            tree_nodes: compiled.tree_nodes,
+          },
+        }
+      : {}),
+  };
+}
 
 /** Public description of a model's inputs and outputs (no reference distributions or examples). */
 export function describeSignature(manifest: Manifest) {
@@ -34,6 +60,7 @@ export function describeVersion(record: ModelRecord, version: string, manifest: 
     published_at: entry?.published_at,
     ...(manifest
       ? {
+          serving: describeServing(manifest),
           title: manifest.title,
           description: manifest.description,
           metrics: manifest.metrics,

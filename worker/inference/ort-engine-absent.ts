@@ -1,0 +1,18 @@
+import { ProblemError } from "../http/problem.ts";
+import type { ModelEngine } from "./model-engine.ts";
+
+/**
+ * Stands in for ./ort-engine.ts in the lean build (wrangler.toml [env.lean] `alias`): onnxruntime-web is not
+ * bundled, so only graphs inside the compact engine's operator set can be published or served.
+ */
+export const ortInBuild = false;
+
+export async function openOrtEngine(_model: Uint8Array): Promise<ModelEngine> {
+  throw new ProblemError({
+    status: 503,
+    type: "engine-unavailable",
+    title: "Engine not in this build",
+    detail:
+      "This deployment is the lean build, without onnxruntime-web; it serves only versions the compact engine runs.",
+  });
+}
