@@ -20,7 +20,11 @@ function inputAsFloat32(x: EngineTensor): Float32Array {
   return Float32Array.from({ length: data.length }, (_, i) => Number(data[i]));
 }
 
-/** scores[r, t] = x[r, :] · coefficients[t, :] + intercepts[t], rounded to float32. */
+/**
+ * scores[r, t] = x[r, :] · coefficients[t, :] + intercepts[t] as ORT's float GEMM computes it:
+ * a float32 accumulator fed by fused multiply-adds in feature order, the intercept added last.
+ * (A float32 product of two float32 values is exact in double, so one rounding per step matches an FMA.)
+ */
 function linearScores(
   x: Float32Array,
   rows: number,
@@ -36,8 +40,8 @@ function linearScores(
       const weights = t * features;
       let sum = 0;
       for (let k = 0; k < features; k++)
-        sum += (x[base + k] as number) * (coefficients[weights + k] as number);
-      scores[r * targets + t] = sum + (intercepts ? (intercepts[t] as number) : 0);
+        sum = Math.fround(sum + (x[base + k] as number) * (coefficients[weights + k] as number));
+      scores[r * targets + t] = intercepts ? Math.fround((intercepts[t] as number) + sum) : sum;
     }
   }
   return scores;

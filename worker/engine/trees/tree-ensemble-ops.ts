@@ -1,3 +1,4 @@
+import { InvalidModelError } from "../errors.ts";
 import { NodeIssue } from "../graph/attribute-reader.ts";
 import { kernelFailure, requireInput } from "../ops/kernel-support.ts";
 import {
@@ -9,7 +10,7 @@ import {
 } from "../ops/ml-scores.ts";
 import type { CompileRequest, Kernel, KernelSpec, OpDefinition } from "../ops/op-types.ts";
 import type { EngineTensor, EngineTensorType } from "../tensor.ts";
-import { type FlatTrees, findLeaf } from "./tree-evaluate.ts";
+import { type FlatTrees, findLeaf, validateFlatTrees } from "./tree-evaluate.ts";
 import { layoutTrees } from "./tree-layout.ts";
 
 const f = Math.fround;
@@ -227,6 +228,19 @@ function makeKernel(spec: KernelSpec): Kernel {
   const weightTarget = spec.arrays.weightTarget as Int32Array;
   const weightValue = spec.arrays.weightValue as Float32Array | Float64Array;
   const baseValues = spec.arrays.baseValues as Float32Array | Float64Array;
+  const FloatArray = double ? Float64Array : Float32Array;
+  if (
+    !(
+      trees.threshold instanceof FloatArray &&
+      weightValue instanceof FloatArray &&
+      baseValues instanceof FloatArray
+    )
+  )
+    throw new InvalidModelError("tree ensemble arrays have the wrong element type");
+  if (weightTarget.length !== weightValue.length)
+    throw new InvalidModelError("tree weights differ in length");
+  const damage = validateFlatTrees(trees, weightValue.length, outputs, weightTarget, maxFeature);
+  if (damage) throw new InvalidModelError(`tree ensemble is damaged: ${damage}`);
   const roots = trees.roots;
   const treeCount = roots.length;
   const round = double ? (value: number) => value : f;

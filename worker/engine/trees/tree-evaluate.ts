@@ -63,6 +63,7 @@ export function validateFlatTrees(
   weightCount: number,
   outputs: number,
   weightTarget: Int32Array | null,
+  maxFeature: number,
 ): string | null {
   const count = trees.flags.length;
   if (trees.feature.length !== count || trees.threshold.length !== count || trees.trueChild.length !== count)
@@ -81,7 +82,8 @@ export function validateFlatTrees(
       const child = trees.trueChild[i] as number;
       if ((flags & MODE_MASK) > 5) return "unknown node mode";
       if (!(child > i + 1 && child < count) || i + 1 >= count) return "tree child out of order";
-      if ((trees.feature[i] as number) < 0) return "negative feature index";
+      const feature = trees.feature[i] as number;
+      if (!(feature >= 0 && feature <= maxFeature)) return "feature index out of range";
     }
   }
   if (weightTarget)
