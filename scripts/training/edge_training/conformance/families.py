@@ -6,7 +6,7 @@ onnxmltools for XGBoost and LightGBM, classifiers with zipmap=False, the trainin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,12 +127,19 @@ def matrix_columns(X: np.ndarray) -> list[Column]:
     ]
 
 
-def export_matrix(estimator: Any, classifier: bool) -> onnx.ModelProto:
+# what a user exporting with skl2onnx's defaults uploads (ai.onnx 21, ai.onnx.ml 1)
+DEFAULT_OPSET: dict[str, int] | None = None
+OLD_OPSET = {"": 13, "ai.onnx.ml": 1}
+# onnxmltools (XGBoost, LightGBM) refuses the default ai.onnx.ml 5: the newest it takes
+LATEST_ONNXMLTOOLS_OPSET = {"": 21, "ai.onnx.ml": 3}
+
+
+def export_matrix(estimator: Any, classifier: bool, opset: dict[str, int] | None = TARGET_OPSET) -> onnx.ModelProto:
     options = {id(estimator): {"zipmap": False}} if classifier else None
     model = to_onnx(
         estimator,
         initial_types=[("X", FloatTensorType([None, N_FEATURES]))],
-        target_opset=TARGET_OPSET,
+        target_opset=opset,
         options=options,
     )
     onnx.checker.check_model(model)
@@ -141,7 +148,7 @@ def export_matrix(estimator: Any, classifier: bool) -> onnx.ModelProto:
 
 def matrix_spec(
     family: str, name: str, estimator: Any, *, seed: int, classes: int = 0, nan_fraction: float = 0.0,
-    trees: bool = False, labels: tuple[str, ...] = (),
+    trees: bool = False, labels: tuple[str, ...] = (), opset: dict[str, int] | None = TARGET_OPSET,
 ) -> ModelSpec:
     """Fit on the seed's synthetic matrix; `labels` names the classes (string labels -> classlabels_strings)."""
     X = numeric_matrix(seed, nan_fraction=nan_fraction)
@@ -152,10 +159,11 @@ def matrix_spec(
     else:
         y = regression_target(X, seed)
     estimator.fit(X, y)
-    model = export_matrix(estimator, classifier=bool(classes))
+    model = export_matrix(estimator, classifier=bool(classes), opset=opset)
     return ModelSpec(
         family, name, model, matrix_columns(X), "matrix", raw_thresholds=trees,
         params={"seed": seed, "classes": classes, "nan_fraction": nan_fraction, "string_labels": bool(labels),
+                "opsets": {o.domain or "ai.onnx": o.version for o in model.opset_import},
                 **_short_params(estimator)},
     )
 
@@ -181,6 +189,10 @@ def logistic() -> Iterator[ModelSpec]:
         "logistic_regression", "binary_c001_s1", LogisticRegression(C=0.01, max_iter=500), seed=1, classes=2
     )
     yield matrix_spec("logistic_regression", "multiclass3_s2", LogisticRegression(max_iter=500), seed=2, classes=3)
+    yield matrix_spec("logistic_regression", "binary_default_opset_s5", LogisticRegression(max_iter=500), seed=5,
+                      classes=2, opset=DEFAULT_OPSET)
+    yield matrix_spec("logistic_regression", "multiclass_old_opset_s6", LogisticRegression(max_iter=500), seed=6,
+                      classes=3, opset=OLD_OPSET)
     yield matrix_spec("logistic_regression", "multiclass4_s3", LogisticRegression(max_iter=500), seed=3, classes=4)
     yield matrix_spec("logistic_regression", "binary_string_labels_s4", LogisticRegression(max_iter=500), seed=4,
                       classes=2, labels=("bad", "good"))
@@ -198,6 +210,9 @@ def calibrated() -> Iterator[ModelSpec]:
     forest = RandomForestClassifier(n_estimators=8, max_depth=5, random_state=0)
     yield matrix_spec("calibrated", "isotonic_forest_s3", CalibratedClassifierCV(forest, method="isotonic", cv=3),
                       seed=3, classes=2, trees=True)
+    yield matrix_spec("calibrated", "isotonic_tree_default_opset_s5",
+                      CalibratedClassifierCV(tree, method="isotonic", cv=3), seed=5, classes=2, trees=True,
+                      opset=DEFAULT_OPSET)
     yield matrix_spec("calibrated", "sigmoid_lr_multiclass_s4", CalibratedClassifierCV(lr, method="sigmoid", cv=3),
                       seed=4, classes=3)
 
@@ -225,6 +240,12 @@ def random_forest() -> Iterator[ModelSpec]:
     yield matrix_spec("random_forest", "classifier_multiclass_s3",
                       RandomForestClassifier(n_estimators=15, max_depth=6, random_state=3), seed=3, classes=3,
                       trees=True)
+    yield matrix_spec("random_forest", "regressor_default_opset_s6",
+                      RandomForestRegressor(n_estimators=5, max_depth=6, random_state=6), seed=6, trees=True,
+                      opset=DEFAULT_OPSET)
+    yield matrix_spec("random_forest", "classifier_old_opset_s7",
+                      RandomForestClassifier(n_estimators=5, max_depth=6, random_state=7), seed=7, classes=3,
+                      trees=True, opset=OLD_OPSET)
     yield matrix_spec("random_forest", "classifier_string_labels_s4",
                       RandomForestClassifier(n_estimators=10, max_depth=8, random_state=4), seed=4, classes=2,
                       labels=("bad", "good"), trees=True)
@@ -269,6 +290,9 @@ def hist_gradient_boosting() -> Iterator[ModelSpec]:
     yield matrix_spec("hist_gradient_boosting", "classifier_multiclass_nan_s2",
                       HistGradientBoostingClassifier(max_iter=15, max_depth=4, random_state=2), seed=2, classes=3,
                       nan_fraction=0.1, trees=True)
+    yield matrix_spec("hist_gradient_boosting", "classifier_default_opset_nan_s4",
+                      HistGradientBoostingClassifier(max_iter=20, random_state=4), seed=4, classes=2,
+                      nan_fraction=0.1, trees=True, opset=DEFAULT_OPSET)
     yield matrix_spec("hist_gradient_boosting", "regressor_deep_nan_s3",
                       HistGradientBoostingRegressor(max_iter=100, max_leaf_nodes=63, random_state=3), seed=3,
                       nan_fraction=0.3, trees=True)
@@ -286,6 +310,9 @@ def xgboost() -> Iterator[ModelSpec]:
     yield matrix_spec("xgboost", "classifier_multiclass_s3",
                       XGBClassifier(n_estimators=15, max_depth=3, random_state=3, **common), seed=3, classes=3,
                       nan_fraction=0.05, trees=True)
+    yield matrix_spec("xgboost", "classifier_multiclass_opset21_s6",
+                      XGBClassifier(n_estimators=10, max_depth=3, random_state=6, **common), seed=6, classes=3,
+                      nan_fraction=0.1, trees=True, opset=LATEST_ONNXMLTOOLS_OPSET)
     yield matrix_spec("xgboost", "regressor_deep_s4",
                       XGBRegressor(n_estimators=100, max_depth=6, learning_rate=0.1, random_state=4, **common), seed=4,
                       nan_fraction=0.2, trees=True)
@@ -304,6 +331,9 @@ def lightgbm() -> Iterator[ModelSpec]:
     yield matrix_spec("lightgbm", "classifier_multiclass_s2",
                       LGBMClassifier(n_estimators=10, num_leaves=7, random_state=2, **common), seed=2, classes=3,
                       trees=True)
+    yield matrix_spec("lightgbm", "classifier_binary_opset21_s5",
+                      LGBMClassifier(n_estimators=20, num_leaves=7, random_state=5, **common), seed=5, classes=2,
+                      nan_fraction=0.1, trees=True, opset=LATEST_ONNXMLTOOLS_OPSET)
     yield matrix_spec("lightgbm", "regressor_wide_s3",
                       LGBMRegressor(n_estimators=100, num_leaves=63, min_child_samples=3, random_state=3, **common),
                       seed=3, nan_fraction=0.2, trees=True)
@@ -415,24 +445,6 @@ def pipelines() -> Iterator[ModelSpec]:
     )
 
 
-# every family the engine must run; the suite asserts each one was exercised
-FAMILIES: tuple[str, ...] = (
-    "label_encoder",
-    "linear_regression",
-    "logistic_regression",
-    "calibrated",
-    "decision_tree",
-    "random_forest",
-    "extra_trees",
-    "gradient_boosting",
-    "hist_gradient_boosting",
-    "xgboost",
-    "lightgbm",
-    "pipeline_column_transformer",
-    "pipeline_numeric",
-)
-
-
 def label_encoder_graph(values: str) -> onnx.ModelProto:
     """A string category mapped by LabelEncoder (ai.onnx.ml v2) to int64 codes or float scores, default for
     unknown strings; what sklearn's LabelEncoder exports to, hand-built so every value type is covered."""
@@ -470,16 +482,34 @@ def label_encoders() -> Iterator[ModelSpec]:
         yield ModelSpec("label_encoder", f"strings_to_{values}", label_encoder_graph(values), columns, "columns")
 
 
-def all_specs() -> Iterator[ModelSpec]:
-    yield from label_encoders()
-    yield from linear()
-    yield from logistic()
-    yield from calibrated()
-    yield from decision_tree()
-    yield from random_forest()
-    yield from extra_trees()
-    yield from gradient_boosting()
-    yield from hist_gradient_boosting()
-    yield from xgboost()
-    yield from lightgbm()
-    yield from pipelines()
+def column_pipelines() -> Iterator[ModelSpec]:
+    return (spec for spec in pipelines() if spec.layout == "columns")
+
+
+def numeric_pipelines() -> Iterator[ModelSpec]:
+    return (spec for spec in pipelines() if spec.layout == "matrix")
+
+
+# every family the engine must run (the suite asserts each one was exercised) and its builder
+BUILDERS: dict[str, Callable[[], Iterator[ModelSpec]]] = {
+    "label_encoder": label_encoders,
+    "linear_regression": linear,
+    "logistic_regression": logistic,
+    "calibrated": calibrated,
+    "decision_tree": decision_tree,
+    "random_forest": random_forest,
+    "extra_trees": extra_trees,
+    "gradient_boosting": gradient_boosting,
+    "hist_gradient_boosting": hist_gradient_boosting,
+    "xgboost": xgboost,
+    "lightgbm": lightgbm,
+    "pipeline_column_transformer": column_pipelines,
+    "pipeline_numeric": numeric_pipelines,
+}
+FAMILIES: tuple[str, ...] = tuple(BUILDERS)
+
+
+def all_specs(only: set[str] | None = None) -> Iterator[ModelSpec]:
+    for family, build in BUILDERS.items():
+        if only is None or family in only:
+            yield from build()
