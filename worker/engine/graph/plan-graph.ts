@@ -281,7 +281,7 @@ export function planGraph(model: OnnxModel): GraphPlan {
     const slot = slots.get(output.name);
     const fact = slot === undefined ? undefined : facts[slot];
     if (slot === undefined || !fact) {
-      if (slot === undefined)
+      if (slot === undefined && !produced.has(output.name))
         issues.push(valueIssue(output.name, "graph output", "output is never produced"));
       continue;
     }
