@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .cases import CASE_FORMAT, case_id, write_case, write_refusal
-from .families import FAMILIES, ModelSpec, all_specs
+from .catalog import FAMILIES, all_specs
+from .families import ModelSpec
 from .refusals import REFUSALS
 
 
