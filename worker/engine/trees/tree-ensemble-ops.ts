@@ -243,6 +243,7 @@ function makeKernel(spec: KernelSpec): Kernel {
   if (damage) throw new InvalidModelError(`tree ensemble is damaged: ${damage}`);
   const roots = trees.roots;
   const treeCount = roots.length;
+  const leafOf = findLeaf;
   const round = double ? (value: number) => value : f;
   const origin = baseValues.length === 1 ? (baseValues[0] as number) : 0;
   const useBaseValues = baseValues.length === outputs;
@@ -266,7 +267,7 @@ function makeKernel(spec: KernelSpec): Kernel {
     let score = 0;
     let has = false;
     for (let t = 0; t < treeCount; t++) {
-      const leaf = findLeaf(trees, roots[t] as number, x, base);
+      const leaf = leafOf(trees, roots[t] as number, x, base);
       const weight = trees.threshold[leaf] as number;
       if (aggregate === "SUM" || aggregate === "AVERAGE") score = round(score + weight);
       else if (aggregate === "MIN") {
@@ -288,7 +289,7 @@ function makeKernel(spec: KernelSpec): Kernel {
     scores.has.fill(0);
     scores.length = outputs;
     for (let t = 0; t < treeCount; t++) {
-      const leaf = findLeaf(trees, roots[t] as number, x, base);
+      const leaf = leafOf(trees, roots[t] as number, x, base);
       const first = trees.trueChild[leaf] as number;
       const end = first + (trees.feature[leaf] as number);
       for (let w = first; w < end; w++) {

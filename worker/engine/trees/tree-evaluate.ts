@@ -1,4 +1,7 @@
-import { FLAG_LEAF, FLAG_MISSING_TRUE, MODE_MASK } from "./tree-layout.ts";
+/** Node flags in the flat layout: mode code in the low 3 bits, then leaf and missing-goes-true bits. */
+export const FLAG_LEAF = 8;
+export const FLAG_MISSING_TRUE = 16;
+export const MODE_MASK = 7;
 
 /** The arrays of a flat tree ensemble as the kernel reads them (views over the compiled buffer). */
 export interface FlatTrees {
@@ -14,24 +17,38 @@ export interface FlatTrees {
 /** Follows one tree from `node` to its leaf for the row starting at `base`. */
 export function findLeaf(trees: FlatTrees, node: number, x: ArrayLike<number>, base: number): number {
   const { feature, threshold, trueChild, flags } = trees;
+  const LEAF = FLAG_LEAF;
+  const MISSING_TRUE = FLAG_MISSING_TRUE;
+  const MODE = MODE_MASK;
   let current = node;
   let nodeFlags = flags[current] as number;
   if (trees.sameMode === 0) {
-    while (!(nodeFlags & FLAG_LEAF)) {
+    while (!(nodeFlags & LEAF)) {
       const value = x[base + (feature[current] as number)] as number;
       current =
-        value <= (threshold[current] as number) || (nodeFlags & FLAG_MISSING_TRUE && Number.isNaN(value))
+        value <= (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
           ? (trueChild[current] as number)
           : current + 1;
       nodeFlags = flags[current] as number;
     }
     return current;
   }
-  while (!(nodeFlags & FLAG_LEAF)) {
+  if (trees.sameMode === 1) {
+    while (!(nodeFlags & LEAF)) {
+      const value = x[base + (feature[current] as number)] as number;
+      current =
+        value < (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
+          ? (trueChild[current] as number)
+          : current + 1;
+      nodeFlags = flags[current] as number;
+    }
+    return current;
+  }
+  while (!(nodeFlags & LEAF)) {
     const value = x[base + (feature[current] as number)] as number;
     const limit = threshold[current] as number;
     let goTrue: boolean;
-    switch (nodeFlags & MODE_MASK) {
+    switch (nodeFlags & MODE) {
       case 0:
         goTrue = value <= limit;
         break;
@@ -50,7 +67,7 @@ export function findLeaf(trees: FlatTrees, node: number, x: ArrayLike<number>, b
       default:
         goTrue = value !== limit;
     }
-    if (!goTrue && nodeFlags & FLAG_MISSING_TRUE && Number.isNaN(value)) goTrue = true;
+    if (!goTrue && nodeFlags & MISSING_TRUE && Number.isNaN(value)) goTrue = true;
     current = goTrue ? (trueChild[current] as number) : current + 1;
     nodeFlags = flags[current] as number;
   }

@@ -1,4 +1,5 @@
 import { NodeIssue } from "../graph/attribute-reader.ts";
+import { FLAG_LEAF, FLAG_MISSING_TRUE } from "./tree-evaluate.ts";
 
 /** Node mode codes in the flat layout (low 3 bits of a node's flags). */
 export const MODE_CODES: Record<string, number> = {
@@ -9,9 +10,6 @@ export const MODE_CODES: Record<string, number> = {
   BRANCH_EQ: 4,
   BRANCH_NEQ: 5,
 };
-export const FLAG_LEAF = 8;
-export const FLAG_MISSING_TRUE = 16;
-export const MODE_MASK = 7;
 
 export interface TreeAttributes {
   treeIds: Float64Array;
