@@ -279,6 +279,11 @@ function runMatchCase(
     return;
   }
   family.compileMs += performance.now() - compileStart;
+  // compiled forms are sha256-addressed in R2: the same ONNX must always compile to the same bytes
+  const again = compileOnnx(onnx);
+  if (again.byteLength !== compiled.byteLength || again.some((byte, i) => byte !== compiled[i])) {
+    fail({ stage: "compile", message: "compileOnnx is not deterministic: two compilations differ" });
+  }
   let session: CompactSession;
   try {
     session = openCompiled(compiled);

@@ -24,8 +24,9 @@ EXTREMES: tuple[float, ...] = (
 # every kind of row the suite must exercise; "unknown_category" only exists for graphs with string inputs
 EDGE_KINDS: tuple[str, ...] = (
     "single_row", "in_range", "beyond_range", "nan", "extreme", "threshold_exact", "threshold_neighbour",
-    "unknown_category",
+    "unknown_category", "large_batch",
 )
+LARGE_BATCH_ROWS = 1000  # the Worker's largest batch
 
 Rows = dict[str, np.ndarray]  # column name -> float32 or object (str) array, one entry per row
 
@@ -225,7 +226,16 @@ def edge_batches(spec: ModelSpec, seed: int) -> list[Batch]:
     if any(c.kind == "category" for c in spec.columns):
         batches.append(Batch("unknown_category", unknown_category_rows(spec.columns, rng, ROWS_PER_KIND)))
     batches.extend(threshold_batches(spec, rng))
+    batches.append(Batch("large_batch", large_batch(batches, rng)))
     return batches
+
+
+def large_batch(batches: list[Batch], rng: np.random.Generator) -> Rows:
+    """LARGE_BATCH_ROWS rows drawn from every other kind (where onnxruntime rejects NaN, the engine must too)."""
+    pool = [b for b in batches if b.kind != "single_row"]
+    merged = {name: np.concatenate([b.rows[name] for b in pool]) for name in pool[0].rows}
+    picks = rng.choice(len(next(iter(merged.values()))), LARGE_BATCH_ROWS, replace=True)
+    return {name: values[picks] for name, values in merged.items()}
 
 
 def feeds(spec: ModelSpec, rows: Rows) -> dict[str, np.ndarray]:
