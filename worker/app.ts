@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApiApp } from "./app-factory.ts";
 import type { AppEnv } from "./env.ts";
+import { CachedRouter } from "./http/cached-router.ts";
 import { handleError } from "./http/error-handler.ts";
 import { allowedMethods } from "./http/method-not-allowed.ts";
 import { problemResponse } from "./http/problem.ts";
@@ -20,7 +21,7 @@ import { oipV2Routes } from "./routes/oip-v2-routes.ts";
 import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
 
 export function buildApp(): OpenAPIHono<AppEnv> {
-  const app = createApiApp();
+  const app = createApiApp({ router: new CachedRouter() });
   app.use("*", requestId);
   app.use("*", authenticate);
   app.use("*", rateLimit);

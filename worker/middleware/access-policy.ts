@@ -21,10 +21,25 @@ const PUBLIC_PATHS = [
 /** Paths that change the registry or keys. Everything not listed here or above needs `predict`. */
 const ADMIN_PATHS = [/^\/v1\/admin(\/.*)?$/, /^\/load_version(\/.*)?$/];
 
-export function requiredScope(path: string): Scope | null {
+function scopeOf(path: string): Scope | null {
   if (ADMIN_PATHS.some((pattern) => pattern.test(path))) return "admin";
   if (PUBLIC_PATHS.some((pattern) => pattern.test(path))) return null;
   return "predict";
+}
+
+/** Recent answers per path (bounded; long paths are not remembered): 9 regex tests per request otherwise. */
+const scopeCache = new Map<string, Scope | null>();
+const MAX_CACHED_SCOPES = 512;
+
+export function requiredScope(path: string): Scope | null {
+  const cached = scopeCache.get(path);
+  if (cached !== undefined) return cached;
+  const scope = scopeOf(path);
+  if (path.length <= 256) {
+    if (scopeCache.size >= MAX_CACHED_SCOPES) scopeCache.clear();
+    scopeCache.set(path, scope);
+  }
+  return scope;
 }
 
 /** Refuses the request unless the caller (set by `authenticate`) holds `scope`; open mode allows all. */

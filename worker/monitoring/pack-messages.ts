@@ -4,12 +4,19 @@ export const MAX_SEND_BYTES = 224 * 1024;
 export const MAX_SEND_MESSAGES = 100;
 
 const encoder = new TextEncoder();
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 length of a string; ASCII (most log records) is counted without encoding a copy. */
+const utf8Length = (text: string): number =>
+  NON_ASCII.test(text) ? encoder.encode(text).byteLength : text.length;
 
 /**
  * Packs items into message bodies (arrays) of at most MAX_MESSAGE_BYTES of JSON each, and those into
  * sendBatch calls within the per-call limits. A 1,000-row prediction becomes a few messages, not 1,000.
  */
 export function packMessages<T>(items: readonly T[]): T[][][] {
+  // One item is one message in one call whatever its size (the loop below never splits an item either).
+  if (items.length === 1) return [[[items[0] as T]]];
   const calls: T[][][] = [];
   let call: T[][] = [];
   let callBytes = 0;
@@ -28,7 +35,7 @@ export function packMessages<T>(items: readonly T[]): T[][][] {
     bodyBytes = 2;
   };
   for (const item of items) {
-    const bytes = encoder.encode(JSON.stringify(item)).byteLength + 1;
+    const bytes = utf8Length(JSON.stringify(item)) + 1;
     if (body.length > 0 && bodyBytes + bytes > MAX_MESSAGE_BYTES) closeBody();
     body.push(item);
     bodyBytes += bytes;
