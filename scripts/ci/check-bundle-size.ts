@@ -6,15 +6,20 @@ import { gzipSync } from "node:zlib";
 
 /**
  * Builds the Worker as `wrangler deploy` would (`--dry-run`), prints raw and gzip sizes, and fails when
- * the gzip total exceeds its plan's limit: 3 MB for the lean build (`--env lean`, no onnxruntime-web: the
- * free plan), 10 MB for every full build (the paid plan). `--env NAME` checks one wrangler environment.
+ * the gzip total exceeds its plan's limit: 3 MB for the lean build (`--config wrangler.lean.toml`, no
+ * onnxruntime-web: the free plan), 10 MB for every full build (the paid plan). `--env NAME` checks one
+ * wrangler environment, `--config FILE` another wrangler configuration.
  */
 const MIB = 1024 * 1024;
 const LIMITS_GZIP_BYTES = { lean: 3 * MIB, full: 10 * MIB };
-const envIndex = process.argv.indexOf("--env");
-const envName = envIndex > 0 ? (process.argv[envIndex + 1] ?? "") : "";
-const envArgs = envName ? ["--env", envName] : [];
-const build = envName === "lean" ? "lean" : "full";
+const option = (name: string) => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? (process.argv[index + 1] ?? "") : "";
+};
+const envName = option("--env");
+const configFile = option("--config");
+const envArgs = [...(envName ? ["--env", envName] : []), ...(configFile ? ["--config", configFile] : [])];
+const build = configFile.includes("lean") ? "lean" : "full";
 const limit = LIMITS_GZIP_BYTES[build];
 const outdir = mkdtempSync(join(tmpdir(), "edge-bundle-"));
 const wrangler = new URL("../../node_modules/.bin/wrangler", import.meta.url).pathname;
@@ -43,7 +48,7 @@ for (const path of files(outdir).filter((file) => !file.endsWith(".map"))) {
   if (path.endsWith(".wasm")) ortBundled = true;
 }
 const mb = (bytes: number) => `${(bytes / MIB).toFixed(2)} MiB`;
-const label = envName ? `env ${envName}` : "top level";
+const label = [configFile || "wrangler.toml", envName ? `env ${envName}` : "top level"].join(", ");
 console.log(
   `worker bundle (${label}, ${build} build${ortBundled ? ", with onnxruntime-web" : ", compact engine only"}): ${mb(raw)} raw, ${mb(gzip)} gzip (limit ${mb(limit)} gzip)`,
 );

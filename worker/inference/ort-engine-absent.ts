@@ -2,7 +2,7 @@ import { ProblemError } from "../http/problem.ts";
 import type { ModelEngine } from "./model-engine.ts";
 
 /**
- * Stands in for ./ort-engine.ts in the lean build (wrangler.toml [env.lean] `alias`): onnxruntime-web is not
+ * Stands in for ./ort-engine.ts in the lean build (wrangler.lean.toml `alias`): onnxruntime-web is not
  * bundled, so only graphs inside the compact engine's operator set can be published or served.
  */
 export const ortInBuild = false;

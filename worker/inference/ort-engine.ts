@@ -6,7 +6,7 @@ import { createSession, ort } from "./ort-runtime.ts";
 /**
  * The onnxruntime-web adapter: the only module that imports ORT, loaded with a dynamic import
  * (./ort-loader.ts) so an isolate serving only compact versions never evaluates or boots it. The lean build
- * aliases this module to ./ort-engine-absent.ts (wrangler.toml [env.lean]).
+ * aliases this module to ./ort-engine-absent.ts (wrangler.lean.toml `alias`).
  */
 export const ortInBuild = true;
 
