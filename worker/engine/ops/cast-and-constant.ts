@@ -3,6 +3,22 @@ import { type EngineTensor, type EngineTensorType, engineTypeOf } from "../tenso
 import { floatToInt32, floatToInt64, kernelFailure, requireInput } from "./kernel-support.ts";
 import type { Kernel, OpDefinition } from "./op-types.ts";
 
+/** C's "%.8g", the text onnxruntime gives a float or double cast to string ("NaN", "INF", "-INF"). */
+export function formatFloat(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "INF";
+  if (value === -Infinity) return "-INF";
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  const [mantissa, exponentText] = value.toExponential(7).split("e") as [string, string];
+  const exponent = Number(exponentText);
+  const trim = (text: string) => (text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text);
+  if (exponent < -4 || exponent >= 8) {
+    const digits = String(Math.abs(exponent)).padStart(2, "0");
+    return `${trim(mantissa)}e${exponent < 0 ? "-" : "+"}${digits}`;
+  }
+  return trim(value.toFixed(7 - exponent));
+}
+
 /** Converts one tensor to another engine type with C++ static_cast semantics (x86). */
 export function castTensor(source: EngineTensor, to: EngineTensorType): EngineTensor {
   if (source.type === to) return source;
@@ -10,10 +26,9 @@ export function castTensor(source: EngineTensor, to: EngineTensorType): EngineTe
   const from = source.data;
   const length = from.length;
   if (to === "string") {
-    if (source.type === "float32" || source.type === "float64")
-      kernelFailure("Cast: float to string is not supported");
     const out = new Array<string>(length);
-    for (let i = 0; i < length; i++) out[i] = String(from[i]);
+    const float = source.type === "float32" || source.type === "float64";
+    for (let i = 0; i < length; i++) out[i] = float ? formatFloat(from[i] as number) : String(from[i]);
     return { type: to, dims, data: out };
   }
   if (source.type === "string") kernelFailure("Cast: string to number is not supported");
@@ -68,8 +83,6 @@ const cast: OpDefinition = {
     if (!to) throw new NodeIssue(`cast to ONNX type ${code} is not supported`, "to");
     if (from === "string" && to !== "string")
       throw new NodeIssue("cast from string to numbers is not supported", "to");
-    if (to === "string" && (from === "float32" || from === "float64"))
-      throw new NodeIssue("cast from float to string is not supported", "to");
     return { outputs: [to], params: { to } };
   },
   kernel(spec): Kernel {

@@ -63,7 +63,7 @@ export const unaryOperators: OpDefinition[] = [
   unary(
     "Relu",
     SIGNED,
-    (x) => (x > 0 ? x : 0),
+    (x) => (x < 0 ? 0 : x),
     (x) => (x > 0n ? x : 0n),
   ),
   unary("Abs", SIGNED, Math.abs, (x) => BigInt.asIntN(64, x < 0n ? -x : x)),

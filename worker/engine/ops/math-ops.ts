@@ -196,9 +196,8 @@ function reduceOp(
         });
         const keptDims = x.dims.map((dim, axis) => (reduced.has(axis) ? 1 : dim));
         const outSize = sizeOf(keptDims);
-        const acc = new Float64Array(outSize).fill(
-          combine === "max" ? -Infinity : combine === "min" ? Infinity : combine === "prod" ? 1 : 0,
-        );
+        const acc = new Float64Array(outSize).fill(combine === "prod" ? 1 : 0);
+        const seen = new Uint8Array(outSize);
         const target = broadcastIndex(x.dims, keptDims);
         const source = x.data as ArrayLike<number | bigint>;
         const count = outSize === 0 ? 0 : sizeOf(x.dims) / outSize;
@@ -208,8 +207,12 @@ function reduceOp(
           const current = acc[t] as number;
           if (combine === "sum" || combine === "mean") acc[t] = current + value;
           else if (combine === "prod") acc[t] = current * value;
-          else if (combine === "max") acc[t] = value > current || Number.isNaN(value) ? value : current;
-          else acc[t] = value < current || Number.isNaN(value) ? value : current;
+          // std::max / std::min order: the first element seeds, a later NaN never replaces it.
+          else if (!seen[t]) {
+            acc[t] = value;
+            seen[t] = 1;
+          } else if (combine === "max") acc[t] = current < value ? value : current;
+          else acc[t] = value < current ? value : current;
         }
         if (combine === "mean") for (let i = 0; i < outSize; i++) acc[i] = (acc[i] as number) / count;
         const out = allocate(type, outSize);

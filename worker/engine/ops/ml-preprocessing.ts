@@ -175,8 +175,10 @@ const normalizer = mlOp(
         const offset = (n % increment) + Math.floor(n / increment) * columns * increment;
         if (norm === "MAX") {
           let max = -3.4028234663852886e38;
-          for (let s = 0, i = offset; s < columns; s++, i += increment)
-            max = Math.max(max, f(values[i] as number));
+          for (let s = 0, i = offset; s < columns; s++, i += increment) {
+            const value = f(values[i] as number);
+            if (max < value) max = value; // std::max: a later NaN never replaces the running maximum
+          }
           for (let s = 0, i = offset; s < columns; s++, i += increment)
             out[i] = max !== 0 ? f(values[i] as number) / max : (values[i] as number);
         } else if (norm === "L1") {

@@ -14,7 +14,8 @@ import { type FlatTrees, findLeaf, validateFlatTrees } from "./tree-evaluate.ts"
 import { layoutTrees } from "./tree-layout.ts";
 
 const f = Math.fround;
-const INPUT_TYPES: readonly EngineTensorType[] = ["float32", "float64", "int64", "int32"];
+// onnxruntime registers tree ensembles for float and double inputs only.
+const INPUT_TYPES: readonly EngineTensorType[] = ["float32", "float64"];
 const AGGREGATES = ["SUM", "AVERAGE", "MIN", "MAX"] as const;
 type Aggregate = (typeof AGGREGATES)[number];
 
@@ -87,6 +88,12 @@ function compileEnsemble({ classifier, request }: EnsembleCompile) {
     stringLabels = Boolean(labelStrings);
     outputs = labels.length;
     if (outputs < 2) throw new NodeIssue("a classifier needs at least two classes", "classlabels_int64s");
+    const noSecondColumn = !new Set(ints(request, "class_ids")).has(1);
+    if (outputs === 2 && noSecondColumn && request.attributes.string("post_transform", "NONE") === "PROBIT")
+      throw new NodeIssue(
+        "PROBIT on a binary classifier without class-1 weights leaves a score unwritten in onnxruntime",
+        "post_transform",
+      );
   } else {
     outputs = request.attributes.int("n_targets", 0);
     if (!(outputs >= 1)) throw new NodeIssue("n_targets must be at least 1", "n_targets");
