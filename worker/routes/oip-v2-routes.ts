@@ -2,7 +2,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createApiApp } from "../app-factory.ts";
 import type { AppEnv } from "../env.ts";
-import { notFoundProblem } from "../http/problem.ts";
+import { notFoundProblem, ProblemError, validationProblem } from "../http/problem.ts";
+import { zodFieldErrors } from "../http/zod-errors.ts";
+import { encodeResponse, type ResponseTensor } from "../oip/binary-codec.ts";
+import { binaryOutputChooser, readInferRequest } from "../oip/infer-request.ts";
+import {
+  inferRequestSchema,
+  repositoryIndexRequestSchema,
+  repositoryIndexSchema,
+} from "../oip/infer-schema.ts";
+import { repositoryIndex, versionReadiness } from "../oip/version-readiness.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import { versionEntry } from "../registry/version-lookup.ts";
 import { activeVersions, requireServableVersion } from "../routing/choose-version.ts";
@@ -18,34 +27,24 @@ import {
 } from "../services/oip-tensors.ts";
 import { runPrediction } from "../services/prediction-service.ts";
 
-/** Open Inference Protocol v2 (KServe / Triton REST), so existing clients work unchanged. */
-const tensorSchema = z.object({
-  name: z.string().min(1),
-  shape: z.array(z.number().int().nonnegative()),
-  datatype: z.enum(["BOOL", "UINT8", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]),
-  data: z.array(z.unknown()),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-});
-
-const inferRequestSchema = z
-  .object({
-    id: z.string().optional(),
-    inputs: z.array(tensorSchema).min(1),
-    outputs: z.array(z.object({ name: z.string() })).optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-  })
-  .openapi("InferRequest", {
-    example: {
-      id: "42",
-      inputs: [
-        { name: "income", shape: [1], datatype: "FP32", data: [50000] },
-        { name: "age", shape: [1], datatype: "FP32", data: [35] },
-        { name: "credit_history", shape: [1], datatype: "BYTES", data: ["good"] },
-        { name: "loan_amount", shape: [1], datatype: "FP32", data: [10000] },
-        { name: "employment_years", shape: [1], datatype: "FP32", data: [5] },
-      ],
-    },
-  });
+/** Open Inference Protocol v2 (KServe / Triton REST) with its binary tensor data and model repository extensions. */
+const inferBody = {
+  required: true,
+  description:
+    "JSON (any JSON content type, or none as tritonclient sends), or the binary tensor data extension: " +
+    "`Inference-Header-Content-Length` bytes of JSON, then each input with `parameters.binary_data_size` as raw " +
+    "little-endian bytes (BYTES: 4-byte length-prefixed elements).",
+  content: {
+    "application/json": { schema: { $ref: "#/components/schemas/InferRequest" } },
+    "application/octet-stream": { schema: { type: "string" as const, format: "binary" } },
+  },
+};
+const headerLengthHeader = {
+  "Inference-Header-Content-Length": {
+    description: "Present when outputs are returned as binary: the length of the JSON part",
+    schema: { type: "integer" as const },
+  },
+};
 
 const looseObject = z.record(z.string(), z.unknown());
 const ok = (description: string) => ({
@@ -69,12 +68,8 @@ async function modelMetadata(c: Context<AppEnv>, model: string, version?: string
   };
 }
 
-async function infer(
-  c: Context<AppEnv>,
-  model: string,
-  version: string | undefined,
-  body: z.infer<typeof inferRequestSchema>,
-) {
+async function infer(c: Context<AppEnv>, model: string, version: string | undefined): Promise<Response> {
+  const body = await readInferRequest(c);
   const result = await runPrediction(c, {
     model,
     rows: tensorsToRows(body.inputs),
@@ -83,17 +78,25 @@ async function infer(
     explicitVersion: version,
   });
   const wanted = new Set(body.outputs?.map((output) => output.name));
-  return {
+  const response = {
     model_name: model,
     model_version: result.version,
     ...(body.id ? { id: body.id } : {}),
     parameters: { route: result.route, prediction_ids: result.predictions.map((p) => p.id) },
-    outputs: predictionsToTensors(result.manifest, result.predictions, wanted),
+    outputs: predictionsToTensors(result.manifest, result.predictions, wanted) as ResponseTensor[],
   };
+  const encoded = encodeResponse(response, binaryOutputChooser(body));
+  if (encoded.headerLength === null) return c.json(response, 200);
+  return c.body(encoded.body as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": "application/octet-stream",
+    "inference-header-content-length": String(encoded.headerLength),
+  });
 }
 
 export function oipV2Routes() {
   const app = createApiApp();
+  app.openAPIRegistry.register("InferRequest", inferRequestSchema);
+  app.openAPIRegistry.register("RepositoryIndexRequest", repositoryIndexRequestSchema);
   const tags = ["open inference protocol v2"];
 
   app.openapi(
@@ -104,7 +107,11 @@ export function oipV2Routes() {
       summary: "Server metadata",
       responses: { 200: ok("Server metadata") },
     }),
-    (c) => c.json({ name: "edge-inference", version: "0.1.0", extensions: ["model_repository"] }, 200),
+    (c) =>
+      c.json(
+        { name: "edge-inference", version: "0.1.0", extensions: ["binary_tensor_data", "model_repository"] },
+        200,
+      ),
   );
   app.openapi(
     createRoute({
@@ -167,7 +174,11 @@ export function oipV2Routes() {
       const { model } = c.req.valid("param");
       await requireModelRecord(c.env.REGISTRY, model);
       const health = await checkModelHealth(c.env, model);
-      return c.json({ name: model, ready: health.model_loaded }, health.model_loaded ? 200 : 503) as never;
+      const ready = health.model_loaded;
+      return c.json(
+        { name: model, ready, ...(ready ? {} : { reason: health.detail ?? "default version cannot serve" }) },
+        ready ? 200 : 503,
+      ) as never;
     },
   );
   app.openapi(
@@ -177,13 +188,62 @@ export function oipV2Routes() {
       tags,
       summary: "Version readiness",
       request: { params: z.object({ model: modelParam, version: versionParam }) },
-      responses: { 200: ok("Ready"), ...problemResponses(404, 409) },
+      responses: { 200: ok("Ready"), 503: ok("Not ready (reason says why)"), ...problemResponses(404) },
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
       const record = await requireModelRecord(c.env.REGISTRY, model);
-      requireServableVersion(record, version);
-      return c.json({ name: model, version, ready: true }, 200);
+      if (!versionEntry(record, version)) requireServableVersion(record, version);
+      const readiness = await versionReadiness(c.env, record, version);
+      const ready = readiness.state === "READY";
+      return c.json(
+        { name: model, version, ready, ...(ready ? {} : { reason: readiness.reason }) },
+        ready ? 200 : 503,
+      ) as never;
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/repository/index",
+      tags,
+      summary: "Model repository index: every version with READY / UNAVAILABLE and the reason",
+      request: {
+        body: {
+          required: false,
+          description: 'Optional `{ "ready": true }` lists only versions that can serve; any content type.',
+          content: {
+            "application/json": { schema: { $ref: "#/components/schemas/RepositoryIndexRequest" } },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: "Index",
+          content: { "application/json": { schema: repositoryIndexSchema } },
+        },
+        ...problemResponses(400, 422),
+      },
+    }),
+    async (c) => {
+      const text = await c.req.text();
+      let parsed: unknown = {};
+      if (text.trim()) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new ProblemError({
+            status: 400,
+            type: "bad-request",
+            title: "Bad request",
+            detail: "Malformed JSON in request body.",
+            errors: [{ field: "(body)", message: "not JSON" }],
+          });
+        }
+      }
+      const request = repositoryIndexRequestSchema.safeParse(parsed);
+      if (!request.success) throw validationProblem(zodFieldErrors(request.error));
+      return c.json(await repositoryIndex(c.env, request.data.ready === true), 200);
     },
   );
   app.openapi(
@@ -194,11 +254,17 @@ export function oipV2Routes() {
       summary: "Inference (routes like /v1 predict: default or A/B)",
       request: {
         params: z.object({ model: modelParam }),
-        body: { required: true, content: { "application/json": { schema: inferRequestSchema } } },
+        body: inferBody,
       },
-      responses: { 200: ok("Inference response"), ...problemResponses(400, 404, 409, 413, 422, 429, 503) },
+      responses: {
+        200: {
+          ...ok("Inference response (JSON, or JSON header + binary outputs)"),
+          headers: headerLengthHeader,
+        },
+        ...problemResponses(400, 404, 409, 413, 415, 422, 429, 503),
+      },
     }),
-    async (c) => c.json(await infer(c, c.req.valid("param").model, undefined, c.req.valid("json")), 200),
+    async (c) => (await infer(c, c.req.valid("param").model, undefined)) as never,
   );
   app.openapi(
     createRoute({
@@ -208,13 +274,19 @@ export function oipV2Routes() {
       summary: "Inference on an explicit version",
       request: {
         params: z.object({ model: modelParam, version: versionParam }),
-        body: { required: true, content: { "application/json": { schema: inferRequestSchema } } },
+        body: inferBody,
       },
-      responses: { 200: ok("Inference response"), ...problemResponses(400, 404, 409, 413, 422, 429, 503) },
+      responses: {
+        200: {
+          ...ok("Inference response (JSON, or JSON header + binary outputs)"),
+          headers: headerLengthHeader,
+        },
+        ...problemResponses(400, 404, 409, 413, 415, 422, 429, 503),
+      },
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      return c.json(await infer(c, model, version, c.req.valid("json")), 200);
+      return (await infer(c, model, version)) as never;
     },
   );
   return app;
