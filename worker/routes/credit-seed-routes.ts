@@ -3,7 +3,9 @@ import { createApiApp } from "../app-factory.ts";
 import { isoSeconds, pickLanguage } from "../http/accept-language.ts";
 import { asJson } from "../http/as-json.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
+import { documentedRow, featureRowJsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+import { shippedModel } from "../schemas/shipped-models.ts";
 import { creditDecision } from "../services/credit-decision.ts";
 import { checkModelHealth } from "../services/model-health-check.ts";
 import { describeSignature } from "../services/model-views.ts";
@@ -13,10 +15,9 @@ import { runPrediction } from "../services/prediction-service.ts";
 /** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
 export const CREDIT_MODEL = "kredipusula";
 
-const creditRequestSchema = z.record(z.string(), z.unknown()).openapi("CreditApplication", {
-  description: "The applicant's features; names, types and ranges come from the credit model's manifest.",
-  example: { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 },
-});
+const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedModel(CREDIT_MODEL))).openapi(
+  "CreditApplication",
+);
 
 const creditResponseSchema = z
   .object({

@@ -1,9 +1,9 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import swaggerCss from "swagger-ui-dist/swagger-ui.css";
-import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js";
 import type { AppEnv } from "../env.ts";
-import { withCommonResponses } from "../http/openapi-common-responses.ts";
+import { finishDocument, type OpenApiDocument } from "../http/openapi-document.ts";
+import { buildServiceMap, type ServiceMap, serviceMapSchema } from "../http/service-map.ts";
+import { MAX_BATCH_ROWS } from "../services/prediction-service.ts";
 
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
@@ -20,53 +20,46 @@ const DOCS_HTML = `<!doctype html>
 </body>
 </html>`;
 
-const INIT_JS = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;
-const ASSET_CACHE = "public, max-age=86400";
-
-/** `/docs`: Swagger UI served from the Worker itself; `/`: a map of the service. */
+/**
+ * `/docs`: the Swagger UI page. Its script, stylesheet and init.js are Workers static assets (public/docs/,
+ * wrangler.toml [assets]; Swagger UI copied from node_modules by scripts/assets/copy-vendor-assets.ts).
+ */
 export function docsRoutes() {
   const app = new Hono<AppEnv>();
-  app.get("/", (c) =>
-    c.json({
-      service: "edge-inference",
-      docs: "/docs",
-      openapi: "/openapi.json",
-      dashboard: "/dashboard",
-      endpoints: {
-        generic: [
-          "/v1/models",
-          "/v1/models/{model}",
-          "/v1/models/{model}/versions",
-          "/v1/models/{model}/predict",
-        ],
-        open_inference_protocol_v2: [
-          "/v2/health/live",
-          "/v2/health/ready",
-          "/v2/models/{model}",
-          "/v2/models/{model}/infer",
-        ],
-        credit_seed: ["/api/v1/predict", "/api/v1/health", "/api/v1/model-info"],
-        recommender_seed: ["/versions", "/predict", "/model_health", "/load_version/{version_name}"],
-      },
-    }),
-  );
   app.get("/docs", (c) => c.html(DOCS_HTML));
-  app.get("/docs/swagger-ui.css", (c) =>
-    c.body(swaggerCss, 200, { "content-type": "text/css", "cache-control": ASSET_CACHE }),
-  );
-  app.get("/docs/swagger-ui-bundle.js", (c) =>
-    c.body(swaggerBundle, 200, { "content-type": "text/javascript", "cache-control": ASSET_CACHE }),
-  );
-  app.get("/docs/init.js", (c) => c.body(INIT_JS, 200, { "content-type": "text/javascript" }));
   return app;
 }
 
+/**
+ * `/openapi.json`, and `/`: the service map, built from the same document (every documented operation,
+ * grouped by tag), so neither can list a route the app does not have.
+ */
 export function registerOpenApi(app: OpenAPIHono<AppEnv>): void {
-  let document: unknown;
-  app.get("/openapi.json", (c) => {
-    document ??= withCommonResponses(app.getOpenAPI31Document(OPENAPI_CONFIG));
-    return c.json(document as object);
-  });
+  let document: OpenApiDocument | undefined;
+  const openApi = (): OpenApiDocument => {
+    document ??= finishDocument(app.getOpenAPI31Document(OPENAPI_CONFIG) as OpenApiDocument, {
+      maxRows: MAX_BATCH_ROWS,
+    });
+    return document;
+  };
+  let serviceMap: ServiceMap | undefined;
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      operationId: "serviceMap",
+      tags: ["service"],
+      summary: "The service map: every operation by tag, and where the docs and the dashboard are",
+      responses: {
+        200: { description: "Service map", content: { "application/json": { schema: serviceMapSchema } } },
+      },
+    }),
+    (c) => {
+      serviceMap ??= buildServiceMap(openApi());
+      return c.json(serviceMap, 200);
+    },
+  );
+  app.get("/openapi.json", (c) => c.json(openApi() as object));
 }
 
 const OPENAPI_CONFIG = {
@@ -78,10 +71,13 @@ const OPENAPI_CONFIG = {
       "ONNX models served at the edge. Errors are application/problem+json (RFC 9457) with `errors[]` naming each bad field.",
   },
   tags: [
-    { name: "models" },
-    { name: "predictions" },
-    { name: "open inference protocol v2" },
-    { name: "seed: KrediPusula" },
-    { name: "seed: recommender" },
+    { name: "service", description: "The service map" },
+    { name: "models", description: "Published models, versions and manifests" },
+    { name: "predictions", description: "Predictions and recommendations (generic API)" },
+    { name: "monitoring", description: "Ground-truth feedback, health, reports and traffic" },
+    { name: "open inference protocol v2", description: "KServe / Triton REST (Open Inference Protocol v2)" },
+    { name: "seed: KrediPusula", description: "The KrediPusula credit seed's API, verbatim" },
+    { name: "seed: recommender", description: "The rating recommender seed's API, verbatim" },
+    { name: "admin", description: "Registry and API-key administration (admin scope; audited)" },
   ],
 } satisfies Parameters<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>[0];

@@ -3,10 +3,12 @@ import { createApiApp } from "../app-factory.ts";
 import { isoSeconds } from "../http/accept-language.ts";
 import { validationProblem } from "../http/problem.ts";
 import { requireModelRecord } from "../registry/registry-reader.ts";
+import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+import { shippedModel } from "../schemas/shipped-models.ts";
 import { describeVersions } from "../services/model-views.ts";
-import { runPrediction } from "../services/prediction-service.ts";
+import { MAX_BATCH_ROWS, runPrediction } from "../services/prediction-service.ts";
 import { promoteVersion } from "../services/registry-admin-service.ts";
 import { readSeedModelHealth } from "../services/seed-model-health.ts";
 
@@ -23,21 +25,56 @@ const loadVersionParams = z.object({
 const SEED_OPTIONS = new Set(["version_name", "enable_ab_testing", "interval_level"]);
 const looseObject = z.record(z.string(), z.unknown());
 
+const recommender = shippedModel(RECOMMENDER_MODEL);
+const levels = recommender.interval_levels;
+const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: "null" }] });
+/** The seed's per-request options beside the features, as parseVersion/parseFlag/parseLevel accept them. */
+const SEED_OPTION_SCHEMAS: Record<string, JsonSchema> = {
+  version_name: {
+    description: "Serve this version explicitly (else the default, or the A/B split).",
+    ...nullable({ type: "string", minLength: 1 }),
+  },
+  enable_ab_testing: {
+    description: "true/1: split across versions; false/0: pin the default.",
+    ...nullable({ anyOf: [{ type: "boolean" }, { enum: ["true", "false", "1", "0", 1, 0] }] }),
+  },
+  ...(levels.length
+    ? {
+        interval_level: {
+          description: "Coverage of the returned conformal interval.",
+          ...nullable({ enum: [...levels, ...levels.map(String)] }),
+        },
+      }
+    : {}),
+};
+/** In a batch the options are read from the query only; row fields of the same names are ignored. */
+const BATCH_ROW = featureRowJsonSchema(recommender, {
+  version_name: {},
+  enable_ab_testing: {},
+  interval_level: {},
+});
+
 const predictBodySchema = z
   .union([
-    z.record(z.string(), z.unknown()).openapi({
+    documentedRow(featureRowJsonSchema(recommender, SEED_OPTION_SCHEMAS)).openapi("RatingPredictRow", {
       description: "One row of features, optionally with version_name / enable_ab_testing / interval_level.",
     }),
-    z.array(z.record(z.string(), z.unknown())).openapi({ description: "A batch of rows (up to 1,000)." }),
+    z
+      .array(documentedRow(BATCH_ROW))
+      .min(1)
+      .max(MAX_BATCH_ROWS)
+      .openapi({ description: `A batch of rows (1 to ${MAX_BATCH_ROWS}).` }),
   ])
-  .openapi("RatingPredictRequest", {
-    example: { user_id: 1, item_id: 1, user_age: 25, user_gender: "M", item_category: "A", item_price: 50.0 },
-  });
+  .openapi("RatingPredictRequest", { example: recommender.examples[0] });
 
 const predictQuerySchema = z.object({
-  version_name: z.string().optional(),
+  version_name: z.string().optional().openapi({ minLength: 1 }),
   enable_ab_testing: z.enum(["true", "false", "1", "0"]).optional(),
-  interval_level: z.string().optional(),
+  // Parsed by parseLevel (any number) and then checked against the served version's levels.
+  interval_level: z
+    .string()
+    .optional()
+    .openapi({ enum: levels.map(String), description: "Coverage of the returned conformal interval." }),
 });
 
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;
