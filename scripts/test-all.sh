@@ -15,3 +15,6 @@ echo "== end-to-end tests against wrangler dev (node --test)"
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 export CHROMIUM_PATH
 npm run --silent test:e2e
+
+echo "== OIP clients (tritonclient[http], kserve REST) against wrangler dev (pytest)"
+npm run --silent test:clients
