@@ -81,6 +81,9 @@ def test_server_and_model_readiness(edge_url):
 def test_infer_binary_and_json_agree(edge_url, model, version, output):
     name = f"{model}/versions/{version}" if version else model
 
+    # What kserve sends for numpy data with binary_data=True: a JSON header plus raw tensor bytes.
+    body, header_length = request(model, 3, True).to_rest()
+    assert isinstance(body, bytes) and 0 < header_length < len(body)
     binary_headers, json_headers = {}, {}
 
     async def infer(client):
