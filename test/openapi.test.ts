@@ -25,7 +25,10 @@ type Operation = {
   security?: Record<string, string[]>[];
   parameters?: { name: string; schema?: Schema }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: Schema }> }>;
+  responses: Record<
+    string,
+    { headers?: Record<string, unknown>; content?: Record<string, { schema: Schema }> }
+  >;
 };
 type Document = {
   paths: Record<string, Record<string, Operation>>;
@@ -48,7 +51,9 @@ beforeAll(async () => {
 
 describe("OpenAPI document", () => {
   it("gives every seed field its type, range and categories from the shipped manifests", () => {
-    const credit = resolve(doc.paths["/api/v1/predict"]?.post?.requestBody?.content["application/json"]?.schema);
+    const credit = resolve(
+      doc.paths["/api/v1/predict"]?.post?.requestBody?.content["application/json"]?.schema,
+    );
     expect(credit?.additionalProperties).toBe(false);
     expect(credit?.required).toEqual(["income", "age", "credit_history", "loan_amount", "employment_years"]);
     expect(credit?.properties?.age).toMatchObject({ type: "integer", minimum: 18, maximum: 100 });
@@ -97,7 +102,9 @@ describe("OpenAPI document", () => {
   it("builds the service map at / from the documented routes", async () => {
     const map = (await (await get("/")).json()) as { endpoints: Record<string, string[]> };
     const listed = Object.values(map.endpoints).flat();
-    expect(listed).toEqual(expect.arrayContaining(["POST /api/v1/predict", "GET /v1/models/{model}/versions"]));
+    expect(listed).toEqual(
+      expect.arrayContaining(["POST /api/v1/predict", "GET /v1/models/{model}/versions"]),
+    );
     expect(listed.length).toBe(operations().length);
   });
 });

@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { createApiApp } from "./app-factory.ts";
 import type { AppEnv } from "./env.ts";
 import { CachedRouter } from "./http/cached-router.ts";
 import { handleError } from "./http/error-handler.ts";
-import { allowedMethods } from "./http/method-not-allowed.ts";
 import { problemResponse } from "./http/problem.ts";
 import { accessPolicy } from "./middleware/access-policy.ts";
 import { authenticate } from "./middleware/authenticate.ts";
@@ -12,7 +12,6 @@ import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { creditSeedRoutes } from "./routes/credit-seed-routes.ts";
-import { dashboardRoutes } from "./routes/dashboard-routes.ts";
 import { docsRoutes, registerOpenApi } from "./routes/docs-routes.ts";
 import { feedbackRoutes } from "./routes/feedback-routes.ts";
 import { modelRoutes } from "./routes/model-routes.ts";
@@ -23,6 +22,22 @@ import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
 export function buildApp(): OpenAPIHono<AppEnv> {
   const app = createApiApp({ router: new CachedRouter() });
   app.use("*", requestId);
+  // Hono's: a 404 on a path that has routes for other methods becomes a 405 with Allow (HEAD with GET).
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const allowed = [...methods].sort().join(", ");
+        return problemResponse(c, {
+          status: 405,
+          title: "Method not allowed",
+          detail: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed}.`,
+          headers: { allow: allowed },
+        });
+      },
+    }),
+  );
   app.use("*", authenticate);
   app.use("*", rateLimit);
   app.use("*", accessPolicy);
@@ -32,7 +47,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.route("/v1/models", modelRoutes());
   app.route("/v1/models", monitoringRoutes());
   app.route("/v1/predictions", feedbackRoutes());
-  app.route("/dashboard", dashboardRoutes());
+  // /dashboard is a static asset (public/dashboard.html, wrangler.toml [assets]); its data comes from /v1/models/*.
   app.route("/v2", oipV2Routes());
   app.route("/api/v1", creditSeedRoutes());
   app.route("/", recommenderSeedRoutes());
@@ -40,23 +55,13 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   registerOpenApi(app);
 
   app.onError(handleError);
-  app.notFound((c) => {
-    const allowed = allowedMethods(app as never, c.req.path);
-    if (allowed.length > 0) {
-      return problemResponse(c, {
-        status: 405,
-        title: "Method not allowed",
-        detail: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}.`,
-        headers: { allow: allowed.join(", "), "x-request-id": c.get("requestId") ?? "" },
-      });
-    }
-    return problemResponse(c, {
+  app.notFound((c) =>
+    problemResponse(c, {
       status: 404,
       type: "not-found",
       title: "Not found",
       detail: `No route for ${c.req.method} ${c.req.path}.`,
-      headers: { "x-request-id": c.get("requestId") ?? "" },
-    });
-  });
+    }),
+  );
   return app;
 }

@@ -46,12 +46,11 @@ export function problemBody(init: ProblemInit, instance?: string): Record<string
   };
 }
 
+/** Built with the context, so headers set earlier (x-request-id, x-auth-mode) are kept. */
 export function problemResponse(c: Context, init: ProblemInit): Response {
-  const headers = new Headers({ "content-type": "application/problem+json" });
-  for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
-  return new Response(JSON.stringify(problemBody(init, new URL(c.req.url).pathname)), {
-    status: init.status,
-    headers,
+  return c.body(JSON.stringify(problemBody(init, c.req.path)), init.status, {
+    ...init.headers,
+    "content-type": "application/problem+json",
   });
 }
 

@@ -211,7 +211,8 @@ export function adminModelRoutes() {
       method: "put",
       path: "/models/{model}/thresholds",
       tags,
-      summary: "Override monitoring thresholds (drift, performance, error rate, window); any subset",
+      summary:
+        "Override monitoring thresholds (drift, performance, error rate, window); any subset; psi_warn < psi_drift",
       request: {
         params: modelParams,
         body: { required: true, content: { "application/json": { schema: thresholdsBodySchema } } },

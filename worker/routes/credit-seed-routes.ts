@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
-import { isoSeconds, pickLanguage } from "../http/accept-language.ts";
 import { asJson } from "../http/as-json.ts";
+import { isoSeconds } from "../http/iso-time.ts";
+import { type SeedLanguage, seedLanguage } from "../middleware/seed-language.ts";
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import { documentedRow, featureRowJsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
@@ -50,11 +51,12 @@ export function creditSeedRoutes() {
       path: "/predict",
       tags: ["seed: KrediPusula"],
       summary: "Credit decision for one application (x-prediction-id header carries the id for feedback)",
+      middleware: [seedLanguage] as const,
       request: {
         body: { required: true, content: { "application/json": { schema: creditRequestSchema } } },
       },
       // Documented, not validated: a header validator would copy every request header into an object
-      // and parse it with zod on each prediction, for one optional string read by pickLanguage.
+      // and parse it with zod on each prediction, for one optional string read by hono/language.
       parameters: [{ name: "accept-language", in: "header", required: false, schema: { type: "string" } }],
       responses: {
         200: { description: "Decision", content: { "application/json": { schema: creditResponseSchema } } },
@@ -71,7 +73,7 @@ export function creditSeedRoutes() {
       const [prediction] = result.predictions;
       if (!prediction) throw new Error("prediction missing");
       c.header("x-prediction-id", prediction.id);
-      const language = pickLanguage(c.req.header("accept-language"), ["tr", "en"] as const, "tr");
+      const language = c.get("language") as SeedLanguage;
       c.header("content-language", language);
       return c.json(
         { ...creditDecision(result.manifest, prediction.output, language), timestamp: isoSeconds() },

@@ -64,6 +64,7 @@ export function registerOpenApi(app: OpenAPIHono<AppEnv>): void {
 
 const OPENAPI_CONFIG = {
   openapi: "3.1.0",
+  servers: [{ url: "/", description: "This Worker" }],
   info: {
     title: "Edge inference API",
     version: "0.1.0",

@@ -84,7 +84,7 @@ export function feedbackRoutes() {
             },
           },
         },
-        ...problemResponses(400, 401, 403, 422),
+        ...problemResponses(400, 401, 403, 404, 422),
       },
     }),
     async (c) => {

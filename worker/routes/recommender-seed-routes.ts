@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
-import { isoSeconds } from "../http/accept-language.ts";
+import { isoSeconds } from "../http/iso-time.ts";
 import { validationProblem } from "../http/problem.ts";
 import { requireModelRecord } from "../registry/registry-reader.ts";
 import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";

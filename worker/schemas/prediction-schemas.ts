@@ -43,6 +43,7 @@ export const predictRequestSchema = z
     path: ["inputs"],
   })
   .openapi("PredictRequest", {
+    oneOf: [{ required: ["inputs"] }, { required: ["instances"] }],
     example: {
       inputs: { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 },
     },

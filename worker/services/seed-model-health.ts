@@ -1,7 +1,7 @@
 import { latestReport } from "../db/report-store.ts";
 import { readWindow } from "../db/window-reader.ts";
 import type { Bindings } from "../env.ts";
-import { isoSeconds } from "../http/accept-language.ts";
+import { isoSeconds } from "../http/iso-time.ts";
 import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
