@@ -57,10 +57,16 @@ def log_version(
     leaderboard: list[dict[str, Any]] | None,
     onnx_model: onnx.ModelProto,
     onnxruntime_version: str,
+    manifest: dict[str, Any],
 ) -> dict[str, str]:
-    """One MLflow run per model version; registers the ONNX model. Returns the manifest's mlflow block."""
+    """One MLflow run per model version; registers the ONNX model with a tensor signature and the
+    manifest's examples as input example. Returns the manifest's mlflow block. The registered model
+    version is tagged `version` (the Worker's version name) and `sha256` (the ONNX bytes), which is how
+    the ops CLI finds the MLflow version behind a Worker version when it moves `champion`."""
     import mlflow
     import mlflow.onnx
+
+    from . import mlflow_model
 
     experiment = f"edge-{model_name}"
     if mlflow.get_experiment_by_name(experiment) is None:
@@ -68,9 +74,11 @@ def log_version(
         mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment)
     with mlflow.start_run(run_name=version) as run:
-        mlflow.set_tags({"model": model_name, "version": version})
-        mlflow.log_params(_flat_params(params))
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+        mlflow.set_tags({"model": model_name, "version": version, "sha256": manifest["artifact"]["sha256"]})
+        if params:
+            mlflow.log_params(_flat_params(params))
+        if metrics:
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
         if leaderboard:
             mlflow.log_dict({"leaderboard": leaderboard}, "leaderboard.json")
             mlflow.log_table(
@@ -79,21 +87,65 @@ def log_version(
             )
         info = mlflow.onnx.log_model(
             onnx_model,
-            artifact_path="model",
+            name="model",
             registered_model_name=model_name,
+            signature=mlflow_model.signature(manifest),
+            input_example=mlflow_model.input_example(manifest),
             pip_requirements=[f"onnxruntime=={onnxruntime_version}"],
+            onnx_execution_providers=["CPUExecutionProvider"],
             save_as_external_data=False,
         )
         registered_version = str(info.registered_model_version or "")
         client = mlflow.MlflowClient()
         if registered_version:
             client.set_model_version_tag(model_name, registered_version, "version", version)
+            client.set_model_version_tag(model_name, registered_version, "sha256", manifest["artifact"]["sha256"])
         return {
             "run_id": run.info.run_id,
             "experiment": experiment,
             "registered_model": model_name,
             "registered_version": registered_version,
         }
+
+
+def register_directory(directory: Path, champion: bool = False) -> dict[str, str]:
+    """Log an existing version directory (model.onnx + manifest.json, e.g. a shipped version) as a new
+    MLflow run and registered model version, without touching either file: the ONNX bytes logged are
+    checked against the manifest's sha256. The manifest is logged as the run's `manifest.json` as is
+    (its own `training.mlflow` block, if any, names the run that trained it)."""
+    import hashlib
+
+    import mlflow
+
+    manifest = json.loads((directory / "manifest.json").read_text())
+    blob = (directory / manifest["artifact"]["file"]).read_bytes()
+    if hashlib.sha256(blob).hexdigest() != manifest["artifact"]["sha256"]:
+        raise ValueError(f"{directory}: {manifest['artifact']['file']} does not match the manifest's sha256")
+    onnx_model = onnx.load_from_string(blob)
+    if onnx_model.SerializeToString() != blob:
+        raise ValueError(f"{directory}: the ONNX file does not round-trip byte for byte; refusing to log a changed graph")
+    info = log_version(
+        model_name=manifest["model"],
+        version=manifest["version"],
+        params={k: v for k, v in manifest.get("params", {}).items()},
+        metrics={k: v for k, v in manifest.get("metrics", {}).items()},
+        leaderboard=(manifest.get("cv") or {}).get("leaderboard"),
+        onnx_model=onnx_model,
+        onnxruntime_version=manifest["training"]["libraries"].get("onnxruntime", onnx_runtime_version()),
+        manifest=manifest,
+    )
+    with mlflow.start_run(run_id=info["run_id"]):
+        mlflow.log_dict(manifest, "manifest.json")
+        mlflow.set_tag("registered_from", str(directory))
+    if champion and info["registered_version"]:
+        set_champion(manifest["model"], info["registered_version"])
+    return info
+
+
+def onnx_runtime_version() -> str:
+    import onnxruntime
+
+    return str(onnxruntime.__version__)
 
 
 def log_manifest(run_id: str, manifest: dict[str, Any]) -> None:

@@ -363,6 +363,7 @@ def train_version(
             leaderboard=(fitted.cv or {}).get("leaderboard"),
             onnx_model=onnx_model,
             onnxruntime_version=libs["onnxruntime"],
+            manifest=manifest,
         )
     mf.validate(manifest)
     if use_mlflow:

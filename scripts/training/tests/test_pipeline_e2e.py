@@ -64,12 +64,18 @@ def test_mlflow_tracks_runs_and_registers_with_champion(quick_run: dict[str, Any
         assert run.data.tags["version"] == version
         assert run.data.params and run.data.metrics
         artifacts = {a.path for a in client.list_artifacts(info["run_id"])}
-        assert {"model", "manifest.json"} <= artifacts
+        assert "manifest.json" in artifacts
         mv = client.get_model_version(model, info["registered_version"])
-        assert mv.tags["version"] == version
-        # the registered model is the same ONNX graph
-        local = Path(mlflow.artifacts.download_artifacts(run_id=info["run_id"], artifact_path="model/model.onnx"))
-        assert local.read_bytes() == result.blob
+        assert mv.tags["version"] == version and mv.tags["sha256"] == result.manifest["artifact"]["sha256"]
+        assert mv.run_id == info["run_id"]
+        # the registered model (MLflow 3: a LoggedModel of the run) is the same ONNX graph, with a signature
+        # naming every ONNX input and an input example
+        model_uri = f"models:/{model}/{info['registered_version']}"
+        local = Path(mlflow.artifacts.download_artifacts(model_uri))
+        assert (local / "model.onnx").read_bytes() == result.blob
+        assert (local / "serving_input_example.json").is_file()
+        signature = mlflow.models.get_model_info(model_uri).signature
+        assert list(signature.inputs.input_dict()) == [i["name"] for i in result.manifest["onnx"]["inputs"]]
     champion = client.get_model_version_by_alias("kredipusula", tracking.CHAMPION_ALIAS)
     assert champion.tags["version"] == quick_run["specs"]["kredipusula"].default
 
