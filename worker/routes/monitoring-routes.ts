@@ -1,5 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
+import { MAX_DASHBOARD_ROWS } from "../dashboard/dashboard-data.ts";
+import { dashboardDataSchema, dashboardRangeSchema } from "../dashboard/dashboard-schema.ts";
+import { dashboardData } from "../dashboard/dashboard-service.ts";
 import { listReports, readReport } from "../db/report-store.ts";
 import { trafficSeries } from "../db/traffic-series.ts";
 import { notFoundProblem, validationProblem } from "../http/problem.ts";
@@ -140,6 +143,24 @@ export function monitoringRoutes() {
       const start = Math.floor((end - hours * 3_600_000) / bucketMs) * bucketMs;
       const buckets = await trafficSeries(c.env.DB, model, start, end + 1, bucketMs);
       return c.json({ model, start, end, bucket_ms: bucketMs, buckets }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/dashboard",
+      tags: ["monitoring"],
+      summary: `Everything the dashboard draws for one model and time range, from the prediction log (the newest ${MAX_DASHBOARD_ROWS} rows at most)`,
+      description:
+        "Per feature the manifest's reference distribution beside the range's, PSI and the KS / chi-square verdict for the range and per time bucket; latency percentiles and error rate per bucket; predicted vs actual (regression) or ROC, calibration and confusion at the threshold (classification) from feedback for the default version; the A/B arms. Read-only; predict scope.",
+      request: { params: modelParams, query: z.object({ range: dashboardRangeSchema }) },
+      responses: { 200: json(dashboardDataSchema, "Dashboard data"), ...problemResponses(404, 422) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const { range } = c.req.valid("query");
+      return c.json(await dashboardData(c.env, model, range), 200);
     },
   );
 

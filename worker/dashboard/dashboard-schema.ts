@@ -1,0 +1,153 @@
+import { z } from "@hono/zod-openapi";
+import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS, MAX_SCATTER_POINTS } from "./dashboard-data.ts";
+
+/** The response of GET /v1/models/{model}/dashboard, documented in the OpenAPI document. */
+const nullableNumber = z.number().nullable();
+const driftStatus = z.enum(["ok", "warn", "drift", "insufficient_data"]);
+const opsPoint = z.object({
+  t: z.number().int().openapi({ description: "Bucket start (ms since the epoch)" }),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  error_rate: z.number(),
+  p50_ms: nullableNumber,
+  p95_ms: nullableNumber,
+  p99_ms: nullableNumber,
+});
+const distribution = z.object({
+  labels: z.array(z.string()).openapi({ description: "Reference bins (numeric) or categories" }),
+  reference: z.array(z.number()).openapi({ description: "Reference proportions from the manifest" }),
+  current: z.array(z.number()).openapi({ description: "The range's proportions on the same bins" }),
+});
+const feature = z.object({
+  name: z.string(),
+  type: z.enum(["numeric", "category"]),
+  n: z.number().int(),
+  psi: nullableNumber,
+  test: z.enum(["ks", "chi_square"]),
+  p_value: nullableNumber,
+  status: driftStatus,
+  distribution,
+  series: z.array(
+    z.object({
+      t: z.number().int(),
+      n: z.number().int(),
+      psi: nullableNumber,
+      p_value: nullableNumber,
+      status: driftStatus,
+    }),
+  ),
+});
+const series = z.array(z.object({ t: z.number().int(), n: z.number().int(), value: nullableNumber }));
+const regression = z.object({
+  kind: z.literal("regression"),
+  metric: z.literal("rmse"),
+  metrics: z
+    .object({ n: z.number().int(), mae: z.number(), mse: z.number(), rmse: z.number(), r2: nullableNumber })
+    .nullable(),
+  points: z
+    .array(z.object({ predicted: z.number(), actual: z.number() }))
+    .openapi({ description: `Predicted vs actual, at most ${MAX_SCATTER_POINTS} (thinned evenly)` }),
+  series,
+});
+const classification = z.object({
+  kind: z.literal("classification"),
+  metric: z.literal("accuracy"),
+  metrics: z
+    .object({
+      n: z.number().int(),
+      positives: z.number().int(),
+      auc: nullableNumber,
+      accuracy: z.number(),
+      brier: z.number(),
+      log_loss: z.number(),
+    })
+    .nullable(),
+  roc: z.array(z.object({ threshold: z.number(), fpr: z.number(), tpr: z.number() })),
+  calibration: z.array(
+    z.object({
+      lower: z.number(),
+      n: z.number().int(),
+      mean_predicted: z.number(),
+      fraction_positive: z.number(),
+    }),
+  ),
+  confusion: z.object({
+    threshold: z.number(),
+    tp: z.number().int(),
+    fp: z.number().int(),
+    tn: z.number().int(),
+    fn: z.number().int(),
+  }),
+  series,
+});
+const testResult = z.object({
+  test: z.enum(["welch_t", "two_proportion_z"]),
+  statistic: z.number(),
+  p_value: z.number(),
+  df: z.number().optional(),
+});
+const arm = z.object({
+  version: z.string(),
+  requests: z.number().int(),
+  rows: z.number().int(),
+  feedback: z.number().int(),
+  metric: z.enum(["mse", "accuracy"]),
+  value: nullableNumber,
+  test: testResult.nullable(),
+  verdict: z.enum(["control", "better", "worse", "no_significant_difference", "insufficient_data"]),
+  ops: opsPoint,
+});
+
+export const dashboardRangeSchema = z
+  .enum(
+    Object.keys(DASHBOARD_RANGES) as [keyof typeof DASHBOARD_RANGES, ...(keyof typeof DASHBOARD_RANGES)[]],
+  )
+  .default("24h")
+  .openapi({ description: "Time range ending now; sets the bucket width (5 min, 30 min, 1 h, 6 h)" });
+
+export const dashboardDataSchema = z
+  .object({
+    model: z.string(),
+    task: z.enum(["regression", "binary_classification"]).nullable(),
+    range: z.string(),
+    start: z.number().int(),
+    end: z.number().int(),
+    bucket_ms: z.number().int(),
+    default_version: z.string(),
+    rows: z.object({
+      total: z.number().int(),
+      analyzed: z
+        .number()
+        .int()
+        .openapi({ description: `At most ${MAX_DASHBOARD_ROWS} (the newest)` }),
+      sampled: z.boolean(),
+    }),
+    ops: z.object({ total: opsPoint, series: z.array(opsPoint) }),
+    drift: z
+      .object({
+        rows: z.number().int(),
+        drift_share: z.number(),
+        dataset_drift: z.boolean(),
+        bonferroni_alpha: z.number(),
+        drifted_features: z.array(z.string()),
+        features: z.array(feature),
+      })
+      .nullable(),
+    prediction: z
+      .object({
+        version: z.string(),
+        n: z.number().int(),
+        psi: nullableNumber,
+        p_value: nullableNumber,
+        status: driftStatus,
+        distribution,
+      })
+      .nullable(),
+    performance: z.discriminatedUnion("kind", [regression, classification]).nullable(),
+    ab: z.object({
+      control: z.string().nullable(),
+      weights: z.record(z.string(), z.number()),
+      arms: z.array(arm),
+    }),
+  })
+  .openapi("DashboardData");
