@@ -1,7 +1,14 @@
-/** A thin HTTP client for the Worker's admin API that turns problem+json bodies into readable errors. */
+/**
+ * A thin HTTP client for the Worker's admin API that turns problem+json bodies into readable errors and
+ * retries registry write conflicts (409 registry-conflict) with exponential backoff and jitter.
+ */
+import { backoffMs, isRetryableConflict, retryPolicy } from "./retry.ts";
+
 export interface ClientOptions {
   url: string;
   token?: string | undefined;
+  /** Where retry notices go (stderr by default). */
+  warn?: (line: string) => void;
 }
 
 export class CliError extends Error {
@@ -52,17 +59,37 @@ export async function callApi<T = Record<string, unknown>>(
     payload = JSON.stringify(body);
   }
   const url = new URL(path, options.url.endsWith("/") ? options.url : `${options.url}/`);
-  let response: Response;
-  try {
-    response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(
-      `cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? String(error)}\n  hint: is the Worker running (npm start) and is --url / EDGE_URL right?`,
-      2,
-    );
+  const policy = retryPolicy();
+  const warn = options.warn ?? ((line: string) => console.error(line));
+  for (let attempt = 1; ; attempt += 1) {
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(
+        `cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? String(error)}\n  hint: is the Worker running (npm start) and is --url / EDGE_URL right?`,
+        2,
+      );
+    }
+    const text = await response.text();
+    if (isRetryableConflict(response.status, text) && attempt < policy.attempts) {
+      const delay = backoffMs(policy, attempt, response.headers.get("retry-after"));
+      warn(
+        `registry busy (HTTP 409 registry-conflict on ${method} ${url.pathname}): retrying in ${(delay / 1000).toFixed(2)} s (attempt ${attempt + 1} of ${policy.attempts})`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      continue;
+    }
+    return finish<T>(response, text, url);
   }
-  const text = await response.text();
+}
+
+function finish<T>(
+  response: Response,
+  text: string,
+  url: URL,
+): { status: number; body: T; headers: Headers } {
   if (!response.ok) throw new CliError(describeProblem(response.status, text));
   try {
     return { status: response.status, body: JSON.parse(text) as T, headers: response.headers };

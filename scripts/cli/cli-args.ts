@@ -1,33 +1,36 @@
-/** Minimal argv parsing: positionals, `--flag value`, `--flag=value` and boolean `--flag`. */
+/** The CLI's options, parsed by node:util parseArgs (strict: an unknown option is a usage error). */
+import { parseArgs as parseNodeArgs } from "node:util";
+
+const OPTIONS = {
+  url: { type: "string" },
+  base: { type: "string" }, // deprecated alias of --url (the demo's old flag)
+  token: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  remove: { type: "boolean" },
+  clear: { type: "boolean" },
+  reshuffle: { type: "boolean" },
+  force: { type: "boolean" },
+  model: { type: "string" },
+  scopes: { type: "string" },
+  name: { type: "string" },
+  action: { type: "string" },
+  limit: { type: "string" },
+  before: { type: "string" },
+  out: { type: "string" },
+  mlflow: { type: "string" },
+  "no-mlflow": { type: "boolean" },
+} as const;
+
 export interface ParsedArgs {
   positionals: string[];
-  flags: Map<string, string | true>;
+  values: ReturnType<typeof parse>["values"];
 }
 
-const BOOLEAN_FLAGS = new Set(["help", "json", "remove", "clear", "reshuffle"]);
+const parse = (argv: readonly string[]) =>
+  parseNodeArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positionals: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index] as string;
-    if (arg === "-h") flags.set("help", true);
-    else if (arg.startsWith("--")) {
-      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-      if (inline !== undefined) flags.set(name, inline);
-      else if (BOOLEAN_FLAGS.has(name)) flags.set(name, true);
-      else {
-        const value = argv[index + 1];
-        if (value === undefined || value.startsWith("--")) throw new Error(`--${name} needs a value`);
-        flags.set(name, value);
-        index += 1;
-      }
-    } else positionals.push(arg);
-  }
-  return { positionals, flags };
+  const { values, positionals } = parse(argv);
+  return { positionals, values };
 }
-
-export const flag = (args: ParsedArgs, name: string): string | undefined => {
-  const value = args.flags.get(name);
-  return typeof value === "string" ? value : undefined;
-};

@@ -3,11 +3,14 @@
  * --test-scheduled): predictions (a share with item_price shifted), ground truth for most of them, a cron
  * run via /__scheduled, then the report, /model_health and an independent computation side by side.
  *
- *   npm run demo:monitoring [-- --base http://127.0.0.1:8000]     (API_KEY=... when the Worker needs one)
+ *   npm run demo:monitoring [-- --url http://127.0.0.1:8000]     (or EDGE_URL=...; API_KEY=... when the Worker
+ *                                                                 needs one; --base / BASE_URL: deprecated aliases)
  *
  * Exits non-zero when the report disagrees with the independent computation.
  */
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { workerUrl } from "../cli/worker-url.ts";
 
 type Row = Record<string, number | string>;
 
@@ -176,8 +179,10 @@ export async function runMonitoringSession(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const flag = process.argv.indexOf("--base");
-  const base = flag > 0 ? (process.argv[flag + 1] ?? "") : (process.env.BASE_URL ?? "http://127.0.0.1:8000");
-  const result = await runMonitoringSession(base.replace(/\/$/, ""));
+  const { values } = parseArgs({
+    options: { url: { type: "string" }, base: { type: "string" } },
+    strict: true,
+  });
+  const result = await runMonitoringSession(workerUrl(values));
   process.exit(result.mismatches.length ? 1 : 0);
 }
