@@ -142,6 +142,33 @@ test("the dashboard endpoint agrees with the session's report and an independent
   assert.match(await bad.text(), /"field":"range"/);
 });
 
+test("Swagger UI and the dashboard are Workers static assets, with their headers from public/_headers", async () => {
+  const expectations: [string, RegExp][] = [
+    ["/docs/swagger-ui-bundle.js", /javascript/],
+    ["/docs/swagger-ui.css", /text\/css/],
+    ["/docs/init.js", /javascript/],
+    ["/dashboard", /text\/html/],
+    ["/dashboard/app.js", /javascript/],
+    ["/dashboard/charts.js", /javascript/],
+    ["/dashboard/dashboard.css", /text\/css/],
+    ["/dashboard/vendor/uPlot.iife.min.js", /javascript/],
+    ["/dashboard/vendor/uPlot.min.css", /text\/css/],
+  ];
+  for (const [path, type] of expectations) {
+    const response = await fetch(`${base}${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(response.headers.get("content-type") ?? "", type, path);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+    await response.arrayBuffer();
+  }
+  const page = await fetch(`${base}/dashboard`);
+  assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'; script-src 'self'/);
+  assert.doesNotMatch(await page.text(), /https?:\/\//, "no external script, style or font");
+  // the Worker itself still answers /docs (the page) and everything that is not a file
+  assert.match(await (await fetch(`${base}/docs`)).text(), /\/docs\/swagger-ui-bundle\.js/);
+  assert.equal((await fetch(`${base}/_headers`)).status, 404);
+});
+
 interface Layout {
   scrollWidth: number;
   innerWidth: number;
