@@ -63,6 +63,9 @@ examples:
   MLFLOW_TRACKING_URI=http://127.0.0.1:5000 npm run models -- publish-mlflow models:/recommender/3
 `;
 
+/** The commands that read MLflow or keep its champion alias in step; the others never touch it. */
+const MLFLOW_COMMANDS = new Set(["promote", "rollback", "load-version", "publish-mlflow", "sync-mlflow"]);
+
 export async function main(
   argv: readonly string[],
   out: (line: string) => void = console.log,
@@ -93,7 +96,7 @@ export async function main(
       json: args.values.json === true,
       out,
       warn,
-      mlflow: mlflowClient(args, env, warn),
+      mlflow: MLFLOW_COMMANDS.has(name) ? mlflowClient(args, env, warn) : null,
     });
     return 0;
   } catch (error) {
