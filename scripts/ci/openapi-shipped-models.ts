@@ -44,6 +44,7 @@ function shippedModels(): ShippedModel[] {
         features: main.features.map(feature),
         interval_levels: levels.sort((a, b) => a - b),
         examples: main.examples.map((example) => example.inputs),
+        catalog_features: main.catalog?.features ?? null,
       };
     });
 }

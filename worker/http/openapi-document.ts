@@ -5,6 +5,7 @@ import {
   type JsonSchema,
   modelPredictRequestJsonSchema,
 } from "../schemas/feature-schemas.ts";
+import type { ShippedModel } from "../schemas/shipped-model-types.ts";
 import { SHIPPED_MODELS } from "../schemas/shipped-models.ts";
 
 type Operation = {
@@ -92,7 +93,7 @@ function addCommonResponses(path: string, method: string, op: Operation): void {
     responses["413"] ??= problem("Request body too large");
     responses["415"] ??= problem("Content-Type is not one the operation accepts");
   }
-  if (op.requestBody?.content?.["application/json"]) responses["400"] ??= problem("Malformed JSON");
+  if (op.requestBody) responses["400"] ??= problem("Malformed body (JSON or multipart framing)");
   if (op.requestBody || (op.parameters?.length ?? 0) > 0)
     responses["422"] ??= problem("Validation failed; `errors` names every bad field");
   const unavailable = responses["503"] as { headers?: unknown } | undefined;
@@ -106,12 +107,20 @@ const pascal = (name: string) =>
     .map((word) => word[0]?.toUpperCase() + word.slice(1))
     .join("");
 
+type PerModel = {
+  template: string;
+  verb: string;
+  /** Request body schema for one shipped model, or undefined when the model has no such operation. */
+  body: (model: ShippedModel, name: string) => JsonSchema | undefined;
+};
+
 /**
- * `/v1/models/{model}/predict` is documented once per shipped model with that model's request schema (fields,
- * types, ranges, categories, examples from its manifest), and the templated path stays for any other model.
+ * Operations on `/v1/models/{model}/...` are documented once per shipped model with that model's request
+ * schema (fields, types, ranges, categories, examples from its manifest); the templated path stays for every
+ * other model, its `model` parameter excluding the shipped names (OpenAPI matches concrete paths first).
  */
-function addShippedModelPredictPaths(document: OpenApiDocument, maxRows: number): void {
-  const generic = document.paths?.["/v1/models/{model}/predict"]?.post;
+function addShippedModelPaths(document: OpenApiDocument, spec: PerModel): void {
+  const generic = document.paths?.[spec.template]?.post;
   if (!generic || !document.paths) return;
   const components = document.components ?? {};
   const schemas = components.schemas ?? {};
@@ -124,33 +133,69 @@ function addShippedModelPredictPaths(document: OpenApiDocument, maxRows: number)
     modelParam.schema = { ...schema, not: { enum: shipped }, example: "my-model" };
     delete (modelParam as { example?: unknown }).example;
     (modelParam as { description?: string }).description =
-      `Any published model other than the shipped ones (${shipped.join(", ")}), which have their own paths with typed bodies.`;
+      `A published model other than the shipped ones (${shipped.join(", ")}), which have their own paths with typed bodies.`;
   }
   for (const model of SHIPPED_MODELS) {
     const name = pascal(model.model);
-    schemas[`${name}Features`] = featureRowJsonSchema(model);
-    schemas[`${name}PredictRequest`] = modelPredictRequestJsonSchema(
-      model,
-      { $ref: `#/components/schemas/${name}Features` },
-      maxRows,
-    );
+    const body = spec.body(model, name);
+    if (!body) continue;
+    schemas[`${name}${spec.verb}Request`] = body;
     const operation: Operation = structuredClone(generic);
-    operation.operationId = `predict${name}`;
-    operation.summary = `${model.title}: predict one row (\`inputs\`) or a batch (\`instances\`, up to ${maxRows})`;
+    operation.operationId = `${spec.verb.toLowerCase()}${name}`;
+    operation.summary = `${model.title}: ${generic.summary ?? spec.verb}`;
     operation.parameters = (operation.parameters ?? []).filter((parameter) => parameter.name !== "model");
     if (operation.parameters.length === 0) delete operation.parameters;
     operation.requestBody = {
       ...operation.requestBody,
-      content: { "application/json": { schema: { $ref: `#/components/schemas/${name}PredictRequest` } } },
+      content: {
+        "application/json": { schema: { $ref: `#/components/schemas/${name}${spec.verb}Request` } },
+      },
     };
-    document.paths[`/v1/models/${model.model}/predict`] = { post: operation };
+    document.paths[spec.template.replace("{model}", model.model)] = { post: operation };
   }
+}
+
+function addPerModelPaths(document: OpenApiDocument, maxRows: number): void {
+  const schemas: Record<string, unknown> = {};
+  addShippedModelPaths(document, {
+    template: "/v1/models/{model}/predict",
+    verb: "Predict",
+    body: (model, name) => {
+      schemas[`${name}Features`] = featureRowJsonSchema(model);
+      return modelPredictRequestJsonSchema(model, { $ref: `#/components/schemas/${name}Features` }, maxRows);
+    },
+  });
+  addShippedModelPaths(document, {
+    template: "/v1/models/{model}/recommendations",
+    verb: "Recommend",
+    body: (model, name) => {
+      const generic = document.components?.schemas?.RecommendRequest as JsonSchema | undefined;
+      const catalog = model.catalog_features;
+      if (!catalog || !generic) return undefined;
+      const user = featureRowJsonSchema({
+        ...model,
+        features: model.features.filter((feature) => !catalog.includes(feature.name)),
+        examples: model.examples.map((row) =>
+          Object.fromEntries(Object.entries(row).filter(([key]) => !catalog.includes(key))),
+        ),
+      });
+      schemas[`${name}User`] = user;
+      const properties = (generic.properties ?? {}) as Record<string, JsonSchema>;
+      const [example] = model.examples;
+      return {
+        ...generic,
+        properties: { ...properties, user: { $ref: `#/components/schemas/${name}User` } },
+        ...(example ? { example: { user: user.example, k: 5 } } : {}),
+      };
+    },
+  });
+  Object.assign(document.components?.schemas ?? {}, schemas);
 }
 
 /** Everything the zod routes cannot say by themselves: security, shared responses, ids, per-model paths. */
 export function finishDocument<T extends object>(input: T, options: { maxRows: number }): T {
   const document = input as OpenApiDocument;
-  addShippedModelPredictPaths(document, options.maxRows);
+  addPerModelPaths(document, options.maxRows);
   document.components = { ...document.components, securitySchemes: { ...SECURITY_SCHEMES } };
   document.security = CREDENTIALS;
   const seen = new Set<string>();

@@ -15,8 +15,6 @@ const PUBLIC_PATHS = [
   /^\/openapi\.json$/,
   /^\/v2\/health\/(live|ready)$/,
   /^\/api\/v1\/health$/,
-  /^\/dashboard\/?$/,
-  /^\/dashboard\/app\.js$/,
 ];
 /** Paths that change the registry or keys. Everything not listed here or above needs `predict`. */
 const ADMIN_PATHS = [/^\/v1\/admin(\/.*)?$/, /^\/load_version(\/.*)?$/];

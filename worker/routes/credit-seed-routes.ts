@@ -42,6 +42,18 @@ const creditResponseSchema = z
 
 const looseObject = z.record(z.string(), z.unknown());
 
+const creditHealthSchema = z
+  .object({
+    status: z.enum(["healthy", "unhealthy"]),
+    model: z.string(),
+    model_loaded: z.boolean(),
+    version: z.string().nullable(),
+    detail: z.string().optional(),
+    monitoring: looseObject.optional().openapi({ description: "Only for callers with the predict scope" }),
+    timestamp: z.string(),
+  })
+  .openapi("CreditHealth");
+
 export function creditSeedRoutes() {
   const app = createApiApp();
 
@@ -89,8 +101,11 @@ export function creditSeedRoutes() {
       tags: ["seed: KrediPusula"],
       summary: "Service and credit-model health",
       responses: {
-        200: { description: "Healthy", content: { "application/json": { schema: looseObject } } },
-        ...problemResponses(503),
+        200: { description: "Healthy", content: { "application/json": { schema: creditHealthSchema } } },
+        503: {
+          description: "The credit model is not published or does not load",
+          content: { "application/json": { schema: creditHealthSchema } },
+        },
       },
     }),
     async (c) => {

@@ -12,6 +12,7 @@ import {
   recommendResponseSchema,
 } from "../schemas/prediction-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+import { modelViewSchema, versionsViewSchema, versionViewSchema } from "../schemas/view-schemas.ts";
 import { describeModel, describeVersion, describeVersions } from "../services/model-views.ts";
 import { runPrediction } from "../services/prediction-service.ts";
 import { toRowPredictionView } from "../services/prediction-views.ts";
@@ -38,7 +39,7 @@ export function modelRoutes() {
       path: "/",
       tags: ["models"],
       summary: "List published models",
-      responses: { 200: json(z.object({ models: z.array(looseObject) }), "Models") },
+      responses: { 200: json(z.object({ models: z.array(modelViewSchema) }), "Models") },
     }),
     async (c) => {
       const records = await listModelRecords(c.env.REGISTRY);
@@ -58,7 +59,7 @@ export function modelRoutes() {
       tags: ["models"],
       summary: "A model: default version, traffic, input/output signature",
       request: { params: modelParams },
-      responses: { 200: json(looseObject, "Model"), ...problemResponses(404, 503) },
+      responses: { 200: json(modelViewSchema, "Model"), ...problemResponses(404, 503) },
     }),
     async (c) => {
       const { model } = c.req.valid("param");
@@ -75,7 +76,7 @@ export function modelRoutes() {
       summary: "A model's versions with status, traffic and holdout metrics",
       request: { params: modelParams },
       responses: {
-        200: json(looseObject, "Versions"),
+        200: json(versionsViewSchema, "Versions"),
         ...problemResponses(404),
       },
     }),
@@ -83,7 +84,8 @@ export function modelRoutes() {
       const { model } = c.req.valid("param");
       const record = await requireModelRecord(c.env.REGISTRY, model);
       const versions = await describeVersions(c.env.REGISTRY, record);
-      return c.json(asJson({ model, default_version: record.default, versions }), 200);
+      // params/metrics are open-ended JSON: the shape is checked by VersionCheck in schemas/view-schemas.ts.
+      return c.json(asJson({ model, default_version: record.default, versions }), 200) as never;
     },
   );
 
@@ -94,7 +96,10 @@ export function modelRoutes() {
       tags: ["models"],
       summary: "One version's full manifest",
       request: { params: versionParams },
-      responses: { 200: json(looseObject, "Manifest"), ...problemResponses(404, 503) },
+      responses: {
+        200: json(versionViewSchema.extend({ manifest: looseObject }), "The version and its manifest"),
+        ...problemResponses(404, 503),
+      },
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
@@ -102,7 +107,7 @@ export function modelRoutes() {
       if (!versionEntry(record, version))
         throw notFoundProblem(`Model "${model}" has no version "${version}".`);
       const manifest = await readManifest(c.env.REGISTRY, model, version);
-      return c.json(asJson({ ...describeVersion(record, version, manifest), manifest }), 200);
+      return c.json(asJson({ ...describeVersion(record, version, manifest), manifest }), 200) as never;
     },
   );
 

@@ -7,6 +7,11 @@ import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { shippedModel } from "../schemas/shipped-models.ts";
+import {
+  loadVersionResponseSchema,
+  ratingResponseSchema,
+  recommenderVersionsSchema,
+} from "../schemas/view-schemas.ts";
 import { describeVersions } from "../services/model-views.ts";
 import { MAX_BATCH_ROWS, runPrediction } from "../services/prediction-service.ts";
 import { promoteVersion } from "../services/registry-admin-service.ts";
@@ -111,7 +116,10 @@ export function recommenderSeedRoutes() {
       tags: ["seed: recommender"],
       summary: "All recommender versions with their holdout metrics",
       responses: {
-        200: { description: "Versions", content: { "application/json": { schema: looseObject } } },
+        200: {
+          description: "Versions",
+          content: { "application/json": { schema: recommenderVersionsSchema } },
+        },
         ...problemResponses(404),
       },
     }),
@@ -126,7 +134,7 @@ export function recommenderSeedRoutes() {
           versions,
         },
         200,
-      );
+      ) as never; // open-ended params/metrics: checked by VersionCheck in schemas/view-schemas.ts
     },
   );
 
@@ -139,7 +147,10 @@ export function recommenderSeedRoutes() {
         "Make a version the recommender's default: the admin promote (admin scope; audited; ends any A/B split)",
       request: { params: loadVersionParams },
       responses: {
-        200: { description: "Version loaded", content: { "application/json": { schema: looseObject } } },
+        200: {
+          description: "Version loaded",
+          content: { "application/json": { schema: loadVersionResponseSchema } },
+        },
         ...problemResponses(401, 403, 404, 409, 422, 429),
       },
     }),
@@ -149,7 +160,7 @@ export function recommenderSeedRoutes() {
       const previous = update.record?.previous_defaults?.at(-1) ?? null;
       return c.json(
         {
-          status: "success",
+          status: "success" as const,
           message: update.changed
             ? `Model version ${version_name} loaded`
             : `Model version ${version_name} is already loaded`,
@@ -177,7 +188,7 @@ export function recommenderSeedRoutes() {
       responses: {
         200: {
           description: "Rating with a conformal prediction interval",
-          content: { "application/json": { schema: looseObject } },
+          content: { "application/json": { schema: ratingResponseSchema } },
         },
         ...problemResponses(400, 404, 409, 413, 422, 429, 503),
       },
@@ -218,7 +229,9 @@ export function recommenderSeedRoutes() {
         ab_testing: result.route === "ab",
         timestamp: isoSeconds(),
       };
-      return c.json(batch ? { predictions: rows, ...common } : { ...rows[0], ...common }, 200);
+      const [first] = rows;
+      if (batch || !first) return c.json({ predictions: rows, ...common }, 200);
+      return c.json({ ...first, ...common }, 200);
     },
   );
 

@@ -21,4 +21,6 @@ export interface ShippedModel {
   interval_levels: number[];
   /** Raw feature rows from the manifests' `examples`. */
   examples: Record<string, number | string>[];
+  /** Item features the model's catalog provides (POST /v1/models/<m>/recommendations), or null. */
+  catalog_features: string[] | null;
 }
