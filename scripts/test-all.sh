@@ -11,6 +11,9 @@ npx vitest run
 echo "== python training tests (pytest)"
 bash scripts/training/run-pytest.sh
 
+echo "== OpenAPI contract against wrangler dev (redocly lint, schemathesis --checks all)"
+bash scripts/ci/openapi-contract.sh
+
 echo "== end-to-end tests against wrangler dev (node --test)"
 CHROMIUM_PATH="$(bash scripts/ensure-chromium.sh)"
 export CHROMIUM_PATH
