@@ -6,8 +6,9 @@ import { configuredAdminToken } from "./auth-mode.ts";
 import { unauthorized } from "./authenticate.ts";
 
 /**
- * Paths anyone may read: the service map, docs, the OpenAPI document, liveness/readiness probes and the
- * dashboard's page and script (they hold no data; the JSON they fetch needs the predict scope).
+ * Paths anyone may read: the service map, docs, the OpenAPI document and the liveness/readiness probes. (The
+ * dashboard's page and script are static assets that never reach the Worker; the JSON they fetch needs the
+ * predict scope.)
  */
 const PUBLIC_PATHS = [
   /^\/$/,

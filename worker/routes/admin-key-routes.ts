@@ -1,16 +1,17 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
 import { asJson } from "../http/as-json.ts";
 import { notFoundProblem } from "../http/problem.ts";
 import { appendAudit } from "../registry/audit-log.ts";
-import { keyCreateSchema, keyParams, looseObject } from "../schemas/admin-schemas.ts";
+import { keyCreateSchema, keyParams } from "../schemas/admin-schemas.ts";
+import { apiKeySchema, apiKeysSchema, createdApiKeySchema } from "../schemas/admin-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { auditContext } from "../services/registry-admin-service.ts";
 
-const json = (description: string) => ({
+const json = (description: string, schema: z.ZodType) => ({
   description,
-  content: { "application/json": { schema: looseObject } },
+  content: { "application/json": { schema } },
 });
 const tags = ["admin"];
 
@@ -25,7 +26,7 @@ export function adminKeyRoutes() {
       tags,
       summary: "Create an API key; the key is in this response only",
       request: { body: { required: true, content: { "application/json": { schema: keyCreateSchema } } } },
-      responses: { 201: json("Created"), ...problemResponses(401, 403, 422, 429) },
+      responses: { 201: json("Created", createdApiKeySchema), ...problemResponses(401, 403, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -52,7 +53,7 @@ export function adminKeyRoutes() {
       path: "/keys",
       tags,
       summary: "List API keys (ids, names, scopes; never the keys)",
-      responses: { 200: json("Keys"), ...problemResponses(401, 403, 429) },
+      responses: { 200: json("Keys", apiKeysSchema), ...problemResponses(401, 403, 429) },
     }),
     async (c) => c.json(asJson({ keys: await listApiKeys(c.env.REGISTRY) }), 200),
   );
@@ -64,7 +65,7 @@ export function adminKeyRoutes() {
       tags,
       summary: "Revoke an API key (refused everywhere within ~60 s; at once in this location)",
       request: { params: keyParams },
-      responses: { 200: json("Revoked"), ...problemResponses(401, 403, 404, 422, 429) },
+      responses: { 200: json("Revoked", apiKeySchema), ...problemResponses(401, 403, 404, 422, 429) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../http/as-json.ts";
 import { ProblemError } from "../http/problem.ts";
@@ -19,7 +19,6 @@ import {
   syncModelRecord,
 } from "../registry/registry-store.ts";
 import {
-  looseObject,
   modelParams,
   promoteBodySchema,
   publishFormSchema,
@@ -27,6 +26,11 @@ import {
   versionParams,
   weightsBodySchema,
 } from "../schemas/admin-schemas.ts";
+import {
+  publishResponseSchema,
+  registryListSchema,
+  registryViewSchema,
+} from "../schemas/admin-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { publishVersion } from "../services/publish-service.ts";
 import {
@@ -36,9 +40,9 @@ import {
   registryView,
 } from "../services/registry-admin-service.ts";
 
-const json = (description: string) => ({
+const json = (description: string, schema: z.ZodType = registryViewSchema) => ({
   description,
-  content: { "application/json": { schema: looseObject } },
+  content: { "application/json": { schema } },
 });
 const tags = ["admin"];
 const ADMIN_ERRORS = [401, 403, 404, 409, 422, 429] as const;
@@ -68,7 +72,7 @@ export function adminModelRoutes() {
       path: "/models",
       tags,
       summary: "Every model's authoritative registry record and the revision KV serves here",
-      responses: { 200: json("Registry"), ...problemResponses(401, 403, 429) },
+      responses: { 200: json("Registry", registryListSchema), ...problemResponses(401, 403, 429) },
     }),
     async (c) => {
       const names = await listRegistryModels(c.env);
@@ -113,8 +117,8 @@ export function adminModelRoutes() {
         body: { required: true, content: { "multipart/form-data": { schema: publishFormSchema } } },
       },
       responses: {
-        201: json("Published"),
-        200: json("Already published with identical bytes and manifest (no-op)"),
+        201: json("Published", publishResponseSchema),
+        200: json("Already published with identical bytes and manifest (no-op)", publishResponseSchema),
         ...problemResponses(...ADMIN_ERRORS, 413),
       },
     }),
