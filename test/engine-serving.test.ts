@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { COMPACT_FORMAT_VERSION } from "../worker/engine/index.ts";
+import { MAX_ORT_ARTIFACT_BYTES, MAX_SESSION_BYTES } from "../worker/inference/edge-limits.ts";
 import { validateRows } from "../worker/inference/feature-validation.ts";
 import type { EngineTensor, ModelEngine } from "../worker/inference/model-engine.ts";
 import { compiledRebuilds, sessionCache, withModelSession } from "../worker/inference/model-sessions.ts";
@@ -274,6 +275,23 @@ describe("publish chooses the engine", () => {
     const again = await publish("engine_credit", manifest, shipped.bytes);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { status: string }).status).toBe("unchanged");
+  });
+
+  it("publishes and serves a forest far above onnxruntime-web's cap with the compact engine", async () => {
+    const shipped = shippedVersion("recommender", "v2_random_forest");
+    expect(shipped.bytes.byteLength).toBeGreaterThan(MAX_ORT_ARTIFACT_BYTES);
+    const manifest = { ...shipped.manifest, model: "engine_forest" };
+    const response = await publish("engine_forest", manifest, shipped.bytes);
+    expect(response.status).toBe(201);
+    const { verification } = (await response.json()) as {
+      verification: { engine: string; ort_parity: unknown; compiled: { retained_bytes: number } };
+    };
+    expect(verification).toMatchObject({ engine: "compact", ort_parity: null });
+    expect(verification.compiled.retained_bytes).toBeLessThanOrEqual(MAX_SESSION_BYTES);
+    const example = manifest.examples[0];
+    const predicted = await post("/v1/models/engine_forest/predict", { inputs: example?.inputs });
+    expect(predicted.status).toBe(200);
+    expect(predicted.headers.get("x-model-version")).toBe("v2_random_forest");
   });
 
   it("refuses a graph whose memory depends on an input value, for every engine, naming node and op", async () => {
