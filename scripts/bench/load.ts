@@ -12,6 +12,8 @@ export interface LoadResult {
   requests: number;
   /** Responses that were not 2xx, plus socket errors and timeouts. */
   failures: number;
+  /** Responses by status code, and "error" for socket errors/timeouts. */
+  outcomes: Record<string, number>;
   seconds: number;
   requestsPerSecond: number;
   p50: number;
@@ -34,6 +36,7 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
+  const outcomes: Record<string, number> = {};
   const started = performance.now();
   // autocannon notices the last response on its next 1 s tick; the run ends at the last response.
   let lastResponseAt = started;
@@ -57,9 +60,11 @@ export async function runLoad(
   instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
     lastResponseAt = performance.now();
+    outcomes[statusCode] = (outcomes[statusCode] ?? 0) + 1;
     if (statusCode < 200 || statusCode >= 300) failures += 1;
   });
   instance.on("reqError", () => {
+    outcomes.error = (outcomes.error ?? 0) + 1;
     failures += 1;
   });
   const timer = setTimeout(() => instance.stop(), options.maxSeconds * 1000);
@@ -71,6 +76,7 @@ export async function runLoad(
     connections: options.connections,
     requests: latencies.length,
     failures,
+    outcomes,
     seconds,
     requestsPerSecond: latencies.length / seconds,
     p50: quantile(latencies, 0.5),

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
+import { ENGINE_KINDS, type EngineKind } from "../../worker/inference/model-engine.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
 import { ensureBenchVenv, ensureNodeOrt } from "./ensure-peers.ts";
@@ -86,17 +87,30 @@ interface Measurement extends LoadResult {
   cpuMsPerRequestWithDeferred: number;
 }
 
-async function bundleProject(): Promise<string> {
+/**
+ * The project's bundle as `wrangler deploy` builds it. `keepNamesOff` builds it from a copy of wrangler.toml
+ * with `keep_names = false` (written beside it, removed after): esbuild then stops wrapping functions in
+ * `__name(...)`, which Hono's per-request Context runs ~20 times a request.
+ */
+async function bundleProject(keepNamesOff = false): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), "edge-bench-dist-"));
-  execFileSync(
-    join(ROOT, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, CI: "true" },
-    },
-  );
+  const config = join(ROOT, ".bench-wrangler-keep-names.toml");
+  if (keepNamesOff) {
+    const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+    writeFileSync(
+      config,
+      original.replace(/^main = .*$/m, (line) => `${line}\nkeep_names = false`),
+    );
+  }
+  try {
+    execFileSync(
+      join(ROOT, "node_modules/.bin/wrangler"),
+      ["deploy", "--dry-run", "--env", "", "--outdir", outdir, ...(keepNamesOff ? ["--config", config] : [])],
+      { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
+    );
+  } finally {
+    if (keepNamesOff) rmSync(config, { force: true });
+  }
   return join(outdir, "index.js");
 }
 
@@ -154,6 +168,13 @@ async function measure(server: RunningServer, target: Target, scenario: Scenario
   return results;
 }
 
+/** Failed count, and which statuses/errors they were. */
+const failed = (m: LoadResult) => {
+  if (m.failures === 0) return "0";
+  const kinds = Object.entries(m.outcomes).filter(([status]) => !status.startsWith("2"));
+  return `${m.failures}: ${kinds.map(([status, count]) => `${count}× ${status}`).join(", ")}`;
+};
+
 const f = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 
 function printWarm(measurements: Measurement[], targets: Target[]): void {
@@ -170,7 +191,7 @@ function printWarm(measurements: Measurement[], targets: Target[]): void {
           (x) => x.target === floorId && x.scenario === scenario.id && x.connections === m.connections,
         );
         console.log(
-          `| ${target.label} | ${m.connections} | ${m.requests} (${m.failures}) | ${f(m.requestsPerSecond, 1)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${f(m.cpuMsPerRequest, 3)} | ${f(m.cpuMsPerRequestWithDeferred, 3)} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} |`,
+          `| ${target.label} | ${m.connections} | ${m.requests} (${failed(m)}) | ${f(m.requestsPerSecond, 1)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${f(m.cpuMsPerRequest, 3)} | ${f(m.cpuMsPerRequestWithDeferred, 3)} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} |`,
         );
       }
     }
@@ -213,6 +234,8 @@ async function timed(
 interface ColdResult {
   version: string;
   engine: string;
+  /** Why the forced engine could not serve this version (then nothing was measured). */
+  refused?: string;
   firstRequestMs: number;
   floorMs: number;
   firstPredictionMs: number;
@@ -220,47 +243,73 @@ interface ColdResult {
   status: number;
 }
 
-/** Per shipped version: a fresh workerd, its HTTP floor (median of 15 GETs), then the first prediction. */
-async function coldStarts(script: string, persistDir: string): Promise<ColdResult[]> {
+/**
+ * Per engine and shipped version: a fresh workerd on a state where every version was published for that
+ * engine, its HTTP floor (median of 15 GETs after the first), then the first prediction of the isolate.
+ */
+async function coldStarts(script: string, engines: readonly EngineKind[]): Promise<ColdResult[]> {
   const { versions } = readShippedModels();
   const results: ColdResult[] = [];
-  for (const { manifest } of versions) {
-    const server = await startWorkerd(
-      `cold ${manifest.model}/${manifest.version}`,
-      { script, project: true, persistDir },
-      "/v2/health/live",
-    );
+  for (const engine of engines) {
+    const { persistDir, refused } = await seededState(engine);
     try {
-      // The readiness probe was the isolate's first request; this one is its first after start-up.
-      const first = await timed(() => fetch(`${server.url}/v2/health/live`));
-      const floors: number[] = [];
-      for (let i = 0; i < 15; i += 1)
-        floors.push((await timed(() => fetch(`${server.url}/v2/health/live`))).ms);
-      floors.sort((a, b) => a - b);
-      const predict = () =>
-        fetch(`${server.url}/v1/models/${manifest.model}/predict`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ version: manifest.version, inputs: manifest.examples[0]?.inputs }),
-        });
-      const cold = await timed(predict);
-      const warm = await timed(predict);
-      const engine = /"engine"\s*:\s*"([^"]+)"/.exec(cold.body)?.[1] ?? "as shipped";
-      const floor = floors[7] ?? Number.NaN;
-      results.push({
-        version: `${manifest.model}/${manifest.version}`,
-        engine,
-        firstRequestMs: first.ms,
-        floorMs: floor,
-        firstPredictionMs: cold.ms,
-        secondPredictionMs: warm.ms,
-        status: cold.status,
-      });
-      process.stderr.write(
-        `  cold ${manifest.model}/${manifest.version}: ${cold.ms.toFixed(1)} ms (HTTP ${cold.status})\n`,
-      );
+      for (const { manifest } of versions) {
+        const version = `${manifest.model}/${manifest.version}`;
+        if (refused[version]) {
+          results.push({
+            version,
+            engine,
+            refused: refused[version],
+            firstRequestMs: Number.NaN,
+            floorMs: Number.NaN,
+            firstPredictionMs: Number.NaN,
+            secondPredictionMs: Number.NaN,
+            status: 0,
+          });
+          continue;
+        }
+        const server = await startWorkerd(
+          `cold ${version}`,
+          { script, project: true, persistDir },
+          "/v2/health/live",
+        );
+        try {
+          // The readiness probe was the isolate's first request; this one is its first after start-up.
+          const first = await timed(() => fetch(`${server.url}/v2/health/live`));
+          const floors: number[] = [];
+          for (let i = 0; i < 15; i += 1)
+            floors.push((await timed(() => fetch(`${server.url}/v2/health/live`))).ms);
+          floors.sort((a, b) => a - b);
+          const predict = () =>
+            fetch(`${server.url}/v1/models/${manifest.model}/predict`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ version: manifest.version, inputs: manifest.examples[0]?.inputs }),
+            });
+          const cold = await timed(predict);
+          const warm = await timed(predict);
+          const metadata = await timed(() =>
+            fetch(`${server.url}/v2/models/${manifest.model}/versions/${manifest.version}`),
+          );
+          const platform = /"platform"\s*:\s*"([^"]+)"/.exec(metadata.body)?.[1] ?? engine;
+          results.push({
+            version,
+            engine: platform,
+            firstRequestMs: first.ms,
+            floorMs: floors[7] ?? Number.NaN,
+            firstPredictionMs: cold.ms,
+            secondPredictionMs: warm.ms,
+            status: cold.status,
+          });
+          process.stderr.write(
+            `  cold ${version} (${platform}): ${cold.ms.toFixed(1)} ms (HTTP ${cold.status})\n`,
+          );
+        } finally {
+          await server.stop();
+        }
+      }
     } finally {
-      await server.stop();
+      rmSync(persistDir, { recursive: true, force: true });
     }
   }
   return results;
@@ -285,8 +334,10 @@ console.log(
 );
 const nodeOrtRoot = ensureNodeOrt();
 const python = ensureBenchVenv();
-const [projectScript, emptyScript] = await Promise.all([bundleProject(), bundleEmptyWorker()]);
-const persistDir = await seededState();
+const projectScript = await bundleProject();
+const keepNamesOffScript = await bundleProject(true);
+const emptyScript = await bundleEmptyWorker();
+const { persistDir } = await seededState();
 const targets: Target[] = [
   {
     id: "empty-hono",
@@ -315,6 +366,16 @@ const targets: Target[] = [
       ),
   },
   {
+    id: "workerd-keep-names-off",
+    label: "project Worker, workerd socket, keep_names = false",
+    start: () =>
+      startWorkerd(
+        "project (workerd, keep_names = false)",
+        { script: keepNamesOffScript, project: true, persistDir },
+        "/v2/health/live",
+      ),
+  },
+  {
     id: "wrangler-dev",
     label: "project Worker, wrangler dev",
     start: () => startWranglerDev("project (wrangler dev)", persistDir),
@@ -339,13 +400,14 @@ try {
     printWarm(measurements, targets);
   }
   if (!args.includes("--no-cold")) {
-    cold = await coldStarts(projectScript, persistDir);
+    cold = await coldStarts(projectScript, ENGINE_KINDS);
     printCold(cold);
   }
 } finally {
   rmSync(persistDir, { recursive: true, force: true });
   rmSync(join(projectScript, ".."), { recursive: true, force: true });
   rmSync(join(emptyScript, ".."), { recursive: true, force: true });
+  rmSync(join(keepNamesOffScript, ".."), { recursive: true, force: true });
 }
 console.log(
   `\nload average after: ${loadavg()

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
+import { WebSocket } from "undici";
 import { freePort } from "../lib/local-worker.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
 import { runLoad } from "./load.ts";
@@ -38,13 +38,13 @@ function inspector(url: string) {
   const socket = new WebSocket(url);
   let next = 1;
   const pending = new Map<number, (result: unknown) => void>();
-  socket.on("message", (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: unknown };
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: unknown };
     if (message.id !== undefined) pending.get(message.id)?.(message.error ?? message.result);
   });
   const opened = new Promise((resolve, reject) => {
-    socket.once("open", resolve);
-    socket.once("error", reject);
+    socket.addEventListener("open", resolve, { once: true });
+    socket.addEventListener("error", reject, { once: true });
   });
   return {
     opened,
@@ -59,13 +59,17 @@ function inspector(url: string) {
 }
 
 const outdir = mkdtempSync(join(tmpdir(), "edge-profile-dist-"));
-execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--env", "", "--outdir", outdir], {
-  cwd: ROOT,
-  stdio: ["ignore", "ignore", "inherit"],
-  env: { ...process.env, CI: "true" },
-});
+execFileSync(
+  join(ROOT, "node_modules/.bin/wrangler"),
+  ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, CI: "true" },
+  },
+);
 const script = join(outdir, "index.js");
-const persistDir = await seededState();
+const { persistDir } = await seededState();
 const inspectorPort = await freePort();
 const server = await startWorkerd(
   "profile",
@@ -87,7 +91,8 @@ try {
     title?: string;
     webSocketDebuggerUrl: string;
   }[];
-  const target = targets.find((entry) => /bench/.test(entry.id) || /bench/.test(entry.title ?? "")) ?? targets[0];
+  const target =
+    targets.find((entry) => /bench/.test(entry.id) || /bench/.test(entry.title ?? "")) ?? targets[0];
   if (!target) throw new Error("no inspector target");
   const session = inspector(target.webSocketDebuggerUrl);
   await session.opened;
@@ -153,7 +158,10 @@ try {
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map(([name, ms]) => `${((100 * ms) / busy).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`)
+      .map(
+        ([name, ms]) =>
+          `${((100 * ms) / busy).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`,
+      )
       .join("\n");
   console.log(`\nself time by module (% of busy):\n${top(byModule, 30)}`);
   console.log(`\ntop functions:\n${top(byFunction, 40)}`);
