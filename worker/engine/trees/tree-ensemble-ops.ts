@@ -11,7 +11,7 @@ import {
 import type { CompileRequest, Kernel, KernelSpec, OpDefinition } from "../ops/op-types.ts";
 import type { EngineTensor, EngineTensorType } from "../tensor.ts";
 import { type FlatTrees, findLeaf, validateFlatTrees } from "./tree-evaluate.ts";
-import { layoutTrees } from "./tree-layout.ts";
+import { layoutTrees, NODE_MODES } from "./tree-layout.ts";
 
 const f = Math.fround;
 // onnxruntime registers tree ensembles for float and double inputs only.
@@ -110,7 +110,7 @@ function compileEnsemble({ classifier, request }: EnsembleCompile) {
     treeIds: ints(request, "nodes_treeids"),
     nodeIds: ints(request, "nodes_nodeids"),
     featureIds: ints(request, "nodes_featureids"),
-    modes: request.attributes.strings("nodes_modes") ?? [],
+    modes: request.attributes.stringCodes("nodes_modes", NODE_MODES) ?? new Int16Array(0),
     trueIds: ints(request, "nodes_truenodeids"),
     falseIds: ints(request, "nodes_falsenodeids"),
     thresholds,
