@@ -281,6 +281,14 @@ describe("publish chooses the engine", () => {
     const shipped = shippedVersion("recommender", "v2_random_forest");
     expect(shipped.bytes.byteLength).toBeGreaterThan(MAX_ORT_ARTIFACT_BYTES);
     const manifest = { ...shipped.manifest, model: "engine_forest" };
+    // Forced onnxruntime-web: refused with the numbers (its heap would take ~12x the artifact).
+    const forced = await expectProblemJson<Problem>(
+      await publish("engine_forest", manifest, shipped.bytes, "onnxruntime-web"),
+      413,
+    );
+    expect(forced.type).toBe(problemType("artifact-too-large"));
+    expect(forced.detail).toContain(`${shipped.bytes.byteLength} bytes`);
+    expect(forced.detail).toContain(`${MAX_ORT_ARTIFACT_BYTES}-byte`);
     const response = await publish("engine_forest", manifest, shipped.bytes);
     expect(response.status).toBe(201);
     const { verification } = (await response.json()) as {
