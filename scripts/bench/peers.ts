@@ -22,7 +22,7 @@ import {
 
 /**
  * `npm run bench:peers`: in one run, on loopback, the empty Hono Worker (the floor), the project's Worker on
- * workerd's own socket (with and without the local log consumer) and through `wrangler dev`, a node:http +
+ * workerd's own socket (with the local queue + consumer + D1, and with the log sent to a no-op binding) and through `wrangler dev`, a node:http +
  * onnxruntime-node server and a FastAPI + uvicorn + onnxruntime server answer the same two requests (the
  * credit seed's single row, a 1,000-row recommender batch) at concurrency 1 and 16 (autocannon), with CPU
  * per request read from /proc for each server's whole process tree. Then the cold first prediction of every
@@ -356,12 +356,12 @@ const targets: Target[] = [
       ),
   },
   {
-    id: "workerd-no-consumer",
-    label: "project Worker, workerd socket, log consumer off",
+    id: "workerd-log-sink",
+    label: "project Worker, workerd socket, log sent to a no-op binding",
     start: () =>
       startWorkerd(
-        "project (workerd, no consumer)",
-        { script: projectScript, project: true, persistDir, logConsumers: false },
+        "project (workerd, log sink)",
+        { script: projectScript, project: true, persistDir, logSink: true },
         "/v2/health/live",
       ),
   },
