@@ -7,6 +7,7 @@ every family and every edge-case kind actually exercised, and the graphs the eng
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -18,11 +19,11 @@ import numpy as np
 import pytest
 
 from edge_training.conformance.__main__ import generate
-from edge_training.conformance.cases import encode_tensor
+from edge_training.conformance.cases import encode_tensor, session
 from edge_training.conformance.catalog import FAMILIES
-from edge_training.conformance.refusals import REFUSALS
+from edge_training.conformance.refusals import REFUSALS, constant_of_shape_of_input, erf_regressor
 from edge_training.conformance.rows import EDGE_KINDS, EXTREMES
-from edge_training.manifest import REPO_ROOT
+from edge_training.manifest import REPO_ROOT, validate
 
 RUNNER = "scripts/engine/conformance-runner.ts"
 TOLERANCE = 1e-5
@@ -117,3 +118,20 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
         if relative.name == "index.json":
             continue
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+
+
+@pytest.mark.parametrize(
+    ("name", "build"), [("constant-of-shape-of-input", constant_of_shape_of_input), ("erf-regressor", erf_regressor)]
+)
+def test_committed_onnx_fixtures_match_their_generator_and_manifest(name: str, build: Any) -> None:
+    folder = REPO_ROOT / "test" / "fixtures" / "onnx"
+    blob = (folder / f"{name}.onnx").read_bytes()
+    assert blob == build().SerializeToString(deterministic=True), "regenerate: test/fixtures/onnx/generate.py"
+    manifest = json.loads((folder / f"{name}.manifest.json").read_text())
+    validate(manifest)
+    assert manifest["artifact"] == {"file": f"{name}.onnx", "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}
+    runner = session(blob)
+    for example in manifest["examples"]:
+        [(feature, value)] = example["inputs"].items()
+        [[got]] = runner.run(["variable"], {feature: np.array([[value]], dtype=np.float32)})[0]
+        assert float(got) == example["expected"]["output"]
