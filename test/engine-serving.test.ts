@@ -15,6 +15,7 @@ import { withVersion, writeModelRecord } from "../worker/registry/registry-write
 import { type Manifest, manifestSchema } from "../worker/schemas/manifest.ts";
 import { publishVersion } from "../worker/services/publish-service.ts";
 import { sha256Hex } from "../worker/storage/artifact-store.ts";
+import { readCompiled } from "../worker/storage/compiled-store.ts";
 import { BASE, expectProblemJson, workerClient } from "./support/http.ts";
 import { seedShippedModels, shippedVersion, shippedVersions } from "./support/shipped-models.ts";
 
@@ -153,6 +154,8 @@ describe("compiled forms", () => {
       onnx_sha256: manifest.artifact.sha256,
       format_version: String(COMPACT_FORMAT_VERSION),
     });
+    // The next isolate accepts the rebuilt form (named by its own metadata) instead of rebuilding again.
+    expect(await readCompiled(env.ARTIFACTS, manifest, COMPACT_FORMAT_VERSION)).toEqual(bytes);
     // Through the API too (the same isolate's cache: no second rebuild).
     const example = manifest.examples[0];
     expect((await post("/v1/models/stale_credit/predict", { inputs: example?.inputs })).status).toBe(200);
