@@ -262,6 +262,7 @@ describe("feeds that do not match the graph", () => {
       }
     }
     expect(Array.from(session.run({ x: good }).y?.data as Float32Array)).toEqual([2.75]);
+    expect(() => session.run({ x: good, extra: good })).toThrow(/no input extra/);
   });
 });
 

@@ -199,6 +199,8 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
     return picked;
   };
   const allOutputs = header.outputs.map((output) => output.name);
+  const inputNames = new Set(header.inputs.map((input) => input.name));
+  const computedSlots = new Set(runnable.flatMap((item) => item.outputs));
   const slotTemplate: (EngineTensor | undefined)[] = new Array(header.slotCount);
   for (const [slot, value] of constants) slotTemplate[slot] = value;
 
@@ -217,6 +219,8 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
         checkFeed(input, feed);
         values[header.inputSlots[index] as number] = feed;
       });
+      for (const name of Object.keys(feeds))
+        if (!inputNames.has(name)) throw new EngineInputError(name, `the model has no input ${name}`);
       for (const item of planFor(names)) {
         const args = item.inputs.map((slot) => (slot >= 0 ? values[slot] : undefined));
         let produced: EngineTensor[];
@@ -237,9 +241,11 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
       const result: Record<string, EngineTensor> = {};
       for (const name of names) {
         const index = header.outputs.findIndex((output) => output.name === name);
-        const value = values[header.outputSlots[index] as number];
+        const slot = header.outputSlots[index] as number;
+        const value = values[slot];
         if (!value) throw new EngineInputError(name, `output ${name} was not computed`);
-        result[name] = value;
+        // A constant or a fed input returned as an output is copied: callers may write into results.
+        result[name] = computedSlots.has(slot) ? value : { ...value, data: value.data.slice() };
       }
       return result;
     },
