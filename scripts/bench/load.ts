@@ -19,9 +19,11 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  /** Every response time, sorted (to merge several runs' percentiles). */
+  latencies: number[];
 }
 
-const quantile = (sorted: readonly number[], q: number): number =>
+export const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /**
@@ -63,8 +65,9 @@ export async function runLoad(
     outcomes[statusCode] = (outcomes[statusCode] ?? 0) + 1;
     if (statusCode < 200 || statusCode >= 300) failures += 1;
   });
-  instance.on("reqError", () => {
-    outcomes.error = (outcomes.error ?? 0) + 1;
+  instance.on("reqError", (error: Error & { code?: string }) => {
+    const kind = `error ${error.code ?? error.message}`;
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
     failures += 1;
   });
   const timer = setTimeout(() => instance.stop(), options.maxSeconds * 1000);
@@ -82,5 +85,6 @@ export async function runLoad(
     p50: quantile(latencies, 0.5),
     p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
+    latencies,
   };
 }

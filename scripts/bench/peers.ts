@@ -8,7 +8,7 @@ import { ENGINE_KINDS, type EngineKind } from "../../worker/inference/model-engi
 import { readShippedModels } from "../dev/shipped-models.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
 import { ensureBenchVenv, ensureNodeOrt } from "./ensure-peers.ts";
-import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { type LoadRequest, type LoadResult, quantile, runLoad } from "./load.ts";
 import { type CpuSnapshot, cpuBetween, cpuSnapshot } from "./proc-cpu.ts";
 import { seededState } from "./seeded-state.ts";
 import {
@@ -36,6 +36,8 @@ const only = args
   .find((arg) => arg.startsWith("--only="))
   ?.slice("--only=".length)
   .split(",");
+/** Slices per measurement, interleaved across targets. */
+const ROUNDS = 4;
 const scale = (count: number) => (quick ? Math.max(5, Math.round(count / 10)) : count);
 
 interface Scenario {
@@ -142,30 +144,92 @@ async function settle(pid: number, minMs: number): Promise<CpuSnapshot> {
   return last;
 }
 
-async function measure(server: RunningServer, target: Target, scenario: Scenario): Promise<Measurement[]> {
-  const request = target.floor ? scenario.floorRequest : scenario.request;
-  const results: Measurement[] = [];
-  for (const run of scenario.runs) {
-    await runLoad(server.url, request, { connections: run.connections, amount: run.warmup, maxSeconds: 30 });
-    await settle(server.pid, 2500);
-    const before = cpuSnapshot(server.pid);
-    const load = await runLoad(server.url, request, run);
-    const after = cpuSnapshot(server.pid);
-    const drained = await settle(server.pid, 2500);
-    const served = Math.max(1, load.requests);
-    results.push({
-      ...load,
+interface Accumulated {
+  latencies: number[];
+  failures: number;
+  outcomes: Record<string, number>;
+  seconds: number;
+  windowCpuMs: number;
+}
+
+/**
+ * One scenario at one concurrency on every (already running) target, interleaved: ROUNDS rounds, each
+ * sending every target a slice of the requests, the targets' order rotating per round. The machine's
+ * background load then falls on all targets alike instead of on whichever ran during a busy minute.
+ * CPU: the sum of each slice's window, and (incl. deferred) everything the target's process tree did from
+ * before its first slice until it was idle after the last (the local queue consumer and D1 run then).
+ */
+async function measureInterleaved(
+  servers: Map<string, RunningServer>,
+  targets: Target[],
+  scenario: Scenario,
+  run: Scenario["runs"][number],
+): Promise<Measurement[]> {
+  const requestOf = (target: Target) => (target.floor ? scenario.floorRequest : scenario.request);
+  const serverOf = (target: Target) => servers.get(target.id) as RunningServer;
+  for (const target of targets) {
+    await runLoad(serverOf(target).url, requestOf(target), {
+      connections: run.connections,
+      amount: run.warmup,
+      maxSeconds: 30,
+    });
+  }
+  await Promise.all(targets.map((target) => settle(serverOf(target).pid, 2500)));
+  const starts = new Map(targets.map((target) => [target.id, cpuSnapshot(serverOf(target).pid)]));
+  const acc = new Map<string, Accumulated>(
+    targets.map((target) => [
+      target.id,
+      { latencies: [], failures: 0, outcomes: {}, seconds: 0, windowCpuMs: 0 },
+    ]),
+  );
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
+    for (const target of order) {
+      const server = serverOf(target);
+      const before = cpuSnapshot(server.pid);
+      const load = await runLoad(server.url, requestOf(target), {
+        connections: run.connections,
+        amount: Math.ceil(run.amount / ROUNDS),
+        maxSeconds: run.maxSeconds / ROUNDS,
+      });
+      const after = cpuSnapshot(server.pid);
+      const entry = acc.get(target.id) as Accumulated;
+      entry.latencies.push(...load.latencies);
+      entry.failures += load.failures;
+      for (const [kind, count] of Object.entries(load.outcomes))
+        entry.outcomes[kind] = (entry.outcomes[kind] ?? 0) + count;
+      entry.seconds += load.seconds;
+      entry.windowCpuMs += cpuBetween(before, after);
+    }
+  }
+  const ends = await Promise.all(targets.map((target) => settle(serverOf(target).pid, 2500)));
+  return targets.map((target, index) => {
+    const entry = acc.get(target.id) as Accumulated;
+    const latencies = entry.latencies.sort((a, b) => a - b);
+    const served = Math.max(1, latencies.length);
+    const m: Measurement = {
       target: target.id,
       scenario: scenario.id,
-      cpuMsPerRequest: cpuBetween(before, after) / served,
-      cpuMsPerRequestWithDeferred: cpuBetween(before, drained) / served,
-    });
+      connections: run.connections,
+      requests: latencies.length,
+      failures: entry.failures,
+      outcomes: entry.outcomes,
+      seconds: entry.seconds,
+      requestsPerSecond: latencies.length / entry.seconds,
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
+      latencies: [],
+      cpuMsPerRequest: entry.windowCpuMs / served,
+      cpuMsPerRequestWithDeferred:
+        cpuBetween(starts.get(target.id) as CpuSnapshot, ends[index] as CpuSnapshot) / served,
+    };
     process.stderr.write(
-      `  ${target.id} ${scenario.id} c=${run.connections}: ${load.requests} req, ${load.failures} failed, ` +
-        `${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.p50} ms, CPU ${(cpuBetween(before, after) / served).toFixed(2)} ms/req\n`,
+      `  ${target.id} ${scenario.id} c=${run.connections}: ${m.requests} req, ${m.failures} failed ${JSON.stringify(m.outcomes)}, ` +
+        `${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50.toFixed(2)} ms, CPU ${m.cpuMsPerRequest.toFixed(3)} ms/req\n`,
     );
-  }
-  return results;
+    return m;
+  });
 }
 
 /** Failed count, and which statuses/errors they were. */
@@ -388,14 +452,20 @@ const measurements: Measurement[] = [];
 let cold: ColdResult[] = [];
 try {
   if (!args.includes("--no-warm")) {
-    for (const target of targets) {
-      process.stderr.write(`${target.label} ...\n`);
-      const server = await target.start();
-      try {
-        for (const scenario of SCENARIOS) measurements.push(...(await measure(server, target, scenario)));
-      } finally {
-        await server.stop();
+    const servers = new Map<string, RunningServer>();
+    try {
+      for (const target of targets) {
+        process.stderr.write(`starting ${target.label} ...\n`);
+        servers.set(target.id, await target.start());
       }
+      for (const scenario of SCENARIOS) {
+        for (const run of scenario.runs) {
+          process.stderr.write(`${scenario.id} at concurrency ${run.connections} ...\n`);
+          measurements.push(...(await measureInterleaved(servers, targets, scenario, run)));
+        }
+      }
+    } finally {
+      for (const server of servers.values()) await server.stop();
     }
     printWarm(measurements, targets);
   }
