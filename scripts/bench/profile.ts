@@ -15,9 +15,12 @@ import { ROOT, startWorkerd } from "./servers.ts";
  * request path, not the local queue/D1 work), warmed up, then sampled under autocannon load. Prints self
  * time by source module (from the `// path` markers esbuild leaves in wrangler's unminified bundle) and
  * the top functions; writes the raw .cpuprofile (open it in Chrome DevTools).
- * Run: npx tsx scripts/bench/profile.ts [credit|batch] [requests] [--consumer]
+ * `cold` profiles only the first prediction of a fresh isolate (after one GET), sampled every 50 µs.
+ * Run: npx tsx scripts/bench/profile.ts [credit|batch|cold] [requests] [--consumer]
  */
-const scenario = process.argv[2] === "batch" ? "batch" : "credit";
+const mode = process.argv[2] ?? "credit";
+const cold = mode === "cold";
+const scenario = mode === "batch" ? "batch" : "credit";
 const amount = Number(process.argv[3] ?? (scenario === "batch" ? 60 : 3000));
 const withConsumer = process.argv.includes("--consumer");
 
@@ -85,7 +88,8 @@ try {
           path: "/v1/models/recommender/predict",
           body: JSON.stringify(recommenderBatch()),
         };
-  await runLoad(server.url, request, { connections: 4, amount: Math.ceil(amount / 10), maxSeconds: 60 });
+  if (cold) await fetch(`${server.url}/v2/health/live`);
+  else await runLoad(server.url, request, { connections: 4, amount: Math.ceil(amount / 10), maxSeconds: 60 });
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
     id: string;
     title?: string;
@@ -97,12 +101,14 @@ try {
   const session = inspector(target.webSocketDebuggerUrl);
   await session.opened;
   await session.send("Profiler.enable");
-  await session.send("Profiler.setSamplingInterval", { interval: 100 });
+  await session.send("Profiler.setSamplingInterval", { interval: cold ? 50 : 100 });
   await session.send("Profiler.start");
-  const load = await runLoad(server.url, request, { connections: 16, amount, maxSeconds: 120 });
+  const load = cold
+    ? await runLoad(server.url, request, { connections: 1, amount: 1, maxSeconds: 60 })
+    : await runLoad(server.url, request, { connections: 16, amount, maxSeconds: 120 });
   const { profile } = await session.send<{ profile: Profile }>("Profiler.stop");
   session.close();
-  const file = join(tmpdir(), `edge-${scenario}.cpuprofile`);
+  const file = join(tmpdir(), `edge-${mode}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
 
   // Which source module each bundle line belongs to.
@@ -152,7 +158,7 @@ try {
   }
   const busy = total - idle;
   console.log(
-    `${scenario}: ${load.requests} requests at c=16, ${load.requestsPerSecond.toFixed(1)} req/s; profiled ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms (${(busy / load.requests).toFixed(3)} ms/request in the isolate's JS thread)`,
+    `${mode}: ${load.requests} requests (p50 ${load.p50.toFixed(1)} ms) at c=${cold ? 1 : 16}, ${load.requestsPerSecond.toFixed(1)} req/s; profiled ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms (${(busy / load.requests).toFixed(3)} ms/request in the isolate's JS thread)`,
   );
   const top = (map: Map<string, number>, count: number) =>
     [...map.entries()]
