@@ -14,64 +14,85 @@ export interface FlatTrees {
   sameMode: number;
 }
 
-/** Follows one tree from `node` to its leaf for the row starting at `base`. */
-export function findLeaf(trees: FlatTrees, node: number, x: ArrayLike<number>, base: number): number {
-  const { feature, threshold, trueChild, flags } = trees;
+/**
+ * Walks every tree for the row starting at `base` and writes each tree's leaf into `leaves`.
+ * One call per row (not per tree) with the loop specialised for the common single-mode ensembles.
+ */
+export function collectLeaves(
+  trees: FlatTrees,
+  x: ArrayLike<number>,
+  base: number,
+  leaves: Int32Array,
+): void {
+  const { roots, feature, threshold, trueChild, flags } = trees;
   const LEAF = FLAG_LEAF;
   const MISSING_TRUE = FLAG_MISSING_TRUE;
   const MODE = MODE_MASK;
-  let current = node;
-  let nodeFlags = flags[current] as number;
+  const count = roots.length;
   if (trees.sameMode === 0) {
-    while (!(nodeFlags & LEAF)) {
-      const value = x[base + (feature[current] as number)] as number;
-      current =
-        value <= (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
-          ? (trueChild[current] as number)
-          : current + 1;
-      nodeFlags = flags[current] as number;
+    for (let t = 0; t < count; t++) {
+      let current = roots[t] as number;
+      let nodeFlags = flags[current] as number;
+      while (!(nodeFlags & LEAF)) {
+        const value = x[base + (feature[current] as number)] as number;
+        current =
+          value <= (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
+            ? (trueChild[current] as number)
+            : current + 1;
+        nodeFlags = flags[current] as number;
+      }
+      leaves[t] = current;
     }
-    return current;
+    return;
   }
   if (trees.sameMode === 1) {
+    for (let t = 0; t < count; t++) {
+      let current = roots[t] as number;
+      let nodeFlags = flags[current] as number;
+      while (!(nodeFlags & LEAF)) {
+        const value = x[base + (feature[current] as number)] as number;
+        current =
+          value < (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
+            ? (trueChild[current] as number)
+            : current + 1;
+        nodeFlags = flags[current] as number;
+      }
+      leaves[t] = current;
+    }
+    return;
+  }
+  for (let t = 0; t < count; t++) {
+    let current = roots[t] as number;
+    let nodeFlags = flags[current] as number;
     while (!(nodeFlags & LEAF)) {
       const value = x[base + (feature[current] as number)] as number;
-      current =
-        value < (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
-          ? (trueChild[current] as number)
-          : current + 1;
+      const limit = threshold[current] as number;
+      let goTrue: boolean;
+      switch (nodeFlags & MODE) {
+        case 0:
+          goTrue = value <= limit;
+          break;
+        case 1:
+          goTrue = value < limit;
+          break;
+        case 2:
+          goTrue = value >= limit;
+          break;
+        case 3:
+          goTrue = value > limit;
+          break;
+        case 4:
+          goTrue = value === limit;
+          break;
+        default:
+          goTrue = value !== limit;
+      }
+      if (!goTrue && nodeFlags & MISSING_TRUE && Number.isNaN(value)) goTrue = true;
+      current = goTrue ? (trueChild[current] as number) : current + 1;
       nodeFlags = flags[current] as number;
     }
-    return current;
+    leaves[t] = current;
   }
-  while (!(nodeFlags & LEAF)) {
-    const value = x[base + (feature[current] as number)] as number;
-    const limit = threshold[current] as number;
-    let goTrue: boolean;
-    switch (nodeFlags & MODE) {
-      case 0:
-        goTrue = value <= limit;
-        break;
-      case 1:
-        goTrue = value < limit;
-        break;
-      case 2:
-        goTrue = value >= limit;
-        break;
-      case 3:
-        goTrue = value > limit;
-        break;
-      case 4:
-        goTrue = value === limit;
-        break;
-      default:
-        goTrue = value !== limit;
-    }
-    if (!goTrue && nodeFlags & MISSING_TRUE && Number.isNaN(value)) goTrue = true;
-    current = goTrue ? (trueChild[current] as number) : current + 1;
-    nodeFlags = flags[current] as number;
-  }
-  return current;
 }
 
 /** Checks a flat layout read from untrusted bytes: children strictly after parents, weights in range. */
