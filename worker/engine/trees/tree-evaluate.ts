@@ -103,26 +103,25 @@ export function validateFlatTrees(
   weightTarget: Int32Array | null,
   maxFeature: number,
 ): string | null {
-  const count = trees.flags.length;
-  if (trees.feature.length !== count || trees.threshold.length !== count || trees.trueChild.length !== count)
+  const { roots, feature, threshold, trueChild, flags } = trees;
+  const count = flags.length;
+  if (feature.length !== count || threshold.length !== count || trueChild.length !== count)
     return "tree arrays differ in length";
-  for (let i = 0; i < trees.roots.length; i++) {
-    const root = trees.roots[i] as number;
+  for (let i = 0; i < roots.length; i++) {
+    const root = roots[i] as number;
     if (!(root >= 0 && root < count)) return "tree root out of range";
   }
+  const LEAF = FLAG_LEAF;
+  const MODE = MODE_MASK;
   for (let i = 0; i < count; i++) {
-    const flags = trees.flags[i] as number;
-    if (flags & FLAG_LEAF) {
-      const first = trees.trueChild[i] as number;
-      const length = trees.feature[i] as number;
-      if (!(first >= 0 && length >= 1 && first + length <= weightCount)) return "leaf weights out of range";
-    } else {
-      const child = trees.trueChild[i] as number;
-      if ((flags & MODE_MASK) > 5) return "unknown node mode";
-      if (!(child > i + 1 && child < count) || i + 1 >= count) return "tree child out of order";
-      const feature = trees.feature[i] as number;
-      if (!(feature >= 0 && feature <= maxFeature)) return "feature index out of range";
-    }
+    const nodeFlags = flags[i] as number;
+    const child = trueChild[i] as number;
+    const column = feature[i] as number;
+    if (nodeFlags & LEAF) {
+      if (!(child >= 0 && column >= 1 && child + column <= weightCount)) return "leaf weights out of range";
+    } else if ((nodeFlags & MODE) > 5) return "unknown node mode";
+    else if (!(child > i + 1 && child < count)) return "tree child out of order";
+    else if (!(column >= 0 && column <= maxFeature)) return "feature index out of range";
   }
   if (weightTarget)
     for (let i = 0; i < weightTarget.length; i++) {
