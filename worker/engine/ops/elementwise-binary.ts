@@ -1,6 +1,14 @@
 import { NodeIssue } from "../graph/attribute-reader.ts";
 import { allocate, type EngineTensor, type EngineTensorType, sizeOf } from "../tensor.ts";
-import { broadcastDims, broadcastIndex, kernelFailure, requireInput, sameDims } from "./kernel-support.ts";
+import {
+  broadcastDims,
+  broadcastIndex,
+  floatToInt32,
+  floatToInt64,
+  kernelFailure,
+  requireInput,
+  sameDims,
+} from "./kernel-support.ts";
 import type { CompileRequest, Kernel, KernelSpec, OpDefinition } from "./op-types.ts";
 
 type NumberOp = (a: number, b: number) => number;
@@ -178,9 +186,9 @@ function logical(op: string, combine: (a: number, b: number) => number): OpDefin
   };
 }
 
+/** ORT computes integer Pow as static_cast<T>(std::pow(double, double)); never a BigInt power sized by the exponent. */
 function bigPow(a: bigint, b: bigint): bigint {
-  if (b < 0n) return a === 1n ? 1n : a === -1n ? (b % 2n === 0n ? 1n : -1n) : 0n;
-  return BigInt.asIntN(64, a ** b);
+  return floatToInt64(Number(a) ** Number(b));
 }
 
 export const binaryOperators: OpDefinition[] = [
@@ -215,7 +223,7 @@ export const binaryOperators: OpDefinition[] = [
     "Pow",
     (a, b) => a ** b,
     bigPow,
-    (a, b) => Math.trunc(a ** b) | 0,
+    (a, b) => floatToInt32(a ** b),
   ),
   comparison("Equal", (a, b) => a === b, true),
   comparison("Less", (a, b) => a < b, false),
