@@ -46,7 +46,7 @@ export function engineTypeOf(code: number): EngineTensorType | null {
 
 export function sizeOf(dims: readonly number[]): number {
   let size = 1;
-  for (const dim of dims) size *= dim;
+  for (let i = 0; i < dims.length; i++) size *= dims[i] as number;
   return size;
 }
 
