@@ -28,7 +28,8 @@ import {
  * per request read from /proc for each server's whole process tree. Then the cold first prediction of every
  * shipped version in a fresh workerd. Bounded: a fixed number of requests per measurement, each capped in
  * time. Flags: --quick (a tenth of the requests), --only=<target ids, comma-separated>, --no-cold,
- * --no-warm.
+ * --no-warm, --baseline=<checkout> (also measure the Worker built from another checkout of this repo, e.g.
+ * a `git worktree` of an older commit with node_modules linked, on the same state: before/after in one run).
  */
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -94,7 +95,7 @@ interface Measurement extends LoadResult {
  * with `keep_names = false` (written beside it, removed after): esbuild then stops wrapping functions in
  * `__name(...)`, which Hono's per-request Context runs ~20 times a request.
  */
-async function bundleProject(keepNamesOff = false): Promise<string> {
+async function bundleProject(keepNamesOff = false, root = ROOT): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), "edge-bench-dist-"));
   const config = join(ROOT, ".bench-wrangler-keep-names.toml");
   if (keepNamesOff) {
@@ -106,9 +107,9 @@ async function bundleProject(keepNamesOff = false): Promise<string> {
   }
   try {
     execFileSync(
-      join(ROOT, "node_modules/.bin/wrangler"),
+      join(root, "node_modules/.bin/wrangler"),
       ["deploy", "--dry-run", "--env", "", "--outdir", outdir, ...(keepNamesOff ? ["--config", config] : [])],
-      { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
+      { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
     );
   } finally {
     if (keepNamesOff) rmSync(config, { force: true });
@@ -401,6 +402,8 @@ const python = ensureBenchVenv();
 const projectScript = await bundleProject();
 const keepNamesOffScript = await bundleProject(true);
 const emptyScript = await bundleEmptyWorker();
+const baselineRoot = args.find((arg) => arg.startsWith("--baseline="))?.slice("--baseline=".length);
+const baselineScript = baselineRoot ? await bundleProject(false, baselineRoot) : undefined;
 const { persistDir } = await seededState();
 const targets: Target[] = [
   {
@@ -419,6 +422,30 @@ const targets: Target[] = [
         "/v2/health/live",
       ),
   },
+  ...(baselineScript
+    ? [
+        {
+          id: "workerd-baseline",
+          label: `baseline Worker (${baselineRoot}), workerd socket`,
+          start: () =>
+            startWorkerd(
+              "baseline (workerd)",
+              { script: baselineScript, project: true, persistDir },
+              "/v2/health/live",
+            ),
+        },
+        {
+          id: "workerd-baseline-log-sink",
+          label: `baseline Worker (${baselineRoot}), workerd socket, log sent to a no-op binding`,
+          start: () =>
+            startWorkerd(
+              "baseline (workerd, log sink)",
+              { script: baselineScript, project: true, persistDir, logSink: true },
+              "/v2/health/live",
+            ),
+        },
+      ]
+    : []),
   {
     id: "workerd-log-sink",
     label: "project Worker, workerd socket, log sent to a no-op binding",
@@ -478,6 +505,7 @@ try {
   rmSync(join(projectScript, ".."), { recursive: true, force: true });
   rmSync(join(emptyScript, ".."), { recursive: true, force: true });
   rmSync(join(keepNamesOffScript, ".."), { recursive: true, force: true });
+  if (baselineScript) rmSync(join(baselineScript, ".."), { recursive: true, force: true });
 }
 console.log(
   `\nload average after: ${loadavg()
