@@ -381,14 +381,19 @@ async function coldStarts(script: string, engines: readonly EngineKind[]): Promi
 }
 
 function printCold(results: ColdResult[]): void {
-  console.log("\n### Cold first prediction in a fresh workerd, per shipped version\n");
+  console.log("\n### Cold first prediction in a fresh workerd, per shipped version and engine\n");
   console.log(
-    "| version | HTTP | HTTP floor p50 ms | first prediction ms | minus floor ms | second prediction ms |",
+    "| version | engine (OIP platform) | HTTP | HTTP floor p50 ms | first prediction ms | minus floor ms | second prediction ms |",
   );
-  console.log("|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|");
   for (const r of results) {
+    if (r.refused) {
+      const why = r.refused.replaceAll("|", "/").replaceAll("\n", " ");
+      console.log(`| ${r.version} | ${r.engine}: refused at publish | | | | | ${why} |`);
+      continue;
+    }
     console.log(
-      `| ${r.version} | ${r.status} | ${f(r.floorMs)} | ${f(r.firstPredictionMs)} | ${f(r.firstPredictionMs - r.floorMs)} | ${f(r.secondPredictionMs)} |`,
+      `| ${r.version} | ${r.engine} | ${r.status} | ${f(r.floorMs)} | ${f(r.firstPredictionMs)} | ${f(r.firstPredictionMs - r.floorMs)} | ${f(r.secondPredictionMs)} |`,
     );
   }
 }
