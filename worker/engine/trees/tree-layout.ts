@@ -47,7 +47,6 @@ export interface TreeLayout {
   weightValue: Float64Array;
   maxFeature: number;
   sameMode: number;
-  hasMissingTracks: boolean;
 }
 
 /** Nodes emitted for several roots of one tree id (non-contiguous tree ids) are capped at this multiple. */
@@ -136,7 +135,6 @@ export function layoutTrees(attributes: TreeAttributes): TreeLayout {
     }
     if ((attributes.missingTracksTrue[i] ?? 0) === 1) flags[i] = (flags[i] as number) | FLAG_MISSING_TRUE;
   }
-  const hasMissingTracks = attributes.missingTracksTrue.some((value) => value !== 0);
 
   const nodeOrder = sortedByIds(treeIds, nodeIds);
   for (let k = 1; k < count; k++) {
@@ -266,6 +264,5 @@ export function layoutTrees(attributes: TreeAttributes): TreeLayout {
     weightValue: Float64Array.from(weightValue),
     maxFeature,
     sameMode: mixed ? -1 : sameMode,
-    hasMissingTracks,
   };
 }
