@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { COMPACT_FORMAT_VERSION } from "../worker/engine/index.ts";
+import { MAX_ORT_ARTIFACT_BYTES, MAX_SESSION_BYTES } from "../worker/inference/edge-limits.ts";
 import { validateRows } from "../worker/inference/feature-validation.ts";
 import type { EngineTensor, ModelEngine } from "../worker/inference/model-engine.ts";
 import { compiledRebuilds, sessionCache, withModelSession } from "../worker/inference/model-sessions.ts";
@@ -14,6 +15,7 @@ import { withVersion, writeModelRecord } from "../worker/registry/registry-write
 import { type Manifest, manifestSchema } from "../worker/schemas/manifest.ts";
 import { publishVersion } from "../worker/services/publish-service.ts";
 import { sha256Hex } from "../worker/storage/artifact-store.ts";
+import { readCompiled } from "../worker/storage/compiled-store.ts";
 import { BASE, expectProblemJson, workerClient } from "./support/http.ts";
 import { seedShippedModels, shippedVersion, shippedVersions } from "./support/shipped-models.ts";
 
@@ -152,6 +154,8 @@ describe("compiled forms", () => {
       onnx_sha256: manifest.artifact.sha256,
       format_version: String(COMPACT_FORMAT_VERSION),
     });
+    // The next isolate accepts the rebuilt form (named by its own metadata) instead of rebuilding again.
+    expect(await readCompiled(env.ARTIFACTS, manifest, COMPACT_FORMAT_VERSION)).toEqual(bytes);
     // Through the API too (the same isolate's cache: no second rebuild).
     const example = manifest.examples[0];
     expect((await post("/v1/models/stale_credit/predict", { inputs: example?.inputs })).status).toBe(200);
@@ -274,6 +278,31 @@ describe("publish chooses the engine", () => {
     const again = await publish("engine_credit", manifest, shipped.bytes);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { status: string }).status).toBe("unchanged");
+  });
+
+  it("publishes and serves a forest far above onnxruntime-web's cap with the compact engine", async () => {
+    const shipped = shippedVersion("recommender", "v2_random_forest");
+    expect(shipped.bytes.byteLength).toBeGreaterThan(MAX_ORT_ARTIFACT_BYTES);
+    const manifest = { ...shipped.manifest, model: "engine_forest" };
+    // Forced onnxruntime-web: refused with the numbers (its heap would take ~12x the artifact).
+    const forced = await expectProblemJson<Problem>(
+      await publish("engine_forest", manifest, shipped.bytes, "onnxruntime-web"),
+      413,
+    );
+    expect(forced.type).toBe(problemType("artifact-too-large"));
+    expect(forced.detail).toContain(`${shipped.bytes.byteLength} bytes`);
+    expect(forced.detail).toContain(`${MAX_ORT_ARTIFACT_BYTES}-byte`);
+    const response = await publish("engine_forest", manifest, shipped.bytes);
+    expect(response.status).toBe(201);
+    const { verification } = (await response.json()) as {
+      verification: { engine: string; ort_parity: unknown; compiled: { retained_bytes: number } };
+    };
+    expect(verification).toMatchObject({ engine: "compact", ort_parity: null });
+    expect(verification.compiled.retained_bytes).toBeLessThanOrEqual(MAX_SESSION_BYTES);
+    const example = manifest.examples[0];
+    const predicted = await post("/v1/models/engine_forest/predict", { inputs: example?.inputs });
+    expect(predicted.status).toBe(200);
+    expect(predicted.headers.get("x-model-version")).toBe("v2_random_forest");
   });
 
   it("refuses a graph whose memory depends on an input value, for every engine, naming node and op", async () => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SESSION_BUDGET_BYTES } from "../worker/inference/edge-limits.ts";
 import { validateRows } from "../worker/inference/feature-validation.ts";
 import { sessionCache, withModelSession } from "../worker/inference/model-sessions.ts";
+import { ortRequested } from "../worker/inference/ort-loader.ts";
 import { predictRows } from "../worker/inference/predictor.ts";
 import { artifactKey } from "../worker/registry/registry-keys.ts";
 import { readManifest } from "../worker/registry/registry-reader.ts";
@@ -38,6 +39,8 @@ describe("cold start", () => {
     expect(new Set(results.map((result) => result.kind))).toEqual(new Set(["compact"]));
     expect(sessionCache.bytes).toBeLessThanOrEqual(SESSION_BUDGET_BYTES);
     expect(sessionCache.keys().every((key) => key.startsWith("compact:"))).toBe(true);
+    // Serving compact versions never loads (let alone boots) onnxruntime-web.
+    expect(ortRequested()).toBe(false);
     manifests.forEach((manifest, index) => {
       const [first, second, third] = results.slice(index * 3, index * 3 + 3);
       // Concurrent first requests share one load.
@@ -101,5 +104,9 @@ describe("artifact integrity", () => {
     await expect(withModelSession(env.ARTIFACTS, moved, async () => "loaded")).rejects.toMatchObject({
       init: { status: 503 },
     });
+  });
+
+  it("never loaded onnxruntime-web in this file's isolate", () => {
+    expect(ortRequested()).toBe(false);
   });
 });

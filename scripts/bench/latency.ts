@@ -3,9 +3,10 @@ import { readShippedModels } from "../dev/shipped-models.ts";
 import { startLocalWorker } from "../lib/local-worker.ts";
 
 /**
- * Latency through a real `wrangler dev` over loopback: the HTTP floor (an empty GET), the cold first
- * prediction of a fresh isolate (ORT boot + session), warm single-row and 1,000-row predictions, each as
- * a ratio to the floor measured in the same run. Bounded: a few hundred requests, loopback only.
+ * Latency through a real `wrangler dev` over loopback, sequential requests: the HTTP floor (an empty GET),
+ * the cold first prediction of a fresh isolate (engine load + session), warm single-row and 1,000-row
+ * predictions, each as a ratio to the floor measured in the same run. Bounded: a few hundred requests,
+ * loopback only. The comparison with peers, concurrency and CPU is `npm run bench:peers`.
  * Run: npm run bench:latency
  */
 const WARM_SINGLE = 150;
@@ -69,10 +70,10 @@ try {
     `| warm 1,000 rows: POST /v1/models/recommender/predict (${defaults.recommender}) | ${batch.n} | ${f(batch.p50)} | ${f(batch.p95)} | ${f(batch.p99)} | ${ratio(batch.p50)} |`,
   );
   console.log(
-    `| first request of the isolate (GET, no ORT) | 1 | ${f(isolateStart)} | | | ${ratio(isolateStart)} |`,
+    `| first request of the isolate (GET, no model) | 1 | ${f(isolateStart)} | | | ${ratio(isolateStart)} |`,
   );
   console.log(
-    `| cold first prediction (ORT boot + credit session + infer) | 1 | ${f(coldCredit)} | | | ${ratio(coldCredit)} |`,
+    `| cold first prediction (engine load + credit session + infer) | 1 | ${f(coldCredit)} | | | ${ratio(coldCredit)} |`,
   );
   console.log(
     `| cold first 1,000-row prediction (recommender session + infer) | 1 | ${f(coldBatch)} | | | ${ratio(coldBatch)} |`,

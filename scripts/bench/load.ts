@@ -12,14 +12,18 @@ export interface LoadResult {
   requests: number;
   /** Responses that were not 2xx, plus socket errors and timeouts. */
   failures: number;
+  /** Responses by status code, and "error" for socket errors/timeouts. */
+  outcomes: Record<string, number>;
   seconds: number;
   requestsPerSecond: number;
   p50: number;
   p95: number;
   p99: number;
+  /** Every response time, sorted (to merge several runs' percentiles). */
+  latencies: number[];
 }
 
-const quantile = (sorted: readonly number[], q: number): number =>
+export const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /**
@@ -34,6 +38,7 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
+  const outcomes: Record<string, number> = {};
   const started = performance.now();
   // autocannon notices the last response on its next 1 s tick; the run ends at the last response.
   let lastResponseAt = started;
@@ -57,9 +62,12 @@ export async function runLoad(
   instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
     lastResponseAt = performance.now();
+    outcomes[statusCode] = (outcomes[statusCode] ?? 0) + 1;
     if (statusCode < 200 || statusCode >= 300) failures += 1;
   });
-  instance.on("reqError", () => {
+  instance.on("reqError", (error: Error & { code?: string }) => {
+    const kind = `error ${error.code ?? error.message}`;
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
     failures += 1;
   });
   const timer = setTimeout(() => instance.stop(), options.maxSeconds * 1000);
@@ -71,10 +79,12 @@ export async function runLoad(
     connections: options.connections,
     requests: latencies.length,
     failures,
+    outcomes,
     seconds,
     requestsPerSecond: latencies.length / seconds,
     p50: quantile(latencies, 0.5),
     p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
+    latencies,
   };
 }

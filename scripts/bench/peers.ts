@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
+import { ENGINE_KINDS, type EngineKind } from "../../worker/inference/model-engine.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
 import { ensureBenchVenv, ensureNodeOrt } from "./ensure-peers.ts";
-import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { type LoadRequest, type LoadResult, quantile, runLoad } from "./load.ts";
 import { type CpuSnapshot, cpuBetween, cpuSnapshot } from "./proc-cpu.ts";
 import { seededState } from "./seeded-state.ts";
 import {
@@ -21,13 +22,14 @@ import {
 
 /**
  * `npm run bench:peers`: in one run, on loopback, the empty Hono Worker (the floor), the project's Worker on
- * workerd's own socket (with and without the local log consumer) and through `wrangler dev`, a node:http +
+ * workerd's own socket (with the local queue + consumer + D1, and with the log sent to a no-op binding) and through `wrangler dev`, a node:http +
  * onnxruntime-node server and a FastAPI + uvicorn + onnxruntime server answer the same two requests (the
  * credit seed's single row, a 1,000-row recommender batch) at concurrency 1 and 16 (autocannon), with CPU
  * per request read from /proc for each server's whole process tree. Then the cold first prediction of every
  * shipped version in a fresh workerd. Bounded: a fixed number of requests per measurement, each capped in
  * time. Flags: --quick (a tenth of the requests), --only=<target ids, comma-separated>, --no-cold,
- * --no-warm.
+ * --no-warm, --baseline=<checkout> (also measure the Worker built from another checkout of this repo, e.g.
+ * a `git worktree` of an older commit with node_modules linked, on the same state: before/after in one run).
  */
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -35,6 +37,8 @@ const only = args
   .find((arg) => arg.startsWith("--only="))
   ?.slice("--only=".length)
   .split(",");
+/** Slices per measurement, interleaved across targets. */
+const ROUNDS = 4;
 const scale = (count: number) => (quick ? Math.max(5, Math.round(count / 10)) : count);
 
 interface Scenario {
@@ -86,17 +90,30 @@ interface Measurement extends LoadResult {
   cpuMsPerRequestWithDeferred: number;
 }
 
-async function bundleProject(): Promise<string> {
+/**
+ * The project's bundle as `wrangler deploy` builds it. `keepNamesOff` builds it from a copy of wrangler.toml
+ * with `keep_names = false` (written beside it, removed after): esbuild then stops wrapping functions in
+ * `__name(...)`, which Hono's per-request Context runs ~20 times a request.
+ */
+async function bundleProject(keepNamesOff = false, root = ROOT): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), "edge-bench-dist-"));
-  execFileSync(
-    join(ROOT, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, CI: "true" },
-    },
-  );
+  const config = join(ROOT, ".bench-wrangler-keep-names.toml");
+  if (keepNamesOff) {
+    const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+    writeFileSync(
+      config,
+      original.replace(/^main = .*$/m, (line) => `${line}\nkeep_names = false`),
+    );
+  }
+  try {
+    execFileSync(
+      join(root, "node_modules/.bin/wrangler"),
+      ["deploy", "--dry-run", "--env", "", "--outdir", outdir, ...(keepNamesOff ? ["--config", config] : [])],
+      { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
+    );
+  } finally {
+    if (keepNamesOff) rmSync(config, { force: true });
+  }
   return join(outdir, "index.js");
 }
 
@@ -128,31 +145,100 @@ async function settle(pid: number, minMs: number): Promise<CpuSnapshot> {
   return last;
 }
 
-async function measure(server: RunningServer, target: Target, scenario: Scenario): Promise<Measurement[]> {
-  const request = target.floor ? scenario.floorRequest : scenario.request;
-  const results: Measurement[] = [];
-  for (const run of scenario.runs) {
-    await runLoad(server.url, request, { connections: run.connections, amount: run.warmup, maxSeconds: 30 });
-    await settle(server.pid, 2500);
-    const before = cpuSnapshot(server.pid);
-    const load = await runLoad(server.url, request, run);
-    const after = cpuSnapshot(server.pid);
-    const drained = await settle(server.pid, 2500);
-    const served = Math.max(1, load.requests);
-    results.push({
-      ...load,
+interface Accumulated {
+  latencies: number[];
+  failures: number;
+  outcomes: Record<string, number>;
+  seconds: number;
+  windowCpuMs: number;
+}
+
+/**
+ * One scenario at one concurrency on every (already running) target, interleaved: ROUNDS rounds, each
+ * sending every target a slice of the requests, the targets' order rotating per round. The machine's
+ * background load then falls on all targets alike instead of on whichever ran during a busy minute.
+ * CPU: the sum of each slice's window, and (incl. deferred) everything the target's process tree did from
+ * before its first slice until it was idle after the last (the local queue consumer and D1 run then).
+ */
+async function measureInterleaved(
+  servers: Map<string, RunningServer>,
+  targets: Target[],
+  scenario: Scenario,
+  run: Scenario["runs"][number],
+): Promise<Measurement[]> {
+  const requestOf = (target: Target) => (target.floor ? scenario.floorRequest : scenario.request);
+  const serverOf = (target: Target) => servers.get(target.id) as RunningServer;
+  for (const target of targets) {
+    await runLoad(serverOf(target).url, requestOf(target), {
+      connections: run.connections,
+      amount: run.warmup,
+      maxSeconds: 30,
+    });
+  }
+  await Promise.all(targets.map((target) => settle(serverOf(target).pid, 2500)));
+  const starts = new Map(targets.map((target) => [target.id, cpuSnapshot(serverOf(target).pid)]));
+  const acc = new Map<string, Accumulated>(
+    targets.map((target) => [
+      target.id,
+      { latencies: [], failures: 0, outcomes: {}, seconds: 0, windowCpuMs: 0 },
+    ]),
+  );
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
+    for (const target of order) {
+      const server = serverOf(target);
+      const before = cpuSnapshot(server.pid);
+      const load = await runLoad(server.url, requestOf(target), {
+        connections: run.connections,
+        amount: Math.ceil(run.amount / ROUNDS),
+        maxSeconds: run.maxSeconds / ROUNDS,
+      });
+      const after = cpuSnapshot(server.pid);
+      const entry = acc.get(target.id) as Accumulated;
+      entry.latencies.push(...load.latencies);
+      entry.failures += load.failures;
+      for (const [kind, count] of Object.entries(load.outcomes))
+        entry.outcomes[kind] = (entry.outcomes[kind] ?? 0) + count;
+      entry.seconds += load.seconds;
+      entry.windowCpuMs += cpuBetween(before, after);
+    }
+  }
+  const ends = await Promise.all(targets.map((target) => settle(serverOf(target).pid, 2500)));
+  return targets.map((target, index) => {
+    const entry = acc.get(target.id) as Accumulated;
+    const latencies = entry.latencies.sort((a, b) => a - b);
+    const served = Math.max(1, latencies.length);
+    const m: Measurement = {
       target: target.id,
       scenario: scenario.id,
-      cpuMsPerRequest: cpuBetween(before, after) / served,
-      cpuMsPerRequestWithDeferred: cpuBetween(before, drained) / served,
-    });
+      connections: run.connections,
+      requests: latencies.length,
+      failures: entry.failures,
+      outcomes: entry.outcomes,
+      seconds: entry.seconds,
+      requestsPerSecond: latencies.length / entry.seconds,
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
+      latencies: [],
+      cpuMsPerRequest: entry.windowCpuMs / served,
+      cpuMsPerRequestWithDeferred:
+        cpuBetween(starts.get(target.id) as CpuSnapshot, ends[index] as CpuSnapshot) / served,
+    };
     process.stderr.write(
-      `  ${target.id} ${scenario.id} c=${run.connections}: ${load.requests} req, ${load.failures} failed, ` +
-        `${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.p50} ms, CPU ${(cpuBetween(before, after) / served).toFixed(2)} ms/req\n`,
+      `  ${target.id} ${scenario.id} c=${run.connections}: ${m.requests} req, ${m.failures} failed ${JSON.stringify(m.outcomes)}, ` +
+        `${m.requestsPerSecond.toFixed(1)} req/s, p50 ${m.p50.toFixed(2)} ms, CPU ${m.cpuMsPerRequest.toFixed(3)} ms/req\n`,
     );
-  }
-  return results;
+    return m;
+  });
 }
+
+/** Failed count, and which statuses/errors they were. */
+const failed = (m: LoadResult) => {
+  if (m.failures === 0) return "0";
+  const kinds = Object.entries(m.outcomes).filter(([status]) => !status.startsWith("2"));
+  return `${m.failures}: ${kinds.map(([status, count]) => `${count}× ${status}`).join(", ")}`;
+};
 
 const f = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 
@@ -170,7 +256,7 @@ function printWarm(measurements: Measurement[], targets: Target[]): void {
           (x) => x.target === floorId && x.scenario === scenario.id && x.connections === m.connections,
         );
         console.log(
-          `| ${target.label} | ${m.connections} | ${m.requests} (${m.failures}) | ${f(m.requestsPerSecond, 1)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${f(m.cpuMsPerRequest, 3)} | ${f(m.cpuMsPerRequestWithDeferred, 3)} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} |`,
+          `| ${target.label} | ${m.connections} | ${m.requests} (${failed(m)}) | ${f(m.requestsPerSecond, 1)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${f(m.cpuMsPerRequest, 3)} | ${f(m.cpuMsPerRequestWithDeferred, 3)} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} |`,
         );
       }
     }
@@ -213,6 +299,8 @@ async function timed(
 interface ColdResult {
   version: string;
   engine: string;
+  /** Why the forced engine could not serve this version (then nothing was measured). */
+  refused?: string;
   firstRequestMs: number;
   floorMs: number;
   firstPredictionMs: number;
@@ -220,61 +308,92 @@ interface ColdResult {
   status: number;
 }
 
-/** Per shipped version: a fresh workerd, its HTTP floor (median of 15 GETs), then the first prediction. */
-async function coldStarts(script: string, persistDir: string): Promise<ColdResult[]> {
+/**
+ * Per engine and shipped version: a fresh workerd on a state where every version was published for that
+ * engine, its HTTP floor (median of 15 GETs after the first), then the first prediction of the isolate.
+ */
+async function coldStarts(script: string, engines: readonly EngineKind[]): Promise<ColdResult[]> {
   const { versions } = readShippedModels();
   const results: ColdResult[] = [];
-  for (const { manifest } of versions) {
-    const server = await startWorkerd(
-      `cold ${manifest.model}/${manifest.version}`,
-      { script, project: true, persistDir },
-      "/v2/health/live",
-    );
+  for (const engine of engines) {
+    const { persistDir, refused } = await seededState(engine);
     try {
-      // The readiness probe was the isolate's first request; this one is its first after start-up.
-      const first = await timed(() => fetch(`${server.url}/v2/health/live`));
-      const floors: number[] = [];
-      for (let i = 0; i < 15; i += 1)
-        floors.push((await timed(() => fetch(`${server.url}/v2/health/live`))).ms);
-      floors.sort((a, b) => a - b);
-      const predict = () =>
-        fetch(`${server.url}/v1/models/${manifest.model}/predict`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ version: manifest.version, inputs: manifest.examples[0]?.inputs }),
-        });
-      const cold = await timed(predict);
-      const warm = await timed(predict);
-      const engine = /"engine"\s*:\s*"([^"]+)"/.exec(cold.body)?.[1] ?? "as shipped";
-      const floor = floors[7] ?? Number.NaN;
-      results.push({
-        version: `${manifest.model}/${manifest.version}`,
-        engine,
-        firstRequestMs: first.ms,
-        floorMs: floor,
-        firstPredictionMs: cold.ms,
-        secondPredictionMs: warm.ms,
-        status: cold.status,
-      });
-      process.stderr.write(
-        `  cold ${manifest.model}/${manifest.version}: ${cold.ms.toFixed(1)} ms (HTTP ${cold.status})\n`,
-      );
+      for (const { manifest } of versions) {
+        const version = `${manifest.model}/${manifest.version}`;
+        if (refused[version]) {
+          results.push({
+            version,
+            engine,
+            refused: refused[version],
+            firstRequestMs: Number.NaN,
+            floorMs: Number.NaN,
+            firstPredictionMs: Number.NaN,
+            secondPredictionMs: Number.NaN,
+            status: 0,
+          });
+          continue;
+        }
+        const server = await startWorkerd(
+          `cold ${version}`,
+          { script, project: true, persistDir },
+          "/v2/health/live",
+        );
+        try {
+          // The readiness probe was the isolate's first request; this one is its first after start-up.
+          const first = await timed(() => fetch(`${server.url}/v2/health/live`));
+          const floors: number[] = [];
+          for (let i = 0; i < 15; i += 1)
+            floors.push((await timed(() => fetch(`${server.url}/v2/health/live`))).ms);
+          floors.sort((a, b) => a - b);
+          const predict = () =>
+            fetch(`${server.url}/v1/models/${manifest.model}/predict`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ version: manifest.version, inputs: manifest.examples[0]?.inputs }),
+            });
+          const cold = await timed(predict);
+          const warm = await timed(predict);
+          const metadata = await timed(() =>
+            fetch(`${server.url}/v2/models/${manifest.model}/versions/${manifest.version}`),
+          );
+          const platform = /"platform"\s*:\s*"([^"]+)"/.exec(metadata.body)?.[1] ?? engine;
+          results.push({
+            version,
+            engine: platform,
+            firstRequestMs: first.ms,
+            floorMs: floors[7] ?? Number.NaN,
+            firstPredictionMs: cold.ms,
+            secondPredictionMs: warm.ms,
+            status: cold.status,
+          });
+          process.stderr.write(
+            `  cold ${version} (${platform}): ${cold.ms.toFixed(1)} ms (HTTP ${cold.status})\n`,
+          );
+        } finally {
+          await server.stop();
+        }
+      }
     } finally {
-      await server.stop();
+      rmSync(persistDir, { recursive: true, force: true });
     }
   }
   return results;
 }
 
 function printCold(results: ColdResult[]): void {
-  console.log("\n### Cold first prediction in a fresh workerd, per shipped version\n");
+  console.log("\n### Cold first prediction in a fresh workerd, per shipped version and engine\n");
   console.log(
-    "| version | HTTP | HTTP floor p50 ms | first prediction ms | minus floor ms | second prediction ms |",
+    "| version | engine (OIP platform) | HTTP | HTTP floor p50 ms | first prediction ms | minus floor ms | second prediction ms |",
   );
-  console.log("|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|");
   for (const r of results) {
+    if (r.refused) {
+      const why = r.refused.replaceAll("|", "/").replaceAll("\n", " ");
+      console.log(`| ${r.version} | ${r.engine}: refused at publish | | | | | ${why} |`);
+      continue;
+    }
     console.log(
-      `| ${r.version} | ${r.status} | ${f(r.floorMs)} | ${f(r.firstPredictionMs)} | ${f(r.firstPredictionMs - r.floorMs)} | ${f(r.secondPredictionMs)} |`,
+      `| ${r.version} | ${r.engine} | ${r.status} | ${f(r.floorMs)} | ${f(r.firstPredictionMs)} | ${f(r.firstPredictionMs - r.floorMs)} | ${f(r.secondPredictionMs)} |`,
     );
   }
 }
@@ -285,8 +404,12 @@ console.log(
 );
 const nodeOrtRoot = ensureNodeOrt();
 const python = ensureBenchVenv();
-const [projectScript, emptyScript] = await Promise.all([bundleProject(), bundleEmptyWorker()]);
-const persistDir = await seededState();
+const projectScript = await bundleProject();
+const keepNamesOffScript = await bundleProject(true);
+const emptyScript = await bundleEmptyWorker();
+const baselineRoot = args.find((arg) => arg.startsWith("--baseline="))?.slice("--baseline=".length);
+const baselineScript = baselineRoot ? await bundleProject(false, baselineRoot) : undefined;
+const { persistDir } = await seededState();
 const targets: Target[] = [
   {
     id: "empty-hono",
@@ -304,13 +427,47 @@ const targets: Target[] = [
         "/v2/health/live",
       ),
   },
+  ...(baselineScript
+    ? [
+        {
+          id: "workerd-baseline",
+          label: `baseline Worker (${baselineRoot}), workerd socket`,
+          start: () =>
+            startWorkerd(
+              "baseline (workerd)",
+              { script: baselineScript, project: true, persistDir },
+              "/v2/health/live",
+            ),
+        },
+        {
+          id: "workerd-baseline-log-sink",
+          label: `baseline Worker (${baselineRoot}), workerd socket, log sent to a no-op binding`,
+          start: () =>
+            startWorkerd(
+              "baseline (workerd, log sink)",
+              { script: baselineScript, project: true, persistDir, logSink: true },
+              "/v2/health/live",
+            ),
+        },
+      ]
+    : []),
   {
-    id: "workerd-no-consumer",
-    label: "project Worker, workerd socket, log consumer off",
+    id: "workerd-log-sink",
+    label: "project Worker, workerd socket, log sent to a no-op binding",
     start: () =>
       startWorkerd(
-        "project (workerd, no consumer)",
-        { script: projectScript, project: true, persistDir, logConsumers: false },
+        "project (workerd, log sink)",
+        { script: projectScript, project: true, persistDir, logSink: true },
+        "/v2/health/live",
+      ),
+  },
+  {
+    id: "workerd-keep-names-off",
+    label: "project Worker, workerd socket, keep_names = false",
+    start: () =>
+      startWorkerd(
+        "project (workerd, keep_names = false)",
+        { script: keepNamesOffScript, project: true, persistDir },
         "/v2/health/live",
       ),
   },
@@ -327,25 +484,33 @@ const measurements: Measurement[] = [];
 let cold: ColdResult[] = [];
 try {
   if (!args.includes("--no-warm")) {
-    for (const target of targets) {
-      process.stderr.write(`${target.label} ...\n`);
-      const server = await target.start();
-      try {
-        for (const scenario of SCENARIOS) measurements.push(...(await measure(server, target, scenario)));
-      } finally {
-        await server.stop();
+    const servers = new Map<string, RunningServer>();
+    try {
+      for (const target of targets) {
+        process.stderr.write(`starting ${target.label} ...\n`);
+        servers.set(target.id, await target.start());
       }
+      for (const scenario of SCENARIOS) {
+        for (const run of scenario.runs) {
+          process.stderr.write(`${scenario.id} at concurrency ${run.connections} ...\n`);
+          measurements.push(...(await measureInterleaved(servers, targets, scenario, run)));
+        }
+      }
+    } finally {
+      for (const server of servers.values()) await server.stop();
     }
     printWarm(measurements, targets);
   }
   if (!args.includes("--no-cold")) {
-    cold = await coldStarts(projectScript, persistDir);
+    cold = await coldStarts(projectScript, ENGINE_KINDS);
     printCold(cold);
   }
 } finally {
   rmSync(persistDir, { recursive: true, force: true });
   rmSync(join(projectScript, ".."), { recursive: true, force: true });
   rmSync(join(emptyScript, ".."), { recursive: true, force: true });
+  rmSync(join(keepNamesOffScript, ".."), { recursive: true, force: true });
+  if (baselineScript) rmSync(join(baselineScript, ".."), { recursive: true, force: true });
 }
 console.log(
   `\nload average after: ${loadavg()

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
+import { WebSocket } from "undici";
 import { freePort } from "../lib/local-worker.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
 import { runLoad } from "./load.ts";
@@ -15,9 +15,12 @@ import { ROOT, startWorkerd } from "./servers.ts";
  * request path, not the local queue/D1 work), warmed up, then sampled under autocannon load. Prints self
  * time by source module (from the `// path` markers esbuild leaves in wrangler's unminified bundle) and
  * the top functions; writes the raw .cpuprofile (open it in Chrome DevTools).
- * Run: npx tsx scripts/bench/profile.ts [credit|batch] [requests] [--consumer]
+ * `cold` profiles only the first prediction of a fresh isolate (after one GET), sampled every 50 µs.
+ * Run: npx tsx scripts/bench/profile.ts [credit|batch|cold] [requests] [--consumer]
  */
-const scenario = process.argv[2] === "batch" ? "batch" : "credit";
+const mode = process.argv[2] ?? "credit";
+const cold = mode === "cold";
+const scenario = mode === "batch" ? "batch" : "credit";
 const amount = Number(process.argv[3] ?? (scenario === "batch" ? 60 : 3000));
 const withConsumer = process.argv.includes("--consumer");
 
@@ -38,13 +41,13 @@ function inspector(url: string) {
   const socket = new WebSocket(url);
   let next = 1;
   const pending = new Map<number, (result: unknown) => void>();
-  socket.on("message", (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: unknown };
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: unknown };
     if (message.id !== undefined) pending.get(message.id)?.(message.error ?? message.result);
   });
   const opened = new Promise((resolve, reject) => {
-    socket.once("open", resolve);
-    socket.once("error", reject);
+    socket.addEventListener("open", resolve, { once: true });
+    socket.addEventListener("error", reject, { once: true });
   });
   return {
     opened,
@@ -59,13 +62,17 @@ function inspector(url: string) {
 }
 
 const outdir = mkdtempSync(join(tmpdir(), "edge-profile-dist-"));
-execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--env", "", "--outdir", outdir], {
-  cwd: ROOT,
-  stdio: ["ignore", "ignore", "inherit"],
-  env: { ...process.env, CI: "true" },
-});
+execFileSync(
+  join(ROOT, "node_modules/.bin/wrangler"),
+  ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, CI: "true" },
+  },
+);
 const script = join(outdir, "index.js");
-const persistDir = await seededState();
+const { persistDir } = await seededState();
 const inspectorPort = await freePort();
 const server = await startWorkerd(
   "profile",
@@ -81,23 +88,27 @@ try {
           path: "/v1/models/recommender/predict",
           body: JSON.stringify(recommenderBatch()),
         };
-  await runLoad(server.url, request, { connections: 4, amount: Math.ceil(amount / 10), maxSeconds: 60 });
+  if (cold) await fetch(`${server.url}/v2/health/live`);
+  else await runLoad(server.url, request, { connections: 4, amount: Math.ceil(amount / 10), maxSeconds: 60 });
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
     id: string;
     title?: string;
     webSocketDebuggerUrl: string;
   }[];
-  const target = targets.find((entry) => /bench/.test(entry.id) || /bench/.test(entry.title ?? "")) ?? targets[0];
+  const target =
+    targets.find((entry) => /bench/.test(entry.id) || /bench/.test(entry.title ?? "")) ?? targets[0];
   if (!target) throw new Error("no inspector target");
   const session = inspector(target.webSocketDebuggerUrl);
   await session.opened;
   await session.send("Profiler.enable");
-  await session.send("Profiler.setSamplingInterval", { interval: 100 });
+  await session.send("Profiler.setSamplingInterval", { interval: cold ? 50 : 100 });
   await session.send("Profiler.start");
-  const load = await runLoad(server.url, request, { connections: 16, amount, maxSeconds: 120 });
+  const load = cold
+    ? await runLoad(server.url, request, { connections: 1, amount: 1, maxSeconds: 60 })
+    : await runLoad(server.url, request, { connections: 16, amount, maxSeconds: 120 });
   const { profile } = await session.send<{ profile: Profile }>("Profiler.stop");
   session.close();
-  const file = join(tmpdir(), `edge-${scenario}.cpuprofile`);
+  const file = join(tmpdir(), `edge-${mode}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
 
   // Which source module each bundle line belongs to.
@@ -147,13 +158,16 @@ try {
   }
   const busy = total - idle;
   console.log(
-    `${scenario}: ${load.requests} requests at c=16, ${load.requestsPerSecond.toFixed(1)} req/s; profiled ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms (${(busy / load.requests).toFixed(3)} ms/request in the isolate's JS thread)`,
+    `${mode}: ${load.requests} requests (p50 ${load.p50.toFixed(1)} ms) at c=${cold ? 1 : 16}, ${load.requestsPerSecond.toFixed(1)} req/s; profiled ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms (${(busy / load.requests).toFixed(3)} ms/request in the isolate's JS thread)`,
   );
   const top = (map: Map<string, number>, count: number) =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map(([name, ms]) => `${((100 * ms) / busy).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`)
+      .map(
+        ([name, ms]) =>
+          `${((100 * ms) / busy).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`,
+      )
       .join("\n");
   console.log(`\nself time by module (% of busy):\n${top(byModule, 30)}`);
   console.log(`\ntop functions:\n${top(byFunction, 40)}`);

@@ -3,6 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
+import { planServing } from "../../worker/inference/engine-choice.ts";
+import type { EngineKind } from "../../worker/inference/model-engine.ts";
+import { storeVersion } from "../../worker/registry/registry-writer.ts";
 import { seedVersions } from "../../worker/registry/seed-versions.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
@@ -11,8 +14,17 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /**
  * Local state as scripts/lib/local-worker.ts prepares it for `wrangler dev`: D1 migrated and every shipped
  * model seeded into KV/R2, under `<dir>/v3`. Returns the directory (`--persist-to` for wrangler dev).
+ * `engine` forces every version onto one engine (as a publish with `engine=` would); by default each gets
+ * the engine publish chooses.
  */
-export async function seededState(): Promise<string> {
+export interface SeededState {
+  persistDir: string;
+  /** Versions the forced engine refused ("model/version" -> why); they keep publish's own choice. */
+  refused: Record<string, string>;
+}
+
+export async function seededState(engine?: EngineKind): Promise<SeededState> {
+  const refused: Record<string, string> = {};
   const persistDir = mkdtempSync(join(tmpdir(), "edge-bench-"));
   const migrate = spawnSync(
     join(ROOT, "node_modules/.bin/wrangler"),
@@ -26,9 +38,20 @@ export async function seededState(): Promise<string> {
   });
   try {
     const { versions, defaults } = readShippedModels();
+    if (engine) {
+      // Stored first with the forced engine; seedVersions then keeps a stored version's engine.
+      for (const { manifest, bytes } of versions) {
+        try {
+          const plan = await planServing(bytes, { requested: engine, ortInBuild: true });
+          await storeVersion(proxy.env, { ...manifest, serving: plan.serving }, bytes, plan.compiled);
+        } catch (error) {
+          refused[`${manifest.model}/${manifest.version}`] = String(error).slice(0, 300);
+        }
+      }
+    }
     await seedVersions(proxy.env, versions, defaults);
   } finally {
     await proxy.dispose();
   }
-  return persistDir;
+  return { persistDir, refused };
 }

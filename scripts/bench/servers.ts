@@ -103,6 +103,7 @@ export interface WorkerdSpec {
   project: boolean;
   persistDir?: string;
   logConsumers?: boolean;
+  logSink?: boolean;
   inspectorPort?: number;
 }
 

@@ -13,6 +13,8 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  *   project: true to apply the project's wrangler.toml bindings (persisted under `persistDir`),
  *   persistDir?: state prepared like scripts/lib/local-worker.ts (D1 migrated, models seeded),
  *   logConsumers?: false drops the queue consumers (the prediction log is still sent, never consumed),
+ *   logSink?: true binds PREDICTION_LOG to a Worker whose send/sendBatch do nothing (RPC in the same
+ *     workerd): the producer's serialization stays, the local queue broker, consumer and D1 go,
  *   inspectorPort?: expose V8's inspector (for the profiler)
  * }
  */
@@ -21,6 +23,7 @@ interface ServerSpec {
   project: boolean;
   persistDir?: string;
   logConsumers?: boolean;
+  logSink?: boolean;
   inspectorPort?: number;
 }
 
@@ -38,12 +41,32 @@ function projectOptions(): WorkerOptions {
       { ...limiter, simple: { ...limiter.simple, limit: 1_000_000_000 } },
     ]),
   );
-  return {
+  const options = {
     ...workerOptions,
     ratelimits,
-    ...(spec.logConsumers === false ? { queueConsumers: {} } : {}),
+    ...(spec.logConsumers === false || spec.logSink ? { queueConsumers: {} } : {}),
+  } as WorkerOptions;
+  if (!spec.logSink) return options;
+  const { PREDICTION_LOG: _producer, ...producers } = (options.queueProducers ?? {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...options,
+    queueProducers: producers,
+    serviceBindings: {
+      ...options.serviceBindings,
+      PREDICTION_LOG: { name: "log-sink", entrypoint: "LogSink" },
+    },
   } as WorkerOptions;
 }
+
+const LOG_SINK_SOURCE = `import { WorkerEntrypoint } from "cloudflare:workers";
+export class LogSink extends WorkerEntrypoint {
+  async send() {}
+  async sendBatch() {}
+}
+export default { fetch: () => new Response("log sink") };`;
 
 /**
  * The bundle's modules, listed (Miniflare cannot follow the dynamic import()s of ORT's glue): the entry,
@@ -66,11 +89,15 @@ function bundleModules(script: string) {
 }
 
 const base = spec.project ? projectOptions() : { compatibilityDate: "2026-04-20" };
-const mf = new Miniflare({
+const worker = {
   ...base,
   name: "bench",
   modules: bundleModules(spec.script),
   modulesRoot: dirname(spec.script),
+};
+const sink = { name: "log-sink", modules: true, script: LOG_SINK_SOURCE, compatibilityDate: "2026-04-20" };
+const mf = new Miniflare({
+  workers: spec.logSink ? [worker, sink] : [worker],
   host: "127.0.0.1",
   port: 0,
   ...(spec.persistDir

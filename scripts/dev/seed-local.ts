@@ -12,6 +12,13 @@ export async function seedLocal(): Promise<void> {
       `seeded ${versions.length} model versions: ${summary.created.length} new, ${summary.unchanged.length} already present`,
     );
     for (const name of summary.created) console.log(`  + ${name}`);
+    for (const [name, serving] of Object.entries(summary.serving)) {
+      const compiled = serving.compiled;
+      const detail = compiled
+        ? `, ${(compiled.retained_bytes / 1024 / 1024).toFixed(2)} MiB retained, ${compiled.tree_nodes} tree nodes`
+        : "";
+      console.log(`  ${name}: ${serving.engine}${detail}`);
+    }
   } finally {
     await proxy.dispose();
   }

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import {
   type CompactSession,
   compileOnnx,
+  EngineInputError,
   type EngineTensor,
   type EngineTensorType,
   inspectOnnx,
@@ -322,6 +323,7 @@ function runMatchCase(
       continue;
     }
     if (batch.kind === "in_range") checkOutputSubsets(session, feeds, batch, family, fail);
+    if (batch.kind === "single_row") checkBadFeeds(session, feeds, fail);
     for (const [name, tensor] of Object.entries(batch.expected ?? {})) {
       const failure = compareOutput(
         family,
@@ -371,6 +373,36 @@ function checkOutputSubsets(
       batch.feeds,
     );
     if (failure) fail({ stage: "compare", kind: "output_subset", ...failure });
+  }
+}
+
+/** Feeds onnxruntime would reject (missing input, wrong element type, wrong rank) must throw EngineInputError. */
+function checkBadFeeds(
+  session: CompactSession,
+  feeds: Record<string, EngineTensor>,
+  fail: (failure: Omit<Failure, "case" | "family">) => void,
+): void {
+  const [name, tensor] = Object.entries(feeds)[0] ?? [];
+  if (!name || !tensor) return;
+  const wrongType: EngineTensor =
+    tensor.type === "string"
+      ? { type: "float32", dims: tensor.dims, data: new Float32Array(tensor.data.length) }
+      : { type: "string", dims: tensor.dims, data: Array.from({ length: tensor.data.length }, () => "1") };
+  const bad: [string, Record<string, EngineTensor>][] = [
+    ["missing input", Object.fromEntries(Object.entries(feeds).filter(([key]) => key !== name))],
+    ["wrong element type", { ...feeds, [name]: wrongType }],
+    ["wrong rank", { ...feeds, [name]: { ...tensor, dims: [...tensor.dims, 1] } }],
+  ];
+  for (const [what, badFeeds] of bad) {
+    try {
+      session.run(badFeeds);
+      fail({ stage: "run", kind: "bad_feeds", message: `${what} (${name}) was accepted` });
+    } catch (error) {
+      if (!(error instanceof EngineInputError) || error.input !== name) {
+        const { name: errorName, message } = describeError(error);
+        fail({ stage: "run", kind: "bad_feeds", message: `${what} (${name}): ${errorName}: ${message}` });
+      }
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { writeCompiled } from "./compiled/compiled-format.ts";
 import type { CompiledConstant, CompiledHeader, CompiledStep } from "./compiled/compiled-header.ts";
-import { UnsafeGraphError, UnsupportedGraphError } from "./errors.ts";
+import { InvalidModelError, UnsafeGraphError, UnsupportedGraphError } from "./errors.ts";
 import { planGraph } from "./graph/plan-graph.ts";
 import { valueDependentMemory } from "./graph/value-taint.ts";
 import type { ArrayData } from "./ops/op-types.ts";
@@ -20,7 +20,13 @@ export function compileOnnx(onnx: Uint8Array): Uint8Array {
   const model = decodeOnnxModel(onnx);
   const unsafe = valueDependentMemory(model);
   if (unsafe.length > 0) throw new UnsafeGraphError(unsafe);
-  const plan = planGraph(model);
+  let plan: ReturnType<typeof planGraph>;
+  try {
+    plan = planGraph(model);
+  } catch (error) {
+    if (error instanceof InvalidModelError) throw error;
+    throw new InvalidModelError(`model could not be analysed: ${(error as Error).message}`);
+  }
   if (plan.issues.length > 0) throw new UnsupportedGraphError(plan.issues);
 
   const arrays: ArrayData[] = [];

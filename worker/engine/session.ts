@@ -140,6 +140,8 @@ interface RunnableStep {
   kernel: Kernel;
   inputs: number[];
   outputs: number[];
+  /** Reused argument list: run is synchronous and kernels never keep their argument array. */
+  args: (EngineTensor | undefined)[];
 }
 
 /** Opens a compiled model: views over the buffer (no copies of the arrays), one kernel per step. */
@@ -173,7 +175,7 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
       if (error instanceof InvalidModelError) throw error;
       throw new InvalidModelError(`compiled step ${step.op} is damaged: ${(error as Error).message}`);
     }
-    return { step, kernel, inputs: step.in, outputs: step.out };
+    return { step, kernel, inputs: step.in, outputs: step.out, args: new Array(step.in.length) };
   });
 
   const plans = new Map<string, RunnableStep[]>();
@@ -199,6 +201,12 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
     return picked;
   };
   const allOutputs = header.outputs.map((output) => output.name);
+  const inputNames = new Set(header.inputs.map((input) => input.name));
+  const computedSlots = new Set(runnable.flatMap((item) => item.outputs));
+  const outputSlotByName = new Map(
+    header.outputs.map((output, index) => [output.name, header.outputSlots[index]]),
+  );
+  const fullPlan = planFor(allOutputs);
   const slotTemplate: (EngineTensor | undefined)[] = new Array(header.slotCount);
   for (const [slot, value] of constants) slotTemplate[slot] = value;
 
@@ -212,13 +220,23 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
       if (!feeds || typeof feeds !== "object") throw new EngineInputError("", "feeds must be an object");
       const names = outputNames ?? allOutputs;
       const values = slotTemplate.slice();
-      header.inputs.forEach((input, index) => {
+      for (let index = 0; index < header.inputs.length; index++) {
+        const input = header.inputs[index] as CompiledInput;
         const feed = Object.hasOwn(feeds, input.name) ? feeds[input.name] : undefined;
         checkFeed(input, feed);
         values[header.inputSlots[index] as number] = feed;
-      });
-      for (const item of planFor(names)) {
-        const args = item.inputs.map((slot) => (slot >= 0 ? values[slot] : undefined));
+      }
+      for (const name in feeds)
+        if (Object.hasOwn(feeds, name) && !inputNames.has(name))
+          throw new EngineInputError(name, `the model has no input ${name}`);
+      const plan = outputNames ? planFor(names) : fullPlan;
+      for (let s = 0; s < plan.length; s++) {
+        const item = plan[s] as RunnableStep;
+        const { inputs, outputs, args } = item;
+        for (let i = 0; i < inputs.length; i++) {
+          const slot = inputs[i] as number;
+          args[i] = slot >= 0 ? values[slot] : undefined;
+        }
         let produced: EngineTensor[];
         try {
           produced = item.kernel(args);
@@ -230,16 +248,19 @@ export function openCompiled(compiled: Uint8Array): CompactSession {
             );
           throw error;
         }
-        item.outputs.forEach((slot, i) => {
+        args.fill(undefined); // keep no tensor of this run alive after it returns
+        for (let i = 0; i < outputs.length; i++) {
+          const slot = outputs[i] as number;
           if (slot >= 0) values[slot] = produced[i];
-        });
+        }
       }
       const result: Record<string, EngineTensor> = {};
       for (const name of names) {
-        const index = header.outputs.findIndex((output) => output.name === name);
-        const value = values[header.outputSlots[index] as number];
+        const slot = outputSlotByName.get(name) as number;
+        const value = values[slot];
         if (!value) throw new EngineInputError(name, `output ${name} was not computed`);
-        result[name] = value;
+        // A constant or a fed input returned as an output is copied: callers may write into results.
+        result[name] = computedSlots.has(slot) ? value : { ...value, data: value.data.slice() };
       }
       return result;
     },

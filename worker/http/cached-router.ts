@@ -9,31 +9,40 @@ const MAX_CACHED_PATH_LENGTH = 256;
  * routes) with the match result of each recent method + path remembered. A warm request then skips the
  * trie walk over ~90 routes and the sorting of handler sets, which dominated the router's share of a
  * prediction's CPU. Results are read-only to Hono (the request keeps its own route index), so reusing one
- * is safe; the cache is bounded and cleared whenever a route is added.
+ * is safe; the cache is bounded (emptied when full) and cleared whenever a route is added.
  */
 export class CachedRouter<T> implements Router<T> {
   readonly name = "CachedRouter(TrieRouter)";
   readonly #trie = new TrieRouter<T>();
-  readonly #cache = new Map<string, Result<T>>();
+  /** By method, then path: no per-request key string to build and hash. */
+  readonly #cache = new Map<string, Map<string, Result<T>>>();
+  #size = 0;
 
   constructor(readonly capacity = 512) {}
 
   add(method: string, path: string, handler: T): void {
     this.#cache.clear();
+    this.#size = 0;
     this.#trie.add(method, path, handler);
   }
 
   match(method: string, path: string): Result<T> {
     if (path.length > MAX_CACHED_PATH_LENGTH) return this.#trie.match(method, path);
-    const key = `${method} ${path}`;
-    const cached = this.#cache.get(key);
+    let byPath = this.#cache.get(method);
+    const cached = byPath?.get(path);
     if (cached) return cached;
     const result = this.#trie.match(method, path);
-    if (this.#cache.size >= this.capacity) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) this.#cache.delete(oldest);
+    if (this.#size >= this.capacity) {
+      this.#cache.clear();
+      this.#size = 0;
+      byPath = undefined;
     }
-    this.#cache.set(key, result);
+    if (!byPath) {
+      byPath = new Map();
+      this.#cache.set(method, byPath);
+    }
+    byPath.set(path, result);
+    this.#size += 1;
     return result;
   }
 }

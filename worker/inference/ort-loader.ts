@@ -7,8 +7,16 @@ export interface OrtEngineModule {
 
 export type OrtLoader = () => Promise<OrtEngineModule>;
 
+let requested = false;
+
+/** Whether anything in this isolate has asked for onnxruntime-web (compact-only serving never does). */
+export const ortRequested = (): boolean => requested;
+
 /**
  * Loads the onnxruntime-web adapter on first need. The specifier "./ort-engine.ts" is what the lean build's
  * wrangler `alias` replaces with ./ort-engine-absent.ts: keep it exactly this string, in this file only.
  */
-export const loadOrtEngine: OrtLoader = () => import("./ort-engine.ts");
+export const loadOrtEngine: OrtLoader = () => {
+  requested = true;
+  return import("./ort-engine.ts");
+};

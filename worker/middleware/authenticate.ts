@@ -21,6 +21,17 @@ export const unauthorized = (detail: string): ProblemError =>
 
 let warnedOpen = false;
 
+// Shared by every request without credentials (nothing mutates an AuthContext): no object per request.
+const OPEN_ANONYMOUS: AuthContext = Object.freeze({
+  ...ANONYMOUS,
+  scopes: Object.freeze(["predict", "admin"] as const),
+  open: true,
+});
+const PUBLIC_ANONYMOUS: AuthContext = Object.freeze({
+  ...ANONYMOUS,
+  scopes: Object.freeze(["predict"] as const),
+});
+
 function presentedCredential(authorization: string | undefined, apiKey: string | undefined): string | null {
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -38,8 +49,8 @@ async function resolve(c: Context<AppEnv>): Promise<AuthContext> {
   const open = isOpenMode(c.env);
   const credential = presentedCredential(c.req.header("authorization"), c.req.header("x-api-key"));
   if (credential === null) {
-    if (open) return { ...ANONYMOUS, scopes: ["predict", "admin"], open: true };
-    return { ...ANONYMOUS, scopes: publicPredict(c.env) ? ["predict"] : [] };
+    if (open) return OPEN_ANONYMOUS;
+    return publicPredict(c.env) ? PUBLIC_ANONYMOUS : ANONYMOUS;
   }
   if (looksLikeApiKey(credential)) {
     const record = await resolveApiKey(c.env.REGISTRY, credential);

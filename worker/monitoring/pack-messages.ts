@@ -4,7 +4,7 @@ export const MAX_SEND_BYTES = 224 * 1024;
 export const MAX_SEND_MESSAGES = 100;
 
 const encoder = new TextEncoder();
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** UTF-8 length of a string; ASCII (most log records) is counted without encoding a copy. */
 const utf8Length = (text: string): number =>

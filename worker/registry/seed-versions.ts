@@ -1,5 +1,5 @@
 import { planServing } from "../inference/engine-choice.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest, Serving } from "../schemas/manifest.ts";
 import { manifestKey, modelKey } from "./registry-keys.ts";
 import type { ModelRecord } from "./registry-types.ts";
 import { type RegistryBindings, storeVersion, withVersion, writeModelRecord } from "./registry-writer.ts";
@@ -13,6 +13,8 @@ export interface ShippedVersion {
 export interface SeedSummary {
   created: string[];
   unchanged: string[];
+  /** How each version is served, by `model/version`. */
+  serving: Record<string, Serving>;
 }
 
 /**
@@ -41,14 +43,14 @@ export async function seedVersions(
   defaults: Readonly<Record<string, string>>,
   now: string = new Date().toISOString(),
 ): Promise<SeedSummary> {
-  const summary: SeedSummary = { created: [], unchanged: [] };
+  const summary: SeedSummary = { created: [], unchanged: [], serving: {} };
   const byModel = new Map<string, ShippedVersion[]>();
   for (const version of versions) {
     const { manifest, compiled } = await withServing(env, version);
     const outcome = await storeVersion(env, manifest, version.bytes, compiled);
-    summary[outcome === "created" ? "created" : "unchanged"].push(
-      `${version.manifest.model}/${version.manifest.version}`,
-    );
+    const name = `${manifest.model}/${manifest.version}`;
+    summary[outcome === "created" ? "created" : "unchanged"].push(name);
+    if (manifest.serving) summary.serving[name] = manifest.serving;
     byModel.set(manifest.model, [...(byModel.get(manifest.model) ?? []), { manifest, bytes: version.bytes }]);
   }
   for (const [model, modelVersions] of byModel) {

@@ -29,7 +29,8 @@ export async function writeCompiled(
 /**
  * Reads the compiled form of `formatVersion`, or null when it is absent or fails its check: its metadata must
  * name the manifest's ONNX sha256 (a form compiled from other bytes is never served), and its bytes must hash
- * to the sha256 recorded in the manifest when that record is for this format version, else to the metadata's.
+ * to the sha256 recorded in the manifest for this format version or to the one in its own metadata (written
+ * with the bytes, by publish or by a rebuild).
  */
 export async function readCompiled(
   bucket: R2Bucket,
@@ -41,8 +42,13 @@ export async function readCompiled(
   const recorded = manifest.serving?.compiled;
   const metadata = object.customMetadata ?? {};
   if (metadata.onnx_sha256 !== manifest.artifact.sha256) return null;
-  const expected = recorded?.format_version === formatVersion ? recorded.sha256 : metadata.sha256;
   const bytes = new Uint8Array(await object.arrayBuffer());
-  if (!expected || (await sha256Hex(bytes)) !== expected) return null;
-  return bytes;
+  const actual = await sha256Hex(bytes);
+  // A form rebuilt after publish (same format version, other bytes) is named by its own metadata: accepting
+  // it keeps every later isolate from rebuilding again.
+  const accepted = [
+    recorded?.format_version === formatVersion ? recorded.sha256 : undefined,
+    metadata.sha256,
+  ];
+  return accepted.includes(actual) ? bytes : null;
 }

@@ -7,6 +7,7 @@ every family and every edge-case kind actually exercised, and the graphs the eng
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -18,11 +19,11 @@ import numpy as np
 import pytest
 
 from edge_training.conformance.__main__ import generate
-from edge_training.conformance.cases import encode_tensor
+from edge_training.conformance.cases import encode_tensor, session
 from edge_training.conformance.catalog import FAMILIES
-from edge_training.conformance.refusals import REFUSALS
+from edge_training.conformance.refusals import REFUSALS, constant_of_shape_of_input, erf_regressor
 from edge_training.conformance.rows import EDGE_KINDS, EXTREMES
-from edge_training.manifest import REPO_ROOT
+from edge_training.manifest import REPO_ROOT, validate
 
 RUNNER = "scripts/engine/conformance-runner.ts"
 TOLERANCE = 1e-5
@@ -106,14 +107,31 @@ def test_case_encoding_keeps_float32_edge_values_exact() -> None:
     assert labels == {"type": "int64", "dims": [2], "data": [str(2**62 + 1), "-3"]}
 
 
-def test_generator_is_deterministic(tmp_path: Path) -> None:
+def test_generator_is_deterministic(cases: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """A second run (of a subset: each case's rows are seeded by its id) writes byte-identical cases."""
+    first, _ = cases
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        generate(tmp_path / "a", only={"decision_tree", "lightgbm"})
-        generate(tmp_path / "b", only={"decision_tree", "lightgbm"})
-    first = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert len(first) > 10
-    for relative in first:
-        if relative.name == "index.json":
-            continue
-        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+        index = generate(tmp_path, only={"lightgbm", "pipeline_column_transformer"})
+    assert len(index["cases"]) > 5
+    for entry in index["cases"]:
+        for name in ("model.onnx", "case.json"):
+            again = (tmp_path / entry["id"] / name).read_bytes()
+            assert again == (first / entry["id"] / name).read_bytes(), f"{entry['id']}/{name}"
+
+
+@pytest.mark.parametrize(
+    ("name", "build"), [("constant-of-shape-of-input", constant_of_shape_of_input), ("erf-regressor", erf_regressor)]
+)
+def test_committed_onnx_fixtures_match_their_generator_and_manifest(name: str, build: Any) -> None:
+    folder = REPO_ROOT / "test" / "fixtures" / "onnx"
+    blob = (folder / f"{name}.onnx").read_bytes()
+    assert blob == build().SerializeToString(deterministic=True), "regenerate: test/fixtures/onnx/generate.py"
+    manifest = json.loads((folder / f"{name}.manifest.json").read_text())
+    validate(manifest)
+    assert manifest["artifact"] == {"file": f"{name}.onnx", "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}
+    runner = session(blob)
+    for example in manifest["examples"]:
+        [(feature, value)] = example["inputs"].items()
+        [[got]] = runner.run(["variable"], {feature: np.array([[value]], dtype=np.float32)})[0]
+        assert float(got) == example["expected"]["output"]

@@ -72,7 +72,13 @@ export class AttributeReader {
 
   strings(name: string): string[] | undefined {
     const attribute = this.typed(name, ATTRIBUTE_TYPES.STRINGS);
-    return attribute ? (attribute.strings ?? []).map((bytes) => utf8.decode(bytes)) : undefined;
+    return attribute ? (attribute.strings?.toArray() ?? []) : undefined;
+  }
+
+  /** A strings attribute as positions in `table` (-1 for anything else), without decoding each string. */
+  stringCodes(name: string, table: readonly string[]): Int16Array | undefined {
+    const attribute = this.typed(name, ATTRIBUTE_TYPES.STRINGS);
+    return attribute ? (attribute.strings?.codes(table) ?? new Int16Array(0)) : undefined;
   }
 
   tensor(name: string): EngineTensor | undefined {

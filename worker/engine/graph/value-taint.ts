@@ -63,7 +63,8 @@ export function valueDependentMemory(model: OnnxModel): GraphIssue[] {
   const initializers = new Set(graph.initializers.map((tensor) => tensor.name));
   const valueTainted = new Set<string>();
   const shapeTainted = new Set<string>();
-  for (const input of graph.inputs) if (!initializers.has(input.name)) valueTainted.add(input.name);
+  // Every graph input is tainted, including one that also has an initializer: onnxruntime lets a caller override it.
+  for (const input of graph.inputs) valueTainted.add(input.name);
   const issues: GraphIssue[] = [];
   const { order, stuck } = topologicalOrder(graph, [
     ...initializers,

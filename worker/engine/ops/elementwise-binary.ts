@@ -1,6 +1,14 @@
 import { NodeIssue } from "../graph/attribute-reader.ts";
 import { allocate, type EngineTensor, type EngineTensorType, sizeOf } from "../tensor.ts";
-import { broadcastDims, broadcastIndex, kernelFailure, requireInput, sameDims } from "./kernel-support.ts";
+import {
+  broadcastDims,
+  broadcastIndex,
+  floatToInt32,
+  floatToInt64,
+  kernelFailure,
+  requireInput,
+  sameDims,
+} from "./kernel-support.ts";
 import type { CompileRequest, Kernel, KernelSpec, OpDefinition } from "./op-types.ts";
 
 type NumberOp = (a: number, b: number) => number;
@@ -9,35 +17,33 @@ type CompareOp = (a: number | bigint | string, b: number | bigint | string) => b
 
 const NUMERIC: readonly EngineTensorType[] = ["float32", "float64", "int32", "int64"];
 
-/** Applies `combine(i, ia, ib)` over the broadcast of two shapes. */
+/** The broadcast shape of two operands (numpy rules), with fast paths for equal shapes and scalars. */
+function pairDims(aDims: readonly number[], bDims: readonly number[]): readonly number[] {
+  if (sameDims(aDims, bDims)) return aDims;
+  if (aDims.length >= bDims.length && sizeOf(bDims) === 1) return aDims;
+  if (bDims.length >= aDims.length && sizeOf(aDims) === 1) return bDims;
+  return broadcastDims(aDims, bDims);
+}
+
+/** Applies `combine(i, ia, ib)` over `outDims`, the broadcast of the two operand shapes. */
 function forEachBroadcast(
   aDims: readonly number[],
   bDims: readonly number[],
+  outDims: readonly number[],
   combine: (out: number, a: number, b: number) => void,
-): number[] {
-  if (sameDims(aDims, bDims)) {
-    const size = sizeOf(aDims);
-    for (let i = 0; i < size; i++) combine(i, i, i);
-    return [...aDims];
-  }
-  const outDims = broadcastDims(aDims, bDims);
+): void {
   const size = sizeOf(outDims);
-  if (sizeOf(bDims) === 1 && aDims.length >= bDims.length) {
-    for (let i = 0; i < size; i++) combine(i, i, 0);
-    return outDims;
+  const aSize = sizeOf(aDims);
+  const bSize = sizeOf(bDims);
+  if (aSize === size && bSize === size && sameDims(aDims, bDims))
+    for (let i = 0; i < size; i++) combine(i, i, i);
+  else if (bSize === 1 && aSize === size) for (let i = 0; i < size; i++) combine(i, i, 0);
+  else if (aSize === 1 && bSize === size) for (let i = 0; i < size; i++) combine(i, 0, i);
+  else {
+    const aIndex = broadcastIndex(outDims, aDims);
+    const bIndex = broadcastIndex(outDims, bDims);
+    for (let i = 0; i < size; i++) combine(i, aIndex[i] as number, bIndex[i] as number);
   }
-  if (sizeOf(aDims) === 1 && bDims.length >= aDims.length) {
-    for (let i = 0; i < size; i++) combine(i, 0, i);
-    return outDims;
-  }
-  const aIndex = broadcastIndex(outDims, aDims);
-  const bIndex = broadcastIndex(outDims, bDims);
-  for (let i = 0; i < size; i++) combine(i, aIndex[i] as number, bIndex[i] as number);
-  return outDims;
-}
-
-function outputSize(aDims: readonly number[], bDims: readonly number[]): number {
-  return sameDims(aDims, bDims) ? sizeOf(aDims) : sizeOf(broadcastDims(aDims, bDims));
 }
 
 function arithmetic(
@@ -68,38 +74,35 @@ function arithmetic(
       const exponentIsBig = spec.inputTypes[1] === "int64";
       if (type === "int64") {
         return ([left, right]) => {
-          const a = (left as EngineTensor).data as BigInt64Array;
-          const b = (right as EngineTensor).data;
-          const out = new BigInt64Array(
-            outputSize((left as EngineTensor).dims, (right as EngineTensor).dims),
-          );
-          const dims = forEachBroadcast(
-            (left as EngineTensor).dims,
-            (right as EngineTensor).dims,
-            (i, ia, ib) => {
-              const bv = b[ib] as number | bigint;
-              out[i] = bigOp(a[ia] as bigint, typeof bv === "bigint" ? bv : BigInt(Math.trunc(bv)));
-            },
-          );
+          const { dims: aDims, data: aData } = left as EngineTensor;
+          const { dims: bDims, data: bData } = right as EngineTensor;
+          const a = aData as BigInt64Array;
+          const b = bData as ArrayLike<number | bigint>;
+          const dims = pairDims(aDims, bDims);
+          const out = new BigInt64Array(sizeOf(dims));
+          forEachBroadcast(aDims, bDims, dims, (i, ia, ib) => {
+            const bv = b[ib] as number | bigint;
+            out[i] = bigOp(a[ia] as bigint, typeof bv === "bigint" ? bv : BigInt(Math.trunc(bv)));
+          });
           return [{ type, dims, data: out }];
         };
       }
-      const integer = type === "int32";
-      const apply = integer ? integerNumberOp : numberOp;
+      const apply = type === "int32" ? integerNumberOp : numberOp;
       return ([left, right]) => {
-        const a = (left as EngineTensor).data as ArrayLike<number>;
-        const b = (right as EngineTensor).data as ArrayLike<number | bigint>;
-        const out = allocate(type, outputSize((left as EngineTensor).dims, (right as EngineTensor).dims)) as
-          | Float32Array
-          | Float64Array
-          | Int32Array;
-        const dims = exponentIsBig
-          ? forEachBroadcast((left as EngineTensor).dims, (right as EngineTensor).dims, (i, ia, ib) => {
-              out[i] = apply(a[ia] as number, Number(b[ib]));
-            })
-          : forEachBroadcast((left as EngineTensor).dims, (right as EngineTensor).dims, (i, ia, ib) => {
-              out[i] = apply(a[ia] as number, b[ib] as number);
-            });
+        const { dims: aDims, data: aData } = left as EngineTensor;
+        const { dims: bDims, data: bData } = right as EngineTensor;
+        const a = aData as ArrayLike<number>;
+        const b = bData as ArrayLike<number | bigint>;
+        const dims = pairDims(aDims, bDims);
+        const out = allocate(type, sizeOf(dims)) as Float32Array | Float64Array | Int32Array;
+        if (exponentIsBig)
+          forEachBroadcast(aDims, bDims, dims, (i, ia, ib) => {
+            out[i] = apply(a[ia] as number, Number(b[ib]));
+          });
+        else
+          forEachBroadcast(aDims, bDims, dims, (i, ia, ib) => {
+            out[i] = apply(a[ia] as number, b[ib] as number);
+          });
         return [{ type, dims, data: out }];
       };
     },
@@ -129,16 +132,15 @@ function comparison(op: string, compare: CompareOp, allowStrings: boolean, since
     },
     kernel(): Kernel {
       return ([left, right]) => {
-        const a = (left as EngineTensor).data as ArrayLike<number | bigint | string>;
-        const b = (right as EngineTensor).data as ArrayLike<number | bigint | string>;
-        const out = new Uint8Array(outputSize((left as EngineTensor).dims, (right as EngineTensor).dims));
-        const dims = forEachBroadcast(
-          (left as EngineTensor).dims,
-          (right as EngineTensor).dims,
-          (i, ia, ib) => {
-            out[i] = compare(a[ia] as number, b[ib] as number) ? 1 : 0;
-          },
-        );
+        const { dims: aDims, data: aData } = left as EngineTensor;
+        const { dims: bDims, data: bData } = right as EngineTensor;
+        const a = aData as ArrayLike<number | bigint | string>;
+        const b = bData as ArrayLike<number | bigint | string>;
+        const dims = pairDims(aDims, bDims);
+        const out = new Uint8Array(sizeOf(dims));
+        forEachBroadcast(aDims, bDims, dims, (i, ia, ib) => {
+          out[i] = compare(a[ia] as number, b[ib] as number) ? 1 : 0;
+        });
         return [{ type: "bool", dims, data: out }];
       };
     },
@@ -162,25 +164,24 @@ function logical(op: string, combine: (a: number, b: number) => number): OpDefin
     },
     kernel(): Kernel {
       return ([left, right]) => {
-        const a = (left as EngineTensor).data as Uint8Array;
-        const b = (right as EngineTensor).data as Uint8Array;
-        const out = new Uint8Array(outputSize((left as EngineTensor).dims, (right as EngineTensor).dims));
-        const dims = forEachBroadcast(
-          (left as EngineTensor).dims,
-          (right as EngineTensor).dims,
-          (i, ia, ib) => {
-            out[i] = combine(a[ia] as number, b[ib] as number);
-          },
-        );
+        const { dims: aDims, data: aData } = left as EngineTensor;
+        const { dims: bDims, data: bData } = right as EngineTensor;
+        const a = aData as Uint8Array;
+        const b = bData as Uint8Array;
+        const dims = pairDims(aDims, bDims);
+        const out = new Uint8Array(sizeOf(dims));
+        forEachBroadcast(aDims, bDims, dims, (i, ia, ib) => {
+          out[i] = combine(a[ia] as number, b[ib] as number);
+        });
         return [{ type: "bool", dims, data: out }];
       };
     },
   };
 }
 
+/** ORT computes integer Pow as static_cast<T>(std::pow(double, double)); never a BigInt power sized by the exponent. */
 function bigPow(a: bigint, b: bigint): bigint {
-  if (b < 0n) return a === 1n ? 1n : a === -1n ? (b % 2n === 0n ? 1n : -1n) : 0n;
-  return BigInt.asIntN(64, a ** b);
+  return floatToInt64(Number(a) ** Number(b));
 }
 
 export const binaryOperators: OpDefinition[] = [
@@ -215,7 +216,7 @@ export const binaryOperators: OpDefinition[] = [
     "Pow",
     (a, b) => a ** b,
     bigPow,
-    (a, b) => Math.trunc(a ** b) | 0,
+    (a, b) => floatToInt32(a ** b),
   ),
   comparison("Equal", (a, b) => a === b, true),
   comparison("Less", (a, b) => a < b, false),
@@ -227,4 +228,4 @@ export const binaryOperators: OpDefinition[] = [
   logical("Xor", (a, b) => a ^ b),
 ];
 
-export { forEachBroadcast, outputSize };
+export { forEachBroadcast, pairDims };

@@ -1,6 +1,6 @@
 import { EngineInputError } from "../errors.ts";
 import { NodeIssue } from "../graph/attribute-reader.ts";
-import type { EngineTensor, EngineTensorType, NumericData } from "../tensor.ts";
+import type { EngineTensor } from "../tensor.ts";
 import type { CompileRequest, InputFacts } from "./op-types.ts";
 
 /** A runtime failure inside a kernel caused by the values fed (bad index, mismatched shapes). */
@@ -12,17 +12,6 @@ export function requireInput(request: CompileRequest, index: number): InputFacts
   const facts = request.inputs[index];
   if (!facts) throw new NodeIssue(`input ${index} is required`);
   return facts;
-}
-
-export function requireType(
-  request: CompileRequest,
-  index: number,
-  allowed: readonly EngineTensorType[],
-): EngineTensorType {
-  const { type } = requireInput(request, index);
-  if (!allowed.includes(type))
-    throw new NodeIssue(`input ${index} has type ${type}, expected ${allowed.join("|")}`);
-  return type;
 }
 
 /** Shape-like operands must be known at compile time: memory never depends on an input value. */
@@ -103,23 +92,6 @@ export function broadcastIndex(outDims: readonly number[], inDims: readonly numb
     }
   }
   return index;
-}
-
-export function numericData(source: EngineTensor): NumericData {
-  if (Array.isArray(source.data)) kernelFailure("expected a numeric tensor");
-  return source.data as NumericData;
-}
-
-export function stringData(source: EngineTensor): string[] {
-  if (!Array.isArray(source.data)) kernelFailure("expected a string tensor");
-  return source.data;
-}
-
-/** The value (as number) of each element, int64 through Number(). */
-export function readAsNumbers(source: EngineTensor): ArrayLike<number> {
-  const data = numericData(source);
-  if (data instanceof BigInt64Array) return Float64Array.from(data, (value) => Number(value));
-  return data as ArrayLike<number>;
 }
 
 /** C++ static_cast<int64_t>(float) on x86: truncation, NaN and overflow give INT64_MIN. */

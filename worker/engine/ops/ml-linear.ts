@@ -25,6 +25,56 @@ function inputAsFloat32(x: EngineTensor): Float32Array {
  * a float32 accumulator fed by fused multiply-adds in feature order, the intercept added last.
  * (A float32 product of two float32 values is exact in double, so one rounding per step matches an FMA.)
  */
+const f = Math.fround;
+
+/** Which horizontal reduction MLAS's one-row kernel applies to output column `t` of `n` (blocks of 4, then 2, then 1). */
+function reductionFor(t: number, n: number): 4 | 2 | 1 {
+  const fours = n - (n % 4);
+  if (t < fours) return 4;
+  return n - fours >= 2 && t < fours + 2 ? 2 : 1;
+}
+
+/**
+ * One row (M = 1) as MLAS's AVX kernel for a transposed B computes it: eight float32 lanes of separately rounded
+ * products and sums over K, a horizontal reduction whose order depends on the column's block, then the intercept.
+ */
+function dotSingleRow(
+  x: Float32Array,
+  weights: Float32Array,
+  offset: number,
+  features: number,
+  reduction: 4 | 2 | 1,
+  intercept: number,
+): number {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let a4 = 0;
+  let a5 = 0;
+  let a6 = 0;
+  let a7 = 0;
+  for (let k = 0; k < features; k += 8) {
+    const w = offset + k;
+    a0 = f(a0 + f((x[k] as number) * (weights[w] as number)));
+    if (k + 1 < features) a1 = f(a1 + f((x[k + 1] as number) * (weights[w + 1] as number)));
+    if (k + 2 < features) a2 = f(a2 + f((x[k + 2] as number) * (weights[w + 2] as number)));
+    if (k + 3 < features) a3 = f(a3 + f((x[k + 3] as number) * (weights[w + 3] as number)));
+    if (k + 4 < features) a4 = f(a4 + f((x[k + 4] as number) * (weights[w + 4] as number)));
+    if (k + 5 < features) a5 = f(a5 + f((x[k + 5] as number) * (weights[w + 5] as number)));
+    if (k + 6 < features) a6 = f(a6 + f((x[k + 6] as number) * (weights[w + 6] as number)));
+    if (k + 7 < features) a7 = f(a7 + f((x[k + 7] as number) * (weights[w + 7] as number)));
+  }
+  let sum: number;
+  if (reduction === 4) sum = f(f(f(f(a0 + a1) + a2) + a3) + f(f(f(a4 + a5) + a6) + a7));
+  else if (reduction === 2) sum = f(f(f(a0 + a2) + f(a4 + a6)) + f(f(a1 + a3) + f(a5 + a7)));
+  else sum = f(f(f(a0 + a1) + f(a2 + a3)) + f(f(a4 + a5) + f(a6 + a7)));
+  return f(sum + intercept);
+}
+
+/** The K slice of MLAS's SGEMM when N (classes/targets) is small: 128 doubled three times. */
+const GEMM_STRIDE_K = 1024;
+
 function linearScores(
   x: Float32Array,
   rows: number,
@@ -34,14 +84,32 @@ function linearScores(
   targets: number,
 ): Float32Array {
   const scores = new Float32Array(rows * targets);
+  if (rows === 1) {
+    for (let t = 0; t < targets; t++)
+      scores[t] = dotSingleRow(
+        x,
+        coefficients,
+        t * features,
+        features,
+        reductionFor(t, targets),
+        intercepts?.[t] ?? 0,
+      );
+    return scores;
+  }
   for (let r = 0; r < rows; r++) {
     const base = r * features;
     for (let t = 0; t < targets; t++) {
       const weights = t * features;
-      let sum = 0;
-      for (let k = 0; k < features; k++)
-        sum = Math.fround(sum + (x[base + k] as number) * (coefficients[weights + k] as number));
-      scores[r * targets + t] = intercepts ? Math.fround((intercepts[t] as number) + sum) : sum;
+      // MLAS walks K in slices of GEMM_STRIDE_K and adds each slice's sum to the output (which starts at the intercept).
+      let total = intercepts ? (intercepts[t] as number) : 0;
+      for (let start = 0; start < features || start === 0; start += GEMM_STRIDE_K) {
+        const end = Math.min(features, start + GEMM_STRIDE_K);
+        let sum = 0;
+        for (let k = start; k < end; k++)
+          sum = Math.fround(sum + (x[base + k] as number) * (coefficients[weights + k] as number));
+        total = intercepts || start > 0 ? Math.fround(total + sum) : sum;
+      }
+      scores[r * targets + t] = total;
     }
   }
   return scores;

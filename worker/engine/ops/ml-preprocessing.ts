@@ -1,6 +1,6 @@
 import { NodeIssue } from "../graph/attribute-reader.ts";
 import { type EngineTensor, type EngineTensorType, sizeOf } from "../tensor.ts";
-import { kernelFailure, requireInput, rowsAndColumns } from "./kernel-support.ts";
+import { kernelFailure, requireInput } from "./kernel-support.ts";
 import type { CompileRequest, Kernel, OpDefinition } from "./op-types.ts";
 
 const f = Math.fround;
@@ -304,4 +304,3 @@ export const preprocessingOperators: OpDefinition[] = [
   oneHotEncoder,
   arrayFeatureExtractor,
 ];
-export { rowsAndColumns };

@@ -1,6 +1,6 @@
 import { NodeIssue } from "../graph/attribute-reader.ts";
 import { allocate, type EngineTensor, type EngineTensorType, sizeOf } from "../tensor.ts";
-import { forEachBroadcast, outputSize } from "./elementwise-binary.ts";
+import { forEachBroadcast, pairDims } from "./elementwise-binary.ts";
 import { requireInput } from "./kernel-support.ts";
 import type { Kernel, KernelSpec, OpDefinition } from "./op-types.ts";
 
@@ -39,18 +39,18 @@ function variadic(op: string, fold: Fold, bigFold: BigFold, mean = false): OpDef
         let current = inputs[0] as EngineTensor;
         for (let k = 1; k < inputs.length; k++) {
           const next = inputs[k] as EngineTensor;
-          const out = allocate(type, outputSize(current.dims, next.dims));
+          const dims = pairDims(current.dims, next.dims);
+          const out = allocate(type, sizeOf(dims));
           const a = current.data;
           const b = next.data;
-          let dims: number[];
           if (type === "int64") {
             const target = out as BigInt64Array;
-            dims = forEachBroadcast(current.dims, next.dims, (i, ia, ib) => {
+            forEachBroadcast(current.dims, next.dims, dims, (i, ia, ib) => {
               target[i] = bigFold(a[ia] as bigint, b[ib] as bigint);
             });
           } else {
             const target = out as Float32Array;
-            dims = forEachBroadcast(current.dims, next.dims, (i, ia, ib) => {
+            forEachBroadcast(current.dims, next.dims, dims, (i, ia, ib) => {
               target[i] = fold(a[ia] as number, b[ib] as number);
             });
           }

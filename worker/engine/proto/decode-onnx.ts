@@ -13,6 +13,7 @@ import {
   BigInt64List,
   Float32List,
   Float64List,
+  StringList,
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
   WireReader,
@@ -104,7 +105,7 @@ function decodeAttribute(reader: WireReader): OnnxAttribute {
   const attribute: OnnxAttribute = { name: "", type: ATTRIBUTE_TYPES.UNDEFINED, hasGraph: false };
   let floats: Float32List | undefined;
   let ints: Float64List | undefined;
-  let strings: Uint8Array[] | undefined;
+  let strings: StringList | undefined;
   let tensors: OnnxTensorProto[] | undefined;
   let inferred: number = ATTRIBUTE_TYPES.UNDEFINED;
   while (!reader.done) {
@@ -153,8 +154,8 @@ function decodeAttribute(reader: WireReader): OnnxAttribute {
         break;
       case 9:
         expectWire(reader, wire, WIRE_LENGTH_DELIMITED, "AttributeProto.strings");
-        strings ??= [];
-        strings.push(reader.bytesField());
+        strings ??= new StringList(reader.bytes);
+        strings.read(reader);
         inferred = ATTRIBUTE_TYPES.STRINGS;
         break;
       case 10:

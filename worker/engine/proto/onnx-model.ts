@@ -1,3 +1,5 @@
+import type { StringList } from "./wire-reader.ts";
+
 /** The subset of onnx.proto the engine reads, as plain objects. */
 
 export interface OnnxTensorProto {
@@ -43,7 +45,7 @@ export interface OnnxAttribute {
   t?: OnnxTensorProto;
   floats?: Float32Array;
   ints?: Float64Array;
-  strings?: Uint8Array[];
+  strings?: StringList;
   tensors?: OnnxTensorProto[];
   /** A graph-valued attribute (subgraph) is present; subgraphs are never decoded. */
   hasGraph: boolean;

@@ -153,6 +153,57 @@ export class WireReader {
   }
 }
 
+/** A repeated bytes/string field kept as offsets into the model bytes: no object per element. */
+export class StringList {
+  readonly bytes: Uint8Array;
+  private bounds = new Int32Array(16);
+  length = 0;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
+  read(reader: WireReader): void {
+    const [start, end] = reader.lengthDelimited();
+    if (this.length * 2 + 2 > this.bounds.length) {
+      const next = new Int32Array(this.bounds.length * 2);
+      next.set(this.bounds);
+      this.bounds = next;
+    }
+    this.bounds[this.length * 2] = start;
+    this.bounds[this.length * 2 + 1] = end;
+    this.length++;
+  }
+  bytesAt(index: number): Uint8Array {
+    return this.bytes.subarray(this.bounds[index * 2] as number, this.bounds[index * 2 + 1] as number);
+  }
+  get(index: number): string {
+    return utf8.decode(this.bytesAt(index));
+  }
+  toArray(): string[] {
+    return Array.from({ length: this.length }, (_, index) => this.get(index));
+  }
+  /** Each element's position in `table` (compared as UTF-8 bytes), or -1. */
+  codes(table: readonly string[]): Int16Array {
+    const encoded = table.map((entry) => new TextEncoder().encode(entry));
+    const out = new Int16Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const start = this.bounds[i * 2] as number;
+      const size = (this.bounds[i * 2 + 1] as number) - start;
+      out[i] = -1;
+      for (let k = 0; k < encoded.length; k++) {
+        const candidate = encoded[k] as Uint8Array;
+        if (candidate.length !== size) continue;
+        let same = true;
+        for (let b = 0; b < size && same; b++) same = this.bytes[start + b] === candidate[b];
+        if (same) {
+          out[i] = k;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
 /** Typed-array accumulators for repeated numeric fields, packed or not. */
 export class Float32List {
   private data = new Float32Array(8);
@@ -209,6 +260,9 @@ export class Float64List {
     if (wireType === WIRE_VARINT) this.push(reader.int64Number());
     else if (wireType === WIRE_LENGTH_DELIMITED) {
       const range = reader.lengthDelimited();
+      let count = 0;
+      for (let i = range[0]; i < range[1]; i++) if ((reader.bytes[i] as number) < 0x80) count++;
+      this.reserve(count);
       const packed = reader.sub(range);
       while (!packed.done) this.push(packed.int64Number());
     } else reader.fail("varint field with the wrong wire type");

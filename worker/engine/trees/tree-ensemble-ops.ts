@@ -10,8 +10,8 @@ import {
 } from "../ops/ml-scores.ts";
 import type { CompileRequest, Kernel, KernelSpec, OpDefinition } from "../ops/op-types.ts";
 import type { EngineTensor, EngineTensorType } from "../tensor.ts";
-import { type FlatTrees, findLeaf, validateFlatTrees } from "./tree-evaluate.ts";
-import { layoutTrees } from "./tree-layout.ts";
+import { collectLeaves, type FlatTrees, validateFlatTrees } from "./tree-evaluate.ts";
+import { layoutTrees, NODE_MODES } from "./tree-layout.ts";
 
 const f = Math.fround;
 // onnxruntime registers tree ensembles for float and double inputs only.
@@ -110,7 +110,7 @@ function compileEnsemble({ classifier, request }: EnsembleCompile) {
     treeIds: ints(request, "nodes_treeids"),
     nodeIds: ints(request, "nodes_nodeids"),
     featureIds: ints(request, "nodes_featureids"),
-    modes: request.attributes.strings("nodes_modes") ?? [],
+    modes: request.attributes.stringCodes("nodes_modes", NODE_MODES) ?? new Int16Array(0),
     trueIds: ints(request, "nodes_truenodeids"),
     falseIds: ints(request, "nodes_falsenodeids"),
     thresholds,
@@ -250,7 +250,9 @@ function makeKernel(spec: KernelSpec): Kernel {
   if (damage) throw new InvalidModelError(`tree ensemble is damaged: ${damage}`);
   const roots = trees.roots;
   const treeCount = roots.length;
-  const leafOf = findLeaf;
+  const collect = collectLeaves;
+  const summing = aggregate === "SUM" || aggregate === "AVERAGE";
+  const leaves = new Int32Array(treeCount);
   const round = double ? (value: number) => value : f;
   const origin = baseValues.length === 1 ? (baseValues[0] as number) : 0;
   const useBaseValues = baseValues.length === outputs;
@@ -273,18 +275,22 @@ function makeKernel(spec: KernelSpec): Kernel {
   const singleOutput = (x: ArrayLike<number>, base: number): number => {
     let score = 0;
     let has = false;
-    for (let t = 0; t < treeCount; t++) {
-      const leaf = leafOf(trees, roots[t] as number, x, base);
-      const weight = trees.threshold[leaf] as number;
-      if (aggregate === "SUM" || aggregate === "AVERAGE") score = round(score + weight);
-      else if (aggregate === "MIN") {
-        if (!has || weight < score) score = weight;
-        has = true;
-      } else {
-        if (!has || weight > score) score = weight;
-        has = true;
+    collect(trees, x, base, leaves);
+    const values = trees.threshold;
+    if (summing && !double)
+      for (let t = 0; t < treeCount; t++) score = f(score + (values[leaves[t] as number] as number));
+    else if (summing) for (let t = 0; t < treeCount; t++) score += values[leaves[t] as number] as number;
+    else
+      for (let t = 0; t < treeCount; t++) {
+        const weight = values[leaves[t] as number] as number;
+        if (aggregate === "MIN") {
+          if (!has || weight < score) score = weight;
+          has = true;
+        } else {
+          if (!has || weight > score) score = weight;
+          has = true;
+        }
       }
-    }
     if (aggregate === "AVERAGE") score = round(round(score / treeCount) + origin);
     else if (aggregate === "SUM") score = round(score + origin);
     else score = has ? round(score + origin) : origin;
@@ -295,8 +301,9 @@ function makeKernel(spec: KernelSpec): Kernel {
     scores.score.fill(0);
     scores.has.fill(0);
     scores.length = outputs;
+    collect(trees, x, base, leaves);
     for (let t = 0; t < treeCount; t++) {
-      const leaf = leafOf(trees, roots[t] as number, x, base);
+      const leaf = leaves[t] as number;
       const first = trees.trueChild[leaf] as number;
       const end = first + (trees.feature[leaf] as number);
       for (let w = first; w < end; w++) {

@@ -14,64 +14,85 @@ export interface FlatTrees {
   sameMode: number;
 }
 
-/** Follows one tree from `node` to its leaf for the row starting at `base`. */
-export function findLeaf(trees: FlatTrees, node: number, x: ArrayLike<number>, base: number): number {
-  const { feature, threshold, trueChild, flags } = trees;
+/**
+ * Walks every tree for the row starting at `base` and writes each tree's leaf into `leaves`.
+ * One call per row (not per tree) with the loop specialised for the common single-mode ensembles.
+ */
+export function collectLeaves(
+  trees: FlatTrees,
+  x: ArrayLike<number>,
+  base: number,
+  leaves: Int32Array,
+): void {
+  const { roots, feature, threshold, trueChild, flags } = trees;
   const LEAF = FLAG_LEAF;
   const MISSING_TRUE = FLAG_MISSING_TRUE;
   const MODE = MODE_MASK;
-  let current = node;
-  let nodeFlags = flags[current] as number;
+  const count = roots.length;
   if (trees.sameMode === 0) {
-    while (!(nodeFlags & LEAF)) {
-      const value = x[base + (feature[current] as number)] as number;
-      current =
-        value <= (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
-          ? (trueChild[current] as number)
-          : current + 1;
-      nodeFlags = flags[current] as number;
+    for (let t = 0; t < count; t++) {
+      let current = roots[t] as number;
+      let nodeFlags = flags[current] as number;
+      while (!(nodeFlags & LEAF)) {
+        const value = x[base + (feature[current] as number)] as number;
+        current =
+          value <= (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
+            ? (trueChild[current] as number)
+            : current + 1;
+        nodeFlags = flags[current] as number;
+      }
+      leaves[t] = current;
     }
-    return current;
+    return;
   }
   if (trees.sameMode === 1) {
+    for (let t = 0; t < count; t++) {
+      let current = roots[t] as number;
+      let nodeFlags = flags[current] as number;
+      while (!(nodeFlags & LEAF)) {
+        const value = x[base + (feature[current] as number)] as number;
+        current =
+          value < (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
+            ? (trueChild[current] as number)
+            : current + 1;
+        nodeFlags = flags[current] as number;
+      }
+      leaves[t] = current;
+    }
+    return;
+  }
+  for (let t = 0; t < count; t++) {
+    let current = roots[t] as number;
+    let nodeFlags = flags[current] as number;
     while (!(nodeFlags & LEAF)) {
       const value = x[base + (feature[current] as number)] as number;
-      current =
-        value < (threshold[current] as number) || (nodeFlags & MISSING_TRUE && Number.isNaN(value))
-          ? (trueChild[current] as number)
-          : current + 1;
+      const limit = threshold[current] as number;
+      let goTrue: boolean;
+      switch (nodeFlags & MODE) {
+        case 0:
+          goTrue = value <= limit;
+          break;
+        case 1:
+          goTrue = value < limit;
+          break;
+        case 2:
+          goTrue = value >= limit;
+          break;
+        case 3:
+          goTrue = value > limit;
+          break;
+        case 4:
+          goTrue = value === limit;
+          break;
+        default:
+          goTrue = value !== limit;
+      }
+      if (!goTrue && nodeFlags & MISSING_TRUE && Number.isNaN(value)) goTrue = true;
+      current = goTrue ? (trueChild[current] as number) : current + 1;
       nodeFlags = flags[current] as number;
     }
-    return current;
+    leaves[t] = current;
   }
-  while (!(nodeFlags & LEAF)) {
-    const value = x[base + (feature[current] as number)] as number;
-    const limit = threshold[current] as number;
-    let goTrue: boolean;
-    switch (nodeFlags & MODE) {
-      case 0:
-        goTrue = value <= limit;
-        break;
-      case 1:
-        goTrue = value < limit;
-        break;
-      case 2:
-        goTrue = value >= limit;
-        break;
-      case 3:
-        goTrue = value > limit;
-        break;
-      case 4:
-        goTrue = value === limit;
-        break;
-      default:
-        goTrue = value !== limit;
-    }
-    if (!goTrue && nodeFlags & MISSING_TRUE && Number.isNaN(value)) goTrue = true;
-    current = goTrue ? (trueChild[current] as number) : current + 1;
-    nodeFlags = flags[current] as number;
-  }
-  return current;
 }
 
 /** Checks a flat layout read from untrusted bytes: children strictly after parents, weights in range. */
@@ -82,26 +103,25 @@ export function validateFlatTrees(
   weightTarget: Int32Array | null,
   maxFeature: number,
 ): string | null {
-  const count = trees.flags.length;
-  if (trees.feature.length !== count || trees.threshold.length !== count || trees.trueChild.length !== count)
+  const { roots, feature, threshold, trueChild, flags } = trees;
+  const count = flags.length;
+  if (feature.length !== count || threshold.length !== count || trueChild.length !== count)
     return "tree arrays differ in length";
-  for (let i = 0; i < trees.roots.length; i++) {
-    const root = trees.roots[i] as number;
+  for (let i = 0; i < roots.length; i++) {
+    const root = roots[i] as number;
     if (!(root >= 0 && root < count)) return "tree root out of range";
   }
+  const LEAF = FLAG_LEAF;
+  const MODE = MODE_MASK;
   for (let i = 0; i < count; i++) {
-    const flags = trees.flags[i] as number;
-    if (flags & FLAG_LEAF) {
-      const first = trees.trueChild[i] as number;
-      const length = trees.feature[i] as number;
-      if (!(first >= 0 && length >= 1 && first + length <= weightCount)) return "leaf weights out of range";
-    } else {
-      const child = trees.trueChild[i] as number;
-      if ((flags & MODE_MASK) > 5) return "unknown node mode";
-      if (!(child > i + 1 && child < count) || i + 1 >= count) return "tree child out of order";
-      const feature = trees.feature[i] as number;
-      if (!(feature >= 0 && feature <= maxFeature)) return "feature index out of range";
-    }
+    const nodeFlags = flags[i] as number;
+    const child = trueChild[i] as number;
+    const column = feature[i] as number;
+    if (nodeFlags & LEAF) {
+      if (!(child >= 0 && column >= 1 && child + column <= weightCount)) return "leaf weights out of range";
+    } else if ((nodeFlags & MODE) > 5) return "unknown node mode";
+    else if (!(child > i + 1 && child < count)) return "tree child out of order";
+    else if (!(column >= 0 && column <= maxFeature)) return "feature index out of range";
   }
   if (weightTarget)
     for (let i = 0; i < weightTarget.length; i++) {

@@ -482,6 +482,50 @@ def label_encoders() -> Iterator[ModelSpec]:
         yield ModelSpec("label_encoder", f"strings_to_{values}", label_encoder_graph(values), columns, "columns")
 
 
+SWEEP_SEEDS = (31, 32)
+
+
+def hyperparameter_sweep() -> Iterator[ModelSpec]:
+    """More seeds with hyperparameters drawn from a seeded generator, for every tree family."""
+    for seed in SWEEP_SEEDS:
+        rng = np.random.default_rng(seed)
+        depth = int(rng.integers(2, 12))
+        trees = int(rng.integers(2, 60))
+        rate = float(np.round(rng.uniform(0.02, 0.5), 3))
+        classes = int(rng.integers(2, 4))
+        nan = float(np.round(rng.uniform(0.0, 0.3), 2))
+        boost = {"n_estimators": trees, "max_depth": depth, "learning_rate": rate, "random_state": seed}
+        yield matrix_spec("decision_tree", f"sweep_classifier_d{depth}_s{seed}",
+                          DecisionTreeClassifier(max_depth=depth, min_samples_leaf=int(rng.integers(1, 9)),
+                                                 random_state=seed), seed=seed, classes=classes, trees=True)
+        yield matrix_spec("random_forest", f"sweep_regressor_t{trees}_d{depth}_s{seed}",
+                          RandomForestRegressor(n_estimators=trees, max_depth=depth, max_features=0.6,
+                                                random_state=seed), seed=seed, trees=True)
+        yield matrix_spec("extra_trees", f"sweep_classifier_t{trees}_s{seed}",
+                          ExtraTreesClassifier(n_estimators=trees, max_depth=depth, random_state=seed), seed=seed,
+                          classes=classes, trees=True)
+        yield matrix_spec("gradient_boosting", f"sweep_classifier_t{trees}_d{depth}_s{seed}",
+                          GradientBoostingClassifier(subsample=0.8, **boost), seed=seed, classes=classes, trees=True)
+        yield matrix_spec("hist_gradient_boosting", f"sweep_regressor_t{trees}_s{seed}",
+                          HistGradientBoostingRegressor(max_iter=trees, max_depth=depth, learning_rate=rate,
+                                                        random_state=seed), seed=seed, nan_fraction=nan, trees=True)
+        yield matrix_spec("xgboost", f"sweep_classifier_t{trees}_d{depth}_s{seed}",
+                          XGBClassifier(tree_method="hist", n_jobs=1, subsample=0.8, **boost), seed=seed,
+                          classes=classes, nan_fraction=nan, trees=True)
+        yield matrix_spec("lightgbm", f"sweep_regressor_t{trees}_s{seed}",
+                          LGBMRegressor(n_estimators=trees, num_leaves=int(rng.integers(3, 40)), learning_rate=rate,
+                                        random_state=seed, n_jobs=1, verbose=-1), seed=seed, nan_fraction=nan,
+                          trees=True)
+
+
+def _with_sweep(family: str, build: Callable[[], Iterator[ModelSpec]]) -> Callable[[], Iterator[ModelSpec]]:
+    def both() -> Iterator[ModelSpec]:
+        yield from build()
+        yield from (spec for spec in hyperparameter_sweep() if spec.family == family)
+
+    return both
+
+
 def column_pipelines() -> Iterator[ModelSpec]:
     return (spec for spec in pipelines() if spec.layout == "columns")
 
@@ -496,13 +540,13 @@ BUILDERS: dict[str, Callable[[], Iterator[ModelSpec]]] = {
     "linear_regression": linear,
     "logistic_regression": logistic,
     "calibrated": calibrated,
-    "decision_tree": decision_tree,
-    "random_forest": random_forest,
-    "extra_trees": extra_trees,
-    "gradient_boosting": gradient_boosting,
-    "hist_gradient_boosting": hist_gradient_boosting,
-    "xgboost": xgboost,
-    "lightgbm": lightgbm,
+    "decision_tree": _with_sweep("decision_tree", decision_tree),
+    "random_forest": _with_sweep("random_forest", random_forest),
+    "extra_trees": _with_sweep("extra_trees", extra_trees),
+    "gradient_boosting": _with_sweep("gradient_boosting", gradient_boosting),
+    "hist_gradient_boosting": _with_sweep("hist_gradient_boosting", hist_gradient_boosting),
+    "xgboost": _with_sweep("xgboost", xgboost),
+    "lightgbm": _with_sweep("lightgbm", lightgbm),
     "pipeline_column_transformer": column_pipelines,
     "pipeline_numeric": numeric_pipelines,
 }
