@@ -1,9 +1,8 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Secrets } from "../worker/env.ts";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends Secrets {
+    interface Env {
       TEST_MIGRATIONS: D1Migration[];
     }
   }
