@@ -110,6 +110,23 @@ describe("OpenAPI document", () => {
 });
 
 describe("required bodies", () => {
+  it.each([
+    ["/v2", "get"],
+    ["/v2/health/live", "get"],
+    ["/v2/health/ready", "get"],
+    ["/v2/models/{model}", "get"],
+    ["/v2/models/{model}/versions/{version}", "get"],
+    ["/v2/models/{model}/ready", "get"],
+    ["/v2/models/{model}/versions/{version}/ready", "get"],
+    ["/v2/models/{model}/infer", "post"],
+    ["/v2/models/{model}/versions/{version}/infer", "post"],
+  ])("types the 200 response of %s %s with properties, not an open object", (path, method) => {
+    const schema = resolve(
+      doc.paths[path]?.[method]?.responses["200"]?.content?.["application/json"]?.schema,
+    );
+    expect(Object.keys(schema?.properties ?? {}).length).toBeGreaterThan(0);
+  });
+
   it("refuses POST /v1/admin/keys without a body (it used to create a key)", async () => {
     const response = await call("POST", "/v1/admin/keys");
     const body = await expectProblemJson<{ errors: { field: string }[] }>(response, 422);

@@ -16,6 +16,14 @@ import { listModelRecords, readManifest, requireModelRecord } from "../registry/
 import { versionEntry } from "../registry/version-lookup.ts";
 import { activeVersions, requireServableVersion } from "../routing/choose-version.ts";
 import { slugSchema } from "../schemas/manifest.ts";
+import {
+  oipInferResponseSchema,
+  oipLiveSchema,
+  oipModelMetadataSchema,
+  oipModelReadySchema,
+  oipServerMetadataSchema,
+  oipServerReadySchema,
+} from "../schemas/oip-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { checkModelHealth } from "../services/model-health-check.ts";
 import { servingPlatform } from "../services/model-views.ts";
@@ -46,10 +54,9 @@ const headerLengthHeader = {
   },
 };
 
-const looseObject = z.record(z.string(), z.unknown());
-const ok = (description: string) => ({
+const ok = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
-  content: { "application/json": { schema: looseObject } },
+  content: { "application/json": { schema } },
 });
 const modelParam = slugSchema.openapi({ param: { name: "model", in: "path" } });
 const versionParam = slugSchema.openapi({ param: { name: "version", in: "path" } });
@@ -65,7 +72,7 @@ async function modelMetadata(c: Context<AppEnv>, model: string, version?: string
     platform: servingPlatform(manifest),
     inputs: oipInputsMetadata(manifest),
     outputs: oipOutputsMetadata(manifest),
-  };
+  } satisfies z.input<typeof oipModelMetadataSchema>;
 }
 
 async function infer(c: Context<AppEnv>, model: string, version: string | undefined): Promise<Response> {
@@ -84,7 +91,7 @@ async function infer(c: Context<AppEnv>, model: string, version: string | undefi
     ...(body.id ? { id: body.id } : {}),
     parameters: { route: result.route, prediction_ids: result.predictions.map((p) => p.id) },
     outputs: predictionsToTensors(result.manifest, result.predictions, wanted) as ResponseTensor[],
-  };
+  } satisfies z.input<typeof oipInferResponseSchema>;
   const encoded = encodeResponse(response, binaryOutputChooser(body));
   if (encoded.headerLength === null) return c.json(response, 200);
   return c.body(encoded.body as Uint8Array<ArrayBuffer>, 200, {
@@ -105,7 +112,7 @@ export function oipV2Routes() {
       path: "/",
       tags,
       summary: "Server metadata",
-      responses: { 200: ok("Server metadata") },
+      responses: { 200: ok(oipServerMetadataSchema, "Server metadata") },
     }),
     (c) =>
       c.json(
@@ -119,7 +126,7 @@ export function oipV2Routes() {
       path: "/health/live",
       tags,
       summary: "Liveness",
-      responses: { 200: ok("Live") },
+      responses: { 200: ok(oipLiveSchema, "Live") },
     }),
     (c) => c.json({ live: true }, 200),
   );
@@ -129,11 +136,12 @@ export function oipV2Routes() {
       path: "/health/ready",
       tags,
       summary: "Readiness: the registry answers and lists models",
-      responses: { 200: ok("Ready"), ...problemResponses(503) },
+      responses: { 200: ok(oipServerReadySchema, "Ready"), ...problemResponses(503) },
     }),
     async (c) => {
       const models = await listModelRecords(c.env.REGISTRY);
-      return c.json({ ready: models.length > 0 }, models.length > 0 ? 200 : 503) as never;
+      const body = { ready: models.length > 0 } satisfies z.input<typeof oipServerReadySchema>;
+      return c.json(body, models.length > 0 ? 200 : 503) as never;
     },
   );
   app.openapi(
@@ -143,7 +151,7 @@ export function oipV2Routes() {
       tags,
       summary: "Model metadata",
       request: { params: z.object({ model: modelParam }) },
-      responses: { 200: ok("Metadata"), ...problemResponses(404) },
+      responses: { 200: ok(oipModelMetadataSchema, "Metadata"), ...problemResponses(404) },
     }),
     async (c) => c.json(await modelMetadata(c, c.req.valid("param").model), 200),
   );
@@ -154,7 +162,7 @@ export function oipV2Routes() {
       tags,
       summary: "Model version metadata",
       request: { params: z.object({ model: modelParam, version: versionParam }) },
-      responses: { 200: ok("Metadata"), ...problemResponses(404) },
+      responses: { 200: ok(oipModelMetadataSchema, "Metadata"), ...problemResponses(404) },
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
@@ -168,7 +176,7 @@ export function oipV2Routes() {
       tags,
       summary: "Model readiness (its default version loads)",
       request: { params: z.object({ model: modelParam }) },
-      responses: { 200: ok("Ready"), ...problemResponses(404, 503) },
+      responses: { 200: ok(oipModelReadySchema, "Ready"), ...problemResponses(404, 503) },
     }),
     async (c) => {
       const { model } = c.req.valid("param");
@@ -176,7 +184,11 @@ export function oipV2Routes() {
       const health = await checkModelHealth(c.env, model);
       const ready = health.model_loaded;
       return c.json(
-        { name: model, ready, ...(ready ? {} : { reason: health.detail ?? "default version cannot serve" }) },
+        {
+          name: model,
+          ready,
+          ...(ready ? {} : { reason: health.detail ?? "default version cannot serve" }),
+        } satisfies z.input<typeof oipModelReadySchema>,
         ready ? 200 : 503,
       ) as never;
     },
@@ -188,7 +200,11 @@ export function oipV2Routes() {
       tags,
       summary: "Version readiness",
       request: { params: z.object({ model: modelParam, version: versionParam }) },
-      responses: { 200: ok("Ready"), 503: ok("Not ready (reason says why)"), ...problemResponses(404) },
+      responses: {
+        200: ok(oipModelReadySchema, "Ready"),
+        503: ok(oipModelReadySchema, "Not ready (reason says why)"),
+        ...problemResponses(404),
+      },
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
@@ -197,7 +213,12 @@ export function oipV2Routes() {
       const readiness = await versionReadiness(c.env, record, version);
       const ready = readiness.state === "READY";
       return c.json(
-        { name: model, version, ready, ...(ready ? {} : { reason: readiness.reason }) },
+        {
+          name: model,
+          version,
+          ready,
+          ...(ready ? {} : { reason: readiness.reason }),
+        } satisfies z.input<typeof oipModelReadySchema>,
         ready ? 200 : 503,
       ) as never;
     },
@@ -258,7 +279,7 @@ export function oipV2Routes() {
       },
       responses: {
         200: {
-          ...ok("Inference response (JSON, or JSON header + binary outputs)"),
+          ...ok(oipInferResponseSchema, "Inference response (JSON, or JSON header + binary outputs)"),
           headers: headerLengthHeader,
         },
         ...problemResponses(400, 404, 409, 413, 415, 422, 429, 503),
@@ -278,7 +299,7 @@ export function oipV2Routes() {
       },
       responses: {
         200: {
-          ...ok("Inference response (JSON, or JSON header + binary outputs)"),
+          ...ok(oipInferResponseSchema, "Inference response (JSON, or JSON header + binary outputs)"),
           headers: headerLengthHeader,
         },
         ...problemResponses(400, 404, 409, 413, 415, 422, 429, 503),
