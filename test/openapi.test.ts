@@ -120,6 +120,9 @@ describe("required bodies", () => {
     ["/v2/models/{model}/versions/{version}/ready", "get"],
     ["/v2/models/{model}/infer", "post"],
     ["/v2/models/{model}/versions/{version}/infer", "post"],
+    ["/v1/models/{model}/reports", "get"],
+    ["/v1/models/{model}/traffic", "get"],
+    ["/v1/admin/audit", "get"],
   ])("types the 200 response of %s %s with properties, not an open object", (path, method) => {
     const schema = resolve(
       doc.paths[path]?.[method]?.responses["200"]?.content?.["application/json"]?.schema,

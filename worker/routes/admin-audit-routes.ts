@@ -1,9 +1,13 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../http/as-json.ts";
 import { listAudit } from "../registry/audit-log.ts";
-import { auditQuerySchema, looseObject } from "../schemas/admin-schemas.ts";
+import { auditQuerySchema } from "../schemas/admin-schemas.ts";
+import { auditPageSchema } from "../schemas/admin-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+
+/** Erased for `c.json` (details are open JSON); AuditEntryCheck ties the schema to AuditRow at compile time. */
+const pageSchema: z.ZodType = auditPageSchema;
 
 /** The audit log: every registry and key change, newest first. */
 export function adminAuditRoutes() {
@@ -16,7 +20,7 @@ export function adminAuditRoutes() {
       summary: "Audit log, newest first (filter by model/action; page with before=<id>)",
       request: { query: auditQuerySchema },
       responses: {
-        200: { description: "Entries", content: { "application/json": { schema: looseObject } } },
+        200: { description: "Entries", content: { "application/json": { schema: pageSchema } } },
         ...problemResponses(401, 403, 422, 429),
       },
     }),

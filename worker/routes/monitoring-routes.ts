@@ -8,11 +8,12 @@ import { trafficSeries } from "../db/traffic-series.ts";
 import { notFoundProblem, validationProblem } from "../http/problem.ts";
 import { requireModelRecord } from "../registry/registry-reader.ts";
 import { modelParams } from "../schemas/admin-schemas.ts";
+import { reportListSchema, trafficSchema } from "../schemas/monitoring-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { monitoringSummary } from "../services/monitoring-summary.ts";
 
 const looseObject = z.record(z.string(), z.unknown());
-const json = (schema: z.ZodType, description: string) => ({
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
@@ -71,7 +72,7 @@ export function monitoringRoutes() {
         }),
       },
       responses: {
-        200: json(z.object({ model: z.string(), reports: z.array(looseObject) }), "Reports"),
+        200: json(reportListSchema, "Reports"),
         ...problemResponses(404, 422),
       },
     }),
@@ -131,7 +132,7 @@ export function monitoringRoutes() {
           bucket_minutes: z.coerce.number().int().min(1).max(1440).default(15),
         }),
       },
-      responses: { 200: json(looseObject, "Traffic"), ...problemResponses(404, 422) },
+      responses: { 200: json(trafficSchema, "Traffic"), ...problemResponses(404, 422) },
     }),
     async (c) => {
       const { model } = c.req.valid("param");

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { AuditRow } from "../registry/audit-log.ts";
 import type { ApiKeyRecord } from "../registry/registry-types.ts";
 import type { registryView } from "../services/registry-admin-service.ts";
 
@@ -83,3 +84,23 @@ export const publishResponseSchema = z
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
 export type ApiKeyCheck = Fits<typeof apiKeySchema, ApiKeyRecord>;
 export type RegistryViewCheck = Fits<typeof registryViewSchema, ReturnType<typeof registryView>>;
+
+export const auditEntrySchema = z
+  .object({
+    id: z.number(),
+    ts: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    model: z.string().nullable(),
+    version: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    request_id: z.string().nullable(),
+  })
+  .openapi("AuditEntry");
+export const auditPageSchema = z
+  .object({
+    entries: z.array(auditEntrySchema),
+    next_before: z.number().nullable().openapi({ description: "Pass as before= for the next page" }),
+  })
+  .openapi("AuditPage");
+export type AuditEntryCheck = Fits<typeof auditEntrySchema, AuditRow>;
