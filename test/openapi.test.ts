@@ -123,6 +123,8 @@ describe("required bodies", () => {
     ["/v1/models/{model}/reports", "get"],
     ["/v1/models/{model}/traffic", "get"],
     ["/v1/admin/audit", "get"],
+    ["/api/v1/model-info", "get"],
+    ["/model_health", "get"],
   ])("types the 200 response of %s %s with properties, not an open object", (path, method) => {
     const schema = resolve(
       doc.paths[path]?.[method]?.responses["200"]?.content?.["application/json"]?.schema,

@@ -6,6 +6,7 @@ import { type SeedLanguage, seedLanguage } from "../middleware/seed-language.ts"
 import { readManifest, requireModelRecord } from "../registry/registry-reader.ts";
 import { documentedRow, featureRowJsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+import { creditModelInfoSchema } from "../schemas/seed-view-schemas.ts";
 import { shippedModel } from "../schemas/shipped-models.ts";
 import { creditDecision } from "../services/credit-decision.ts";
 import { checkModelHealth } from "../services/model-health-check.ts";
@@ -41,6 +42,8 @@ const creditResponseSchema = z
   });
 
 const looseObject = z.record(z.string(), z.unknown());
+/** Erased for `c.json` (params are open JSON); the body is checked with `satisfies` below. */
+const modelInfoSchema: z.ZodType = creditModelInfoSchema;
 
 const creditHealthSchema = z
   .object({
@@ -129,7 +132,7 @@ export function creditSeedRoutes() {
       tags: ["seed: KrediPusula"],
       summary: "The credit model's version, features, threshold and holdout metrics",
       responses: {
-        200: { description: "Model info", content: { "application/json": { schema: looseObject } } },
+        200: { description: "Model info", content: { "application/json": { schema: modelInfoSchema } } },
         ...problemResponses(404, 503),
       },
     }),
@@ -153,7 +156,7 @@ export function creditSeedRoutes() {
             mlflow: manifest.training.mlflow,
           },
           artifact: manifest.artifact,
-        }),
+        } satisfies z.input<typeof creditModelInfoSchema>),
         200,
       );
     },

@@ -6,6 +6,7 @@ import { requireModelRecord } from "../registry/registry-reader.ts";
 import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";
 import { slugSchema } from "../schemas/manifest.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+import { seedModelHealthSchema } from "../schemas/seed-view-schemas.ts";
 import { shippedModel } from "../schemas/shipped-models.ts";
 import {
   loadVersionResponseSchema,
@@ -28,7 +29,6 @@ const loadVersionParams = z.object({
 });
 
 const SEED_OPTIONS = new Set(["version_name", "enable_ab_testing", "interval_level"]);
-const looseObject = z.record(z.string(), z.unknown());
 
 const recommender = shippedModel(RECOMMENDER_MODEL);
 const levels = recommender.interval_levels;
@@ -242,7 +242,10 @@ export function recommenderSeedRoutes() {
       tags: ["seed: recommender"],
       summary: "RMSE and R² over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6",
       responses: {
-        200: { description: "Model health", content: { "application/json": { schema: looseObject } } },
+        200: {
+          description: "Model health",
+          content: { "application/json": { schema: seedModelHealthSchema } },
+        },
         ...problemResponses(404),
       },
     }),

@@ -53,7 +53,7 @@ export async function readSeedModelHealth(env: Bindings, model: string, now = Da
     model,
     version,
     window_hours: windowHours,
-    status: healthy === null ? "no_data" : healthy ? "healthy" : "unhealthy",
+    status: healthy === null ? ("no_data" as const) : healthy ? ("healthy" as const) : ("unhealthy" as const),
     healthy,
     rmse: metrics?.rmse ?? null,
     r2: metrics?.r2 ?? null,
