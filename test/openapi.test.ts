@@ -125,6 +125,7 @@ describe("required bodies", () => {
     ["/v1/admin/audit", "get"],
     ["/api/v1/model-info", "get"],
     ["/model_health", "get"],
+    ["/v1/models/{model}/health", "get"],
   ])("types the 200 response of %s %s with properties, not an open object", (path, method) => {
     const schema = resolve(
       doc.paths[path]?.[method]?.responses["200"]?.content?.["application/json"]?.schema,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { TrafficBucket } from "../db/traffic-series.ts";
+import type { monitoringSummary } from "../services/monitoring-summary.ts";
 
 /** Monitoring responses; the routes pass them to `createRoute` unerased, so `c.json` is checked against them. */
 const reportStatusSchema = z.enum(["healthy", "warning", "unhealthy", "no_data"]);
@@ -45,3 +46,49 @@ export const trafficSchema = z
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
 export type TrafficBucketCheck = Fits<typeof trafficBucketSchema, TrafficBucket>;
+
+const healthReasonSchema = z.object({
+  severity: z.enum(["info", "warning", "critical"]),
+  code: z.string(),
+  message: z.string(),
+});
+/** GET /v1/models/{model}/health: the compact view of the latest report (only the first five fields before one exists). */
+export const monitoringSummarySchema = z
+  .object({
+    model: z.string(),
+    status: reportStatusSchema,
+    report_id: z.string().nullable(),
+    generated_at: z.string().nullable(),
+    message: z.string().optional().openapi({ description: "Only while no report exists (status no_data)" }),
+    reasons: z.array(healthReasonSchema).optional(),
+    window: z
+      .looseObject({ start: z.number(), end: z.number(), start_iso: z.string(), end_iso: z.string() })
+      .optional(),
+    default_version: z.string().optional(),
+    volume: z.number().optional(),
+    error_rate: z.number().nullable().optional(),
+    latency_ms: z
+      .object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
+      .optional(),
+    performance: z
+      .looseObject({ version: z.string(), feedback_count: z.number() })
+      .optional()
+      .openapi({
+        description: "Plus the default version's metrics (RMSE, R², … or AUC, …) once feedback exists",
+      }),
+    drift: z
+      .object({
+        dataset_drift: z.boolean(),
+        drift_share: z.number(),
+        drifted_features: z.array(z.string()),
+        warned_features: z.array(z.string()),
+      })
+      .nullable()
+      .optional(),
+    prediction_drift: z.string().nullable().optional(),
+  })
+  .openapi("MonitoringSummary");
+export type MonitoringSummaryCheck = Fits<
+  typeof monitoringSummarySchema,
+  Awaited<ReturnType<typeof monitoringSummary>>
+>;
