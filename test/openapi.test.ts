@@ -126,6 +126,7 @@ describe("required bodies", () => {
     ["/api/v1/model-info", "get"],
     ["/model_health", "get"],
     ["/v1/models/{model}/health", "get"],
+    ["/v1/models/{model}/reports/{id}", "get"],
   ])("types the 200 response of %s %s with properties, not an open object", (path, method) => {
     const schema = resolve(
       doc.paths[path]?.[method]?.responses["200"]?.content?.["application/json"]?.schema,

@@ -9,6 +9,7 @@ import { notFoundProblem, validationProblem } from "../http/problem.ts";
 import { requireModelRecord } from "../registry/registry-reader.ts";
 import { modelParams } from "../schemas/admin-schemas.ts";
 import {
+  modelReportSchema,
   monitoringSummarySchema,
   reportListSchema,
   trafficSchema,
@@ -16,9 +17,10 @@ import {
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { monitoringSummary } from "../services/monitoring-summary.ts";
 
-const looseObject = z.record(z.string(), z.unknown());
 /** Erased for `c.json` (the performance metrics are open); MonitoringSummaryCheck ties it to the builder. */
 const summarySchema: z.ZodType = monitoringSummarySchema;
+/** The stored report, as JSON from D1; ModelReportCheck ties the schema to buildModelReport. */
+const reportSchema: z.ZodType = modelReportSchema;
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
   content: { "application/json": { schema } },
@@ -111,7 +113,7 @@ export function monitoringRoutes() {
       tags: ["monitoring"],
       summary: "One full health report (the same JSON as in R2)",
       request: { params: modelParams.extend({ id: z.string().min(1) }) },
-      responses: { 200: json(looseObject, "Report"), ...problemResponses(404) },
+      responses: { 200: json(reportSchema, "Report"), ...problemResponses(404) },
     }),
     async (c) => {
       const { model, id } = c.req.valid("param");

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { TrafficBucket } from "../db/traffic-series.ts";
+import type { ModelReport } from "../monitoring/model-report.ts";
 import type { monitoringSummary } from "../services/monitoring-summary.ts";
+import { registryViewSchema } from "./admin-view-schemas.ts";
 
 /** Monitoring responses; the routes pass them to `createRoute` unerased, so `c.json` is checked against them. */
 const reportStatusSchema = z.enum(["healthy", "warning", "unhealthy", "no_data"]);
@@ -70,12 +72,9 @@ export const monitoringSummarySchema = z
     latency_ms: z
       .object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
       .optional(),
-    performance: z
-      .looseObject({ version: z.string(), feedback_count: z.number() })
-      .optional()
-      .openapi({
-        description: "Plus the default version's metrics (RMSE, R², … or AUC, …) once feedback exists",
-      }),
+    performance: z.looseObject({ version: z.string(), feedback_count: z.number() }).optional().openapi({
+      description: "Plus the default version's metrics (RMSE, R², … or AUC, …) once feedback exists",
+    }),
     drift: z
       .object({
         dataset_drift: z.boolean(),
@@ -92,3 +91,90 @@ export type MonitoringSummaryCheck = Fits<
   typeof monitoringSummarySchema,
   Awaited<ReturnType<typeof monitoringSummary>>
 >;
+
+/** Metric blocks whose members depend on the task (regression vs classification); not enumerated here. */
+const metricsBlock = z
+  .object({ n: z.number() })
+  .openapi({ description: "Task-dependent metrics (RMSE, R², … or AUC, …)" });
+const latencySchema = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+const opsMetricsSchema = z.object({
+  requests: z.number(),
+  errors: z.number(),
+  error_rate: z.number(),
+  rows: z.number(),
+  latency_ms: latencySchema,
+});
+const featureDriftSchema = z
+  .object({
+    type: z.enum(["numeric", "category"]),
+    n: z.number(),
+    psi: z.number().nullable(),
+    test: z.enum(["ks", "chi_square"]),
+    statistic: z.number().nullable(),
+    p_value: z.number().nullable(),
+    alpha: z.number(),
+    significant: z.boolean(),
+    status: z.string(),
+  })
+  .openapi({ description: "Plus mean / reference_mean (numeric) or proportions (category)" });
+/** GET /v1/models/{model}/reports/{id}: the stored report; its top level is typed, the metric blocks stay open. */
+export const modelReportSchema = z
+  .object({
+    schema_version: z.number(),
+    model: z.string(),
+    window: z.object({
+      start: z.number(),
+      end: z.number(),
+      hours: z.number(),
+      start_iso: z.string(),
+      end_iso: z.string(),
+    }),
+    generated_at: z.string(),
+    task: z.enum(["regression", "binary_classification"]).nullable(),
+    default_version: z.string(),
+    traffic: z.object({ weights: z.record(z.string(), z.number()), shadow: z.array(z.string()) }),
+    thresholds: registryViewSchema.shape.thresholds.unwrap(),
+    status: reportStatusSchema,
+    reasons: z.array(healthReasonSchema),
+    rows: z.object({ total: z.number(), analyzed: z.number(), sampled: z.boolean() }),
+    ops: z.object({
+      total: opsMetricsSchema,
+      by_version: z.record(z.string(), opsMetricsSchema),
+      by_route: z.record(z.string(), opsMetricsSchema),
+      by_arm: z.record(z.string(), opsMetricsSchema),
+      by_colo: z.record(z.string(), opsMetricsSchema),
+    }),
+    drift: z
+      .object({
+        reference_version: z.string(),
+        rows: z.number(),
+        alpha: z.number(),
+        bonferroni_alpha: z.number(),
+        features: z.record(z.string(), featureDriftSchema),
+        drifted_features: z.array(z.string()),
+        warned_features: z.array(z.string()),
+        evaluated_features: z.number(),
+        drift_share: z.number(),
+        dataset_drift: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: "Input drift per feature against the default's reference" }),
+    prediction_drift: z.record(z.string(), featureDriftSchema),
+    performance: z.looseObject({
+      version: z.string(),
+      feedback_count: z.number(),
+      default: metricsBlock.nullable(),
+      by_version: z.record(z.string(), metricsBlock.nullable()),
+      feedback_count_total: z.number(),
+    }),
+    ab: z
+      .object({ control: z.string().nullable(), arms: z.array(z.object({ version: z.string() })) })
+      .nullable()
+      .openapi({ description: "The A/B arms compared, when the default has a manifest" }),
+  })
+  .openapi("ModelReport");
+export type ModelReportCheck = Fits<typeof modelReportSchema, ModelReport>;
