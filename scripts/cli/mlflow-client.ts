@@ -35,17 +35,26 @@ export class MlflowClient {
   private async request(method: string, path: string, query?: Record<string, string>, body?: unknown) {
     const url = new URL(`${this.base}/${path}`);
     for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: { ...this.auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new CliError(`cannot reach MLflow at ${this.base}: ${cause?.code ?? String(error)}`, 2);
+    let response: Response | undefined;
+    // A reads-only request is retried when the socket dies under it: MLflow's server closes idle keep-alive
+    // connections, and a request racing that close fails with UND_ERR_SOCKET / ECONNRESET.
+    const attempts = method === "GET" ? 3 : 1;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await fetch(url, {
+          method,
+          headers: { ...this.auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause;
+        if (attempt < attempts) {
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+          continue;
+        }
+        throw new CliError(`cannot reach MLflow at ${this.base}: ${cause?.code ?? String(error)}`, 2);
+      }
     }
     if (!response.ok) {
       const text = await response.text();
