@@ -4,7 +4,7 @@ import { defineConfig } from "drizzle-kit";
 // Migrations are applied only through wrangler; the filter keeps `generate` away from wrangler's own table.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./worker/db/schema.ts",
+  schema: "./worker/monitoring/store/schema.ts",
   out: "./migrations",
   tablesFilter: ["!d1_migrations", "!_cf_*"],
 });

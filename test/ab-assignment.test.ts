@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defaultThresholds } from "../worker/registry/default-thresholds.ts";
-import type { ModelRecord } from "../worker/registry/registry-types.ts";
-import { chooseVersion } from "../worker/routing/choose-version.ts";
+import { chooseVersion } from "../worker/repository/choose-version.ts";
+import { defaultThresholds } from "../worker/repository/default-thresholds.ts";
+import type { ModelRecord } from "../worker/repository/registry-types.ts";
 
 function record(weights: Record<string, number>, salt = "salt-a"): ModelRecord {
   const entry = { status: "active" as const, sha256: "0".repeat(64), bytes: 1, published_at: "" };

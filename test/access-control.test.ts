@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { buildApp } from "../worker/app.ts";
-import { MAX_BODY_BYTES } from "../worker/middleware/body-size.ts";
+import { buildApp } from "../worker/http/app.ts";
+import { MAX_BODY_BYTES } from "../worker/http/middleware/body-size.ts";
 import { BASE, expectProblemJson, jsonRequestInit } from "./support/http.ts";
 import { CREDIT_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";

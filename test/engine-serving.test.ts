@@ -1,5 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type Manifest, manifestSchema } from "../worker/contracts/manifest.ts";
+import { publishVersion } from "../worker/data-plane/publish-service.ts";
 import { COMPACT_FORMAT_VERSION } from "../worker/engine/index.ts";
 import { MAX_ORT_ARTIFACT_BYTES, MAX_SESSION_BYTES } from "../worker/inference/edge-limits.ts";
 import { validateRows } from "../worker/inference/feature-validation.ts";
@@ -9,13 +11,11 @@ import { openOrtEngine } from "../worker/inference/ort-engine.ts";
 import { predictRows } from "../worker/inference/predictor.ts";
 import { randomRows } from "../worker/inference/random-rows.ts";
 import { rowsToFeeds } from "../worker/inference/tensor-mapping.ts";
-import { artifactKey, compiledKey, manifestKey } from "../worker/registry/registry-keys.ts";
-import { readManifest } from "../worker/registry/registry-reader.ts";
-import { withVersion, writeModelRecord } from "../worker/registry/registry-writer.ts";
-import { type Manifest, manifestSchema } from "../worker/schemas/manifest.ts";
-import { publishVersion } from "../worker/services/publish-service.ts";
-import { sha256Hex } from "../worker/storage/artifact-store.ts";
-import { readCompiled } from "../worker/storage/compiled-store.ts";
+import { sha256Hex } from "../worker/repository/artifact-store.ts";
+import { readCompiled } from "../worker/repository/compiled-store.ts";
+import { artifactKey, compiledKey, manifestKey } from "../worker/repository/registry-keys.ts";
+import { readManifest } from "../worker/repository/registry-reader.ts";
+import { withVersion, writeModelRecord } from "../worker/repository/registry-writer.ts";
 import { BASE, expectProblemJson, workerClient } from "./support/http.ts";
 import { seedShippedModels, shippedVersion, shippedVersions } from "./support/shipped-models.ts";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import engineDoc from "../docs/engine.md?raw";
+import type { Manifest } from "../worker/contracts/manifest.ts";
 import {
   COMPACT_FORMAT_VERSION,
   compiledFormatVersion,
@@ -13,7 +14,6 @@ import {
   UnsupportedGraphError,
 } from "../worker/engine/index.ts";
 import { OPERATORS } from "../worker/engine/ops/registry.ts";
-import type { Manifest } from "../worker/schemas/manifest.ts";
 import { type ModelSpec, writeOnnxModel } from "./support/onnx-writer.ts";
 import { shippedVersions } from "./support/shipped-models.ts";
 

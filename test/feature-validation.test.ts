@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { featureSchema } from "../worker/contracts/manifest.ts";
 import { MAX_REPORTED_ERRORS, validateRows } from "../worker/inference/feature-validation.ts";
-import { featureSchema } from "../worker/schemas/manifest.ts";
 
 const features = [
   { name: "income", kind: "number", min: 0, max: 1e7, input: "income" },

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { insertPredictionRecords } from "../worker/db/prediction-log-writer.ts";
-import { readWindow, type WindowRow } from "../worker/db/window-reader.ts";
 import { opsMetrics, opsReport } from "../worker/monitoring/ops-metrics.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
+import { insertPredictionRecords } from "../worker/monitoring/store/prediction-log-writer.ts";
+import { readWindow, type WindowRow } from "../worker/monitoring/store/window-reader.ts";
 
 function row(requestId: string, overrides: Partial<WindowRow> = {}): WindowRow {
   return {

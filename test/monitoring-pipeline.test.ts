@@ -1,6 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { insertPredictionRecords } from "../worker/db/prediction-log-writer.ts";
 import worker from "../worker/index.ts";
 import {
   isDeadLetterQueue,
@@ -11,6 +10,7 @@ import {
 import { runScheduledJobs } from "../worker/jobs/scheduled.ts";
 import { logPredictions } from "../worker/monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
+import { insertPredictionRecords } from "../worker/monitoring/store/prediction-log-writer.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
 import { replayRows, runCron, waitForLogged } from "./support/monitoring-helpers.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
@@ -394,7 +394,7 @@ describe("cron health reports and the read side", () => {
       key,
       JSON.stringify({ ...record, thresholds: { ...record.thresholds, rmse_max: 0.01 } }),
     );
-    const { invalidateRegistryCache } = await import("../worker/registry/registry-reader.ts");
+    const { invalidateRegistryCache } = await import("../worker/repository/registry-reader.ts");
     invalidateRegistryCache();
     const sent: { url: string; body: Record<string, unknown> }[] = [];
     const fetcher = async (url: string, init: RequestInit) => {

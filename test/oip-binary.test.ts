@@ -5,10 +5,10 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeBinaryInputs, encodeResponse, encodeTensor } from "../worker/oip/binary-codec.ts";
-import { artifactKey, manifestKey } from "../worker/registry/registry-keys.ts";
-import { withVersion, writeModelRecord } from "../worker/registry/registry-writer.ts";
-import type { Manifest } from "../worker/schemas/manifest.ts";
+import type { Manifest } from "../worker/contracts/manifest.ts";
+import { decodeBinaryInputs, encodeResponse, encodeTensor } from "../worker/http/oip/binary-codec.ts";
+import { artifactKey, manifestKey } from "../worker/repository/registry-keys.ts";
+import { withVersion, writeModelRecord } from "../worker/repository/registry-writer.ts";
 import { BASE, expectProblemJson } from "./support/http.ts";
 import { CREDIT_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels, shippedDefaults, shippedVersion } from "./support/shipped-models.ts";

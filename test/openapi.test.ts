@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SHIPPED_MODELS } from "../worker/schemas/shipped-models.ts";
+import { SHIPPED_MODELS } from "../worker/http/schemas/shipped-models.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 

@@ -5,8 +5,8 @@ import { validateRows } from "../worker/inference/feature-validation.ts";
 import { sessionCache, withModelSession } from "../worker/inference/model-sessions.ts";
 import { ortRequested } from "../worker/inference/ort-loader.ts";
 import { predictRows } from "../worker/inference/predictor.ts";
-import { artifactKey } from "../worker/registry/registry-keys.ts";
-import { readManifest } from "../worker/registry/registry-reader.ts";
+import { artifactKey } from "../worker/repository/registry-keys.ts";
+import { readManifest } from "../worker/repository/registry-reader.ts";
 import { seedShippedModels, shippedVersions } from "./support/shipped-models.ts";
 
 /** Examples are training's onnxruntime outputs: the compact engine reproduces them within this. */

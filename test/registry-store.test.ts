@@ -1,12 +1,18 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { listAudit } from "../worker/registry/audit-log.ts";
-import { defaultThresholds } from "../worker/registry/default-thresholds.ts";
-import { modelKey } from "../worker/registry/registry-keys.ts";
-import { addShadow, archive, promote, rollback, setWeights } from "../worker/registry/registry-mutations.ts";
-import { readModelRecord, requireRecord } from "../worker/registry/registry-reader.ts";
-import { readAuthoritativeRecord, updateModelRecord } from "../worker/registry/registry-store.ts";
-import type { ModelRecord } from "../worker/registry/registry-types.ts";
+import { listAudit } from "../worker/repository/audit-log.ts";
+import { defaultThresholds } from "../worker/repository/default-thresholds.ts";
+import { modelKey } from "../worker/repository/registry-keys.ts";
+import {
+  addShadow,
+  archive,
+  promote,
+  rollback,
+  setWeights,
+} from "../worker/repository/registry-mutations.ts";
+import { readModelRecord, requireRecord } from "../worker/repository/registry-reader.ts";
+import { readAuthoritativeRecord, updateModelRecord } from "../worker/repository/registry-store.ts";
+import type { ModelRecord } from "../worker/repository/registry-types.ts";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defaultThresholds } from "../worker/registry/default-thresholds.ts";
-import type { ModelRecord } from "../worker/registry/registry-types.ts";
-import { chooseVersion, pickByWeight, stableUnit } from "../worker/routing/choose-version.ts";
+import { chooseVersion, pickByWeight, stableUnit } from "../worker/repository/choose-version.ts";
+import { defaultThresholds } from "../worker/repository/default-thresholds.ts";
+import type { ModelRecord } from "../worker/repository/registry-types.ts";
 
 const version = (status: "active" | "archived" = "active") => ({
   status,

@@ -1,7 +1,7 @@
-import { buildApp } from "./app.ts";
-import type { Bindings } from "./env.ts";
+import { buildApp } from "./http/app.ts";
 import { consumePredictionLogs } from "./jobs/prediction-log-consumer.ts";
 import { runScheduledJobs } from "./jobs/scheduled.ts";
+import type { Bindings } from "./platform/env.ts";
 
 const app = buildApp();
 

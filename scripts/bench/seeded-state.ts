@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import { planServing } from "../../worker/inference/engine-choice.ts";
 import type { EngineKind } from "../../worker/inference/model-engine.ts";
-import { storeVersion } from "../../worker/registry/registry-writer.ts";
-import { seedVersions } from "../../worker/registry/seed-versions.ts";
+import { storeVersion } from "../../worker/repository/registry-writer.ts";
+import { seedVersions } from "../../worker/repository/seed-versions.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -1,14 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import type { Feature, Manifest } from "../../worker/schemas/manifest.ts";
-import type { ShippedFeature, ShippedModel } from "../../worker/schemas/shipped-model-types.ts";
+import type { Feature, Manifest } from "../../worker/contracts/manifest.ts";
+import type { ShippedFeature, ShippedModel } from "../../worker/http/schemas/shipped-model-types.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
 /**
- * Generates worker/schemas/shipped-models.generated.json from models/<m>/<v>/manifest.json (the default version's
+ * Generates worker/http/schemas/shipped-models.generated.json from models/<m>/<v>/manifest.json (the default version's
  * features, every version's interval levels, the examples), so the OpenAPI document carries per-model request
  * schemas without a hand-kept copy. `--check` exits 1 when the file is not current (CI).
  */
-const TARGET = new URL("../../worker/schemas/shipped-models.generated.json", import.meta.url);
+const TARGET = new URL("../../worker/http/schemas/shipped-models.generated.json", import.meta.url);
 
 function feature(f: Feature): ShippedFeature {
   const common = { name: f.name, description: f.description, required: f.required };

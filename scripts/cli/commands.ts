@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { AuditRow } from "../../worker/registry/audit-log.ts";
+import type { AuditRow } from "../../worker/repository/audit-log.ts";
 import { CliError, type ClientOptions, callApi } from "./admin-client.ts";
 import { prepareCandidate } from "./candidate.ts";
 import type { ParsedArgs } from "./cli-args.ts";

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ShippedVersion } from "../../worker/registry/seed-versions.ts";
-import { manifestSchema } from "../../worker/schemas/manifest.ts";
+import { manifestSchema } from "../../worker/contracts/manifest.ts";
+import type { ShippedVersion } from "../../worker/repository/seed-versions.ts";
 
 export const MODELS_DIR = new URL("../../models/", import.meta.url).pathname;
 

@@ -7,8 +7,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Manifest, manifestSchema } from "../../worker/contracts/manifest.ts";
 import { compileOnnx, type EngineTensor, openCompiled } from "../../worker/engine/index.ts";
-import { type Manifest, manifestSchema } from "../../worker/schemas/manifest.ts";
 
 const MODELS = "models";
 

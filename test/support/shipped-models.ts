@@ -1,5 +1,5 @@
-import { type ShippedVersion, seedVersions } from "../../worker/registry/seed-versions.ts";
-import { type Manifest, manifestSchema } from "../../worker/schemas/manifest.ts";
+import { type Manifest, manifestSchema } from "../../worker/contracts/manifest.ts";
+import { type ShippedVersion, seedVersions } from "../../worker/repository/seed-versions.ts";
 
 const manifestModules = import.meta.glob<{ default: unknown }>("../../models/*/*/manifest.json", {
   eager: true,

@@ -1,7 +1,7 @@
-import type { Scope } from "../middleware/auth-context.ts";
-import { listAllKeys } from "../registry/kv-list-all.ts";
-import { apiKeyKey } from "../registry/registry-keys.ts";
-import type { ApiKeyRecord } from "../registry/registry-types.ts";
+import { listAllKeys } from "../repository/kv-list-all.ts";
+import { apiKeyKey } from "../repository/registry-keys.ts";
+import type { ApiKeyRecord } from "../repository/registry-types.ts";
+import type { Scope } from "./auth-context.ts";
 import { sha256Bytes, toHex } from "./credential-hash.ts";
 
 /**

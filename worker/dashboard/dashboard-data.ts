@@ -1,4 +1,4 @@
-import type { WindowRow } from "../db/window-reader.ts";
+import type { Manifest, ReferenceDistribution } from "../contracts/manifest.ts";
 import { type ArmComparison, compareArms } from "../monitoring/ab-comparison.ts";
 import { datasetDrift, type FeatureDrift, predictionDrift } from "../monitoring/feature-drift.ts";
 import { groupBy, type OpsMetrics, opsMetrics } from "../monitoring/ops-metrics.ts";
@@ -6,8 +6,8 @@ import { withFeedback } from "../monitoring/performance.ts";
 import { classificationMetrics } from "../monitoring/stats/classification-metrics.ts";
 import { binProportions } from "../monitoring/stats/psi.ts";
 import { regressionMetrics } from "../monitoring/stats/regression-metrics.ts";
-import type { ModelRecord, MonitoringThresholds } from "../registry/registry-types.ts";
-import type { Manifest, ReferenceDistribution } from "../schemas/manifest.ts";
+import type { WindowRow } from "../monitoring/store/window-reader.ts";
+import type { ModelRecord, MonitoringThresholds } from "../repository/registry-types.ts";
 import { calibrationBins, confusionAt, rocCurve, thin } from "./curves.ts";
 
 /** The time ranges the dashboard offers, with the bucket width of their time series. */

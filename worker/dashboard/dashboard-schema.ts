@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TASKS } from "../vocabulary/index.ts";
 import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS, MAX_SCATTER_POINTS } from "./dashboard-data.ts";
 
 /** The response of GET /v1/models/{model}/dashboard, documented in the OpenAPI document. */
@@ -108,7 +109,7 @@ export const dashboardRangeSchema = z
 export const dashboardDataSchema = z
   .object({
     model: z.string(),
-    task: z.enum(["regression", "binary_classification"]).nullable(),
+    task: z.enum(TASKS).nullable(),
     range: z.string(),
     start: z.number().int(),
     end: z.number().int(),

@@ -1,7 +1,7 @@
-import { readWindow } from "../db/window-reader.ts";
-import type { Bindings } from "../env.ts";
 import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
-import { requireModelRecord } from "../registry/registry-reader.ts";
+import { readWindow } from "../monitoring/store/window-reader.ts";
+import type { Bindings } from "../platform/env.ts";
+import { requireModelRecord } from "../repository/registry-reader.ts";
 import {
   buildDashboardData,
   DASHBOARD_RANGES,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../platform/env.ts";
 import { ProblemError, problemResponse } from "./problem.ts";
 
 const TITLES: Record<number, string> = {

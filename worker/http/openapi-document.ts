@@ -1,12 +1,12 @@
-import { requiredScope } from "../middleware/access-policy.ts";
-import { RATE_LIMIT_PERIOD_SECONDS } from "../middleware/rate-limit.ts";
+import { requiredScope } from "./middleware/access-policy.ts";
+import { RATE_LIMIT_PERIOD_SECONDS } from "./middleware/rate-limit.ts";
 import {
   featureRowJsonSchema,
   type JsonSchema,
   modelPredictRequestJsonSchema,
-} from "../schemas/feature-schemas.ts";
-import type { ShippedModel } from "../schemas/shipped-model-types.ts";
-import { SHIPPED_MODELS } from "../schemas/shipped-models.ts";
+} from "./schemas/feature-schemas.ts";
+import type { ShippedModel } from "./schemas/shipped-model-types.ts";
+import { SHIPPED_MODELS } from "./schemas/shipped-models.ts";
 
 type Operation = {
   operationId?: string;

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../platform/env.ts";
 import { validationProblem } from "./problem.ts";
 
 /**

@@ -1,3 +1,4 @@
+import type { Serving } from "../contracts/manifest.ts";
 import {
   compileOnnx,
   type GraphIssue,
@@ -8,8 +9,7 @@ import {
   UnsupportedGraphError,
 } from "../engine/index.ts";
 import { type FieldError, ProblemError } from "../http/problem.ts";
-import type { Serving } from "../schemas/manifest.ts";
-import { sha256Hex } from "../storage/artifact-store.ts";
+import { sha256Hex } from "../repository/artifact-store.ts";
 import {
   MAX_ORT_ARTIFACT_BYTES,
   MAX_SESSION_BYTES,

@@ -1,5 +1,5 @@
+import type { Manifest } from "../contracts/manifest.ts";
 import type { EngineTensor, TensorInfo } from "../engine/index.ts";
-import type { Manifest } from "../schemas/manifest.ts";
 
 export type { EngineTensor, TensorInfo };
 

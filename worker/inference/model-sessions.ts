@@ -1,8 +1,8 @@
+import type { Manifest } from "../contracts/manifest.ts";
 import { COMPACT_FORMAT_VERSION, compileOnnx, InvalidModelError } from "../engine/index.ts";
 import { ProblemError } from "../http/problem.ts";
-import type { Manifest } from "../schemas/manifest.ts";
-import { loadVerifiedArtifact } from "../storage/artifact-store.ts";
-import { readCompiled, writeCompiled } from "../storage/compiled-store.ts";
+import { loadVerifiedArtifact } from "../repository/artifact-store.ts";
+import { readCompiled, writeCompiled } from "../repository/compiled-store.ts";
 import { openCompactEngine } from "./compact-engine.ts";
 import { ORT_HEAP_BYTES_PER_ARTIFACT_BYTE, SESSION_BUDGET_BYTES } from "./edge-limits.ts";
 import { type ModelEngine, servingEngine } from "./model-engine.ts";

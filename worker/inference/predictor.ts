@@ -1,4 +1,4 @@
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest } from "../contracts/manifest.ts";
 import type { FeatureRow } from "./feature-validation.ts";
 import type { ModelEngine } from "./model-engine.ts";
 import { rowsToFeeds } from "./tensor-mapping.ts";

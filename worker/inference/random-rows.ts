@@ -1,4 +1,4 @@
-import type { Feature, Manifest } from "../schemas/manifest.ts";
+import type { Feature, Manifest } from "../contracts/manifest.ts";
 import type { FeatureRow } from "./feature-validation.ts";
 
 /** mulberry32: a small seeded generator, so a publish verifies the same rows every time. */

@@ -1,4 +1,4 @@
-import type { Manifest, TensorSpec } from "../schemas/manifest.ts";
+import type { Manifest, TensorSpec } from "../contracts/manifest.ts";
 import type { FeatureRow } from "./feature-validation.ts";
 import type { EngineTensor } from "./model-engine.ts";
 

@@ -1,6 +1,4 @@
-import { latestReport, readReport, reportId, saveReport } from "../db/report-store.ts";
-import { readWindow } from "../db/window-reader.ts";
-import type { Bindings } from "../env.ts";
+import type { Manifest } from "../contracts/manifest.ts";
 import {
   type FetchLike,
   type StatusChangeAlert,
@@ -11,9 +9,11 @@ import { effectiveThresholds, readDefaultManifest } from "../monitoring/effectiv
 import type { HealthStatus } from "../monitoring/health-status.ts";
 import { buildModelReport, type ModelReport } from "../monitoring/model-report.ts";
 import { reportR2Key } from "../monitoring/report-keys.ts";
-import { readManifest } from "../registry/registry-reader.ts";
-import type { ModelRecord } from "../registry/registry-types.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import { latestReport, readReport, reportId, saveReport } from "../monitoring/store/report-store.ts";
+import { readWindow } from "../monitoring/store/window-reader.ts";
+import type { Bindings } from "../platform/env.ts";
+import { readManifest } from "../repository/registry-reader.ts";
+import type { ModelRecord } from "../repository/registry-types.ts";
 
 export interface AlertOutcome {
   previous_status: HealthStatus | null;

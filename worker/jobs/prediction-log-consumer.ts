@@ -1,7 +1,7 @@
-import { insertPredictionRecords } from "../db/prediction-log-writer.ts";
-import type { Bindings } from "../env.ts";
 import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { isPredictionRecord } from "../monitoring/prediction-record-check.ts";
+import { insertPredictionRecords } from "../monitoring/store/prediction-log-writer.ts";
+import type { Bindings } from "../platform/env.ts";
 
 /**
  * The dead-letter queues of wrangler.toml, consumed by this same handler: `…-dlq` (default, production) and

@@ -1,7 +1,7 @@
-import { pruneOldData } from "../db/retention.ts";
-import type { Bindings } from "../env.ts";
 import type { FetchLike } from "../monitoring/alert-webhook.ts";
-import { listModelRecords } from "../registry/registry-reader.ts";
+import { pruneOldData } from "../monitoring/store/retention.ts";
+import type { Bindings } from "../platform/env.ts";
+import { listModelRecords } from "../repository/registry-reader.ts";
 import { runModelHealth } from "./model-health-job.ts";
 
 const days = (value: string | undefined, fallback: number) => {

@@ -1,9 +1,9 @@
-import type { WindowRow } from "../db/window-reader.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest } from "../contracts/manifest.ts";
 import { byRequest, groupBy } from "./ops-metrics.ts";
 import { withFeedback } from "./performance.ts";
 import { type TestResult, twoProportionZTest, welchTTest } from "./stats/significance-tests.ts";
 import { mean } from "./stats/summary-stats.ts";
+import type { WindowRow } from "./store/window-reader.ts";
 
 /** Fewer labelled rows than this in either arm: no verdict. */
 export const MIN_AB_FEEDBACK = 20;

@@ -1,7 +1,7 @@
-import { defaultThresholds } from "../registry/default-thresholds.ts";
-import { readManifest } from "../registry/registry-reader.ts";
-import type { ModelRecord, MonitoringThresholds } from "../registry/registry-types.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest } from "../contracts/manifest.ts";
+import { defaultThresholds } from "../repository/default-thresholds.ts";
+import { readManifest } from "../repository/registry-reader.ts";
+import type { ModelRecord, MonitoringThresholds } from "../repository/registry-types.ts";
 
 /**
  * The model's registry thresholds over the defaults of its task, taken from the default version's manifest

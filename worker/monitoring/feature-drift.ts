@@ -1,5 +1,5 @@
-import type { MonitoringThresholds } from "../registry/registry-types.ts";
-import type { Feature, Manifest, NumericReference, ReferenceDistribution } from "../schemas/manifest.ts";
+import type { Feature, Manifest, NumericReference, ReferenceDistribution } from "../contracts/manifest.ts";
+import type { MonitoringThresholds } from "../repository/registry-types.ts";
 import { chiSquareAgainstReference, UNSEEN_BUCKET } from "./stats/chi-square.ts";
 import { ksAgainstReference } from "./stats/ks-test.ts";
 import { binProportions, psi } from "./stats/psi.ts";

@@ -1,4 +1,4 @@
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest } from "../contracts/manifest.ts";
 
 export type ActualValue = number | boolean | string;
 

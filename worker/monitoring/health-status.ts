@@ -1,9 +1,10 @@
-import type { MonitoringThresholds } from "../registry/registry-types.ts";
+import type { MonitoringThresholds } from "../repository/registry-types.ts";
+import type { HealthStatus } from "../vocabulary/index.ts";
 import type { DatasetDrift, FeatureDrift } from "./feature-drift.ts";
 import type { OpsMetrics } from "./ops-metrics.ts";
 import type { PerformanceMetrics } from "./performance.ts";
 
-export type HealthStatus = "healthy" | "warning" | "unhealthy" | "no_data";
+export type { HealthStatus };
 
 export interface HealthReason {
   severity: "info" | "warning" | "critical";

@@ -1,11 +1,11 @@
-import type { WindowRow } from "../db/window-reader.ts";
-import type { ModelRecord } from "../registry/registry-types.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest } from "../contracts/manifest.ts";
+import type { ModelRecord } from "../repository/registry-types.ts";
 import { compareArms } from "./ab-comparison.ts";
 import { datasetDrift, type FeatureDrift, predictionDrift } from "./feature-drift.ts";
 import { healthStatus } from "./health-status.ts";
 import { groupBy, opsReport } from "./ops-metrics.ts";
 import { type PerformanceMetrics, performance, withFeedback } from "./performance.ts";
+import type { WindowRow } from "./store/window-reader.ts";
 
 export const REPORT_SCHEMA_VERSION = 1;
 

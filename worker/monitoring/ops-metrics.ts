@@ -1,5 +1,5 @@
-import type { WindowRow } from "../db/window-reader.ts";
 import { percentiles } from "./stats/summary-stats.ts";
+import type { WindowRow } from "./store/window-reader.ts";
 
 /**
  * Per request, not per row: a batch request logs one row per scored instance, a failed request one error

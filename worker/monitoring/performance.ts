@@ -1,7 +1,7 @@
-import type { WindowRow } from "../db/window-reader.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import type { Manifest } from "../contracts/manifest.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./stats/classification-metrics.ts";
 import { type RegressionMetrics, regressionMetrics } from "./stats/regression-metrics.ts";
+import type { WindowRow } from "./store/window-reader.ts";
 
 export type PerformanceMetrics = RegressionMetrics | ClassificationMetrics;
 

@@ -1,6 +1,6 @@
-import { insertPredictionRecords } from "../db/prediction-log-writer.ts";
 import { packMessages } from "./pack-messages.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
+import { insertPredictionRecords } from "./store/prediction-log-writer.ts";
 
 /**
  * Hands prediction records to the log queue off the critical path (`waitUntil`), packed several to a

@@ -91,7 +91,7 @@ def load_schema() -> dict[str, Any]:
 
 
 def cross_field_errors(manifest: dict[str, Any]) -> list[str]:
-    """Mirror of the zod superRefine in worker/schemas/manifest.ts."""
+    """Mirror of the zod superRefine in worker/contracts/manifest.ts."""
     errors: list[str] = []
     inputs = {i["name"]: i for i in manifest["onnx"]["inputs"]}
     seen: set[str] = set()

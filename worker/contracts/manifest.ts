@@ -1,0 +1,291 @@
+import { z } from "@hono/zod-openapi";
+import { ENGINES, TASKS } from "../vocabulary/index.ts";
+
+/**
+ * The model manifest: the contract between training (Python) and serving (this Worker).
+ * `schemas/manifest.schema.json` is generated from this file (`npm run schema`) and the Python
+ * package validates every manifest it writes against it; cross-field rules live in `superRefine`
+ * below and are mirrored by the Python checks and exercised by the workerd parity test.
+ */
+
+export const VERSION_SLUG = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export const slugSchema = z.string().regex(VERSION_SLUG, "lowercase slug [a-z0-9][a-z0-9_.-]{0,63}");
+const sha256Schema = z.string().regex(/^[a-f0-9]{64}$/, "lowercase hex sha256");
+const finite = z.number().refine(Number.isFinite, "must be finite");
+
+export const tensorTypeSchema = z.enum(["float32", "float64", "int64", "int32", "string", "bool"]);
+export type TensorType = z.infer<typeof tensorTypeSchema>;
+
+const tensorSpecSchema = z.object({
+  name: z.string().min(1),
+  type: tensorTypeSchema,
+  /** Dimensions; null or a string marks a dynamic (batch) dimension. */
+  shape: z.array(z.union([z.number().int().nonnegative(), z.string(), z.null()])),
+});
+export type TensorSpec = z.infer<typeof tensorSpecSchema>;
+
+const featureCommon = {
+  name: z.string().regex(FEATURE_NAME),
+  description: z.string().default(""),
+  required: z.boolean().default(true),
+  /** ONNX input tensor this feature feeds, and its column there (inputs are [N, k]). */
+  input: z.string().min(1),
+  column: z.number().int().nonnegative().default(0),
+  /** Value fed when an optional feature is absent (numeric default: NaN, for an Imputer in the graph). */
+  missing: z.union([finite, z.string()]).optional(),
+};
+
+const numericFeatureSchema = z.object({
+  ...featureCommon,
+  kind: z.enum(["number", "integer"]),
+  min: finite.optional(),
+  max: finite.optional(),
+});
+
+const categoryFeatureSchema = z.object({
+  ...featureCommon,
+  kind: z.literal("category"),
+  values: z.array(z.string()).min(1),
+  /** When true an unseen category is passed to the graph (e.g. OneHotEncoder handle_unknown=ignore). */
+  allow_unknown: z.boolean().default(false),
+});
+
+export const featureSchema = z.discriminatedUnion("kind", [numericFeatureSchema, categoryFeatureSchema]);
+export type Feature = z.infer<typeof featureSchema>;
+
+const outputSchema = z.object({
+  /** ONNX output tensor read for the score: regression value [N,1]/[N], or class probabilities [N,C]. */
+  name: z.string().min(1),
+  /** Classification: column of the positive class in the probability tensor. */
+  positive_index: z.number().int().nonnegative().optional(),
+  positive_label: z.union([z.string(), z.number()]).optional(),
+  negative_label: z.union([z.string(), z.number()]).optional(),
+  /** Classification: probability at or above which the positive label is predicted. */
+  threshold: z.number().min(0).max(1).optional(),
+  /** Regression: the range predictions are clipped to (e.g. ratings 1-5). */
+  clip: z.object({ min: finite, max: finite }).optional(),
+});
+
+const numericReferenceSchema = z.object({
+  type: z.literal("numeric"),
+  /** PSI bins: k-1 ascending interior cut points and the k reference proportions. */
+  bins: z.object({ edges: z.array(finite), proportions: z.array(z.number().min(0).max(1)) }),
+  /** 101 reference quantiles (0 %, 1 %, ... 100 %): the reference CDF for KS. */
+  quantiles: z.array(finite).length(101),
+  mean: finite,
+  std: finite,
+  min: finite,
+  max: finite,
+});
+
+const categoryReferenceSchema = z.object({
+  type: z.literal("category"),
+  proportions: z.record(z.string(), z.number().min(0).max(1)),
+});
+
+export const referenceDistributionSchema = z.discriminatedUnion("type", [
+  numericReferenceSchema,
+  categoryReferenceSchema,
+]);
+export type ReferenceDistribution = z.infer<typeof referenceDistributionSchema>;
+export type NumericReference = z.infer<typeof numericReferenceSchema>;
+
+const intervalsSchema = z.object({
+  method: z.literal("split_conformal"),
+  calibration_rows: z.number().int().positive(),
+  levels: z
+    .array(
+      z.object({
+        coverage: z.number().gt(0).lt(1),
+        /** Absolute-residual quantile: the interval is prediction ± quantile (then clipped). */
+        quantile: z.number().nonnegative(),
+        holdout_coverage: z.number().min(0).max(1).optional(),
+      }),
+    )
+    .min(1),
+});
+
+const leaderboardRowSchema = z
+  .object({ model: z.string(), mean: finite, std: finite.optional() })
+  .catchall(z.unknown());
+
+const exampleSchema = z.object({
+  inputs: z.record(z.string(), z.union([z.number(), z.string()])),
+  /** The raw model output computed in training: regression value (before clipping) or positive-class probability. */
+  expected: z.object({ output: finite, label: z.union([z.string(), z.number()]).optional() }),
+});
+
+const catalogSchema = z.object({
+  /** Feature that identifies an item, and the item features a catalog row provides. */
+  key: z.string(),
+  features: z.array(z.string()).min(1),
+  /** Scored in one request, so no larger than a batch (MAX_BATCH_ROWS). */
+  items: z
+    .array(z.record(z.string(), z.union([z.number(), z.string()])))
+    .min(1)
+    .max(1000),
+});
+
+/**
+ * How the Worker serves a version: chosen and written by the Worker at publish (or local seeding), never by
+ * training; an uploaded `serving` is ignored and a re-publish compares manifests without it.
+ */
+export const servingSchema = z.object({
+  engine: z.enum(ENGINES),
+  /** The compact engine's compiled form, stored in R2 at models/<m>/<v>/compiled/f<format_version>.bin. */
+  compiled: z
+    .object({
+      format_version: z.number().int().nonnegative(),
+      sha256: sha256Schema,
+      bytes: z.number().int().positive(),
+      /** Bytes a loaded session keeps alive: what the isolate's session cache budgets. */
+      retained_bytes: z.number().int().positive(),
+      tree_nodes: z.number().int().nonnegative(),
+    })
+    .optional(),
+});
+export type Serving = z.infer<typeof servingSchema>;
+
+export const manifestSchema = z
+  .object({
+    schema_version: z.literal(1),
+    model: slugSchema,
+    version: slugSchema,
+    task: z.enum(TASKS),
+    title: z.string().optional(),
+    description: z.string().default(""),
+    artifact: z.object({
+      file: z.string().min(1),
+      sha256: sha256Schema,
+      bytes: z.number().int().positive(),
+    }),
+    onnx: z.object({
+      opsets: z.record(z.string(), z.number().int()),
+      inputs: z.array(tensorSpecSchema).min(1),
+      outputs: z.array(tensorSpecSchema).min(1),
+    }),
+    features: z.array(featureSchema).min(1),
+    output: outputSchema,
+    /** Feature identifying the end user (sticky A/B assignment when no X-Subject-Id is sent). */
+    subject_feature: z.string().optional(),
+    intervals: intervalsSchema.optional(),
+    reference: z.object({
+      rows: z.number().int().positive(),
+      features: z.record(z.string(), referenceDistributionSchema),
+      prediction: numericReferenceSchema,
+    }),
+    metrics: z.record(z.string(), finite),
+    cv: z
+      .object({
+        folds: z.number().int().positive(),
+        metric: z.string(),
+        leaderboard: z.array(leaderboardRowSchema),
+      })
+      .optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+    training: z
+      .object({
+        dataset: z.string(),
+        data_sha256: sha256Schema,
+        rows: z.record(z.string(), z.number().int().nonnegative()),
+        seed: z.number().int(),
+        libraries: z.record(z.string(), z.string()),
+        trained_at: z.string(),
+        mlflow: z
+          .object({
+            run_id: z.string(),
+            experiment: z.string().optional(),
+            registered_model: z.string().optional(),
+            registered_version: z.string().optional(),
+          })
+          .optional(),
+        deviations: z.array(z.string()).default([]),
+      })
+      .catchall(z.unknown()),
+    examples: z.array(exampleSchema).min(1),
+    catalog: catalogSchema.optional(),
+    serving: servingSchema.optional(),
+  })
+  .superRefine((manifest, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
+    const inputs = new Map(manifest.onnx.inputs.map((input) => [input.name, input]));
+    const seen = new Set<string>();
+    manifest.features.forEach((feature, index) => {
+      if (seen.has(feature.name)) issue(["features", index, "name"], `duplicate feature ${feature.name}`);
+      seen.add(feature.name);
+      const input = inputs.get(feature.input);
+      if (!input) {
+        issue(["features", index, "input"], `no ONNX input named ${feature.input}`);
+        return;
+      }
+      const wantsString = feature.kind === "category";
+      if (wantsString !== (input.type === "string")) {
+        issue(["features", index, "input"], `${feature.kind} feature cannot feed a ${input.type} tensor`);
+      }
+      if (feature.kind !== "category" && feature.min !== undefined && feature.max !== undefined) {
+        if (feature.min > feature.max) issue(["features", index, "min"], "min exceeds max");
+      }
+      if (!feature.required && feature.missing === undefined && input.type.startsWith("int")) {
+        issue(["features", index, "missing"], "optional feature on an integer tensor needs a missing value");
+      }
+      if (!manifest.reference.features[feature.name]) {
+        issue(["reference", "features"], `no reference distribution for ${feature.name}`);
+      }
+    });
+    const checkNumericReference = (path: (string | number)[], reference: NumericReference) => {
+      const { edges, proportions } = reference.bins;
+      if (proportions.length !== edges.length + 1)
+        issue([...path, "bins"], "needs one more proportion than edges");
+      if (edges.some((edge, i) => i > 0 && edge <= (edges[i - 1] ?? edge)))
+        issue([...path, "bins", "edges"], "must ascend");
+      if (reference.quantiles.some((q, i) => i > 0 && q < (reference.quantiles[i - 1] ?? q))) {
+        issue([...path, "quantiles"], "must not descend");
+      }
+    };
+    for (const [name, reference] of Object.entries(manifest.reference.features)) {
+      if (reference.type === "numeric") checkNumericReference(["reference", "features", name], reference);
+    }
+    checkNumericReference(["reference", "prediction"], manifest.reference.prediction);
+    manifest.features.forEach((feature, index) => {
+      if (feature.kind !== "category" && typeof feature.missing === "string") {
+        issue(["features", index, "missing"], "a numeric feature's missing value must be a number");
+      }
+    });
+    for (const input of manifest.onnx.inputs) {
+      const columns = manifest.features
+        .filter((feature) => feature.input === input.name)
+        .map((feature) => feature.column)
+        .sort((a, b) => a - b);
+      if (columns.length === 0) issue(["onnx", "inputs"], `ONNX input ${input.name} is fed by no feature`);
+      columns.forEach((column, position) => {
+        if (column !== position)
+          issue(["onnx", "inputs"], `columns of ${input.name} must be 0..${columns.length - 1}`);
+      });
+    }
+    if (!manifest.onnx.outputs.some((output) => output.name === manifest.output.name)) {
+      issue(["output", "name"], `no ONNX output named ${manifest.output.name}`);
+    }
+    if (manifest.task === "binary_classification") {
+      if (manifest.output.positive_index === undefined)
+        issue(["output", "positive_index"], "required for classification");
+      if (manifest.output.threshold === undefined)
+        issue(["output", "threshold"], "required for classification");
+    }
+    if (manifest.serving?.engine === "compact" && !manifest.serving.compiled) {
+      issue(["serving", "compiled"], "required for the compact engine");
+    }
+    if (manifest.subject_feature && !seen.has(manifest.subject_feature)) {
+      issue(["subject_feature"], `unknown feature ${manifest.subject_feature}`);
+    }
+    if (manifest.catalog) {
+      for (const name of [manifest.catalog.key, ...manifest.catalog.features]) {
+        if (!seen.has(name)) issue(["catalog"], `catalog names unknown feature ${name}`);
+      }
+    }
+  });
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestInput = z.input<typeof manifestSchema>;

@@ -1,0 +1,123 @@
+import type { Feature, Manifest } from "../contracts/manifest.ts";
+import { validationProblem } from "../http/problem.ts";
+import type { ServedPrediction } from "./prediction-service.ts";
+
+/** Open Inference Protocol v2 tensor (REST). Data may be flat or nested row-major. */
+export interface OipTensor {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: unknown;
+  parameters?: Record<string, unknown>;
+}
+
+export const oipDatatype = (feature: Feature): string =>
+  feature.kind === "category" ? "BYTES" : feature.kind === "integer" ? "INT64" : "FP32";
+
+export function oipInputsMetadata(manifest: Manifest) {
+  return manifest.features.map((feature) => ({
+    name: feature.name,
+    datatype: oipDatatype(feature),
+    shape: [-1, 1],
+  }));
+}
+
+export function oipOutputsMetadata(manifest: Manifest) {
+  return manifest.task === "binary_classification"
+    ? [
+        { name: "probability", datatype: "FP32", shape: [-1] },
+        { name: "label", datatype: "BYTES", shape: [-1] },
+      ]
+    : [
+        { name: "prediction", datatype: "FP32", shape: [-1] },
+        { name: "interval_lower", datatype: "FP32", shape: [-1] },
+        { name: "interval_upper", datatype: "FP32", shape: [-1] },
+      ];
+}
+
+/**
+ * Row-major nested data → flat values, iteratively and no deeper than the declared shape allows, so a
+ * hostile nesting depth is a 422, not a stack overflow.
+ */
+function flatten(data: unknown[], maxDepth: number, field: string): unknown[] {
+  const out: unknown[] = [];
+  const stack: Array<{ items: unknown[]; index: number }> = [{ items: data, index: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (!top || top.index >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.index];
+    top.index += 1;
+    if (!Array.isArray(item)) {
+      out.push(item);
+      continue;
+    }
+    if (stack.length >= Math.max(1, maxDepth)) {
+      throw validationProblem([{ field, message: `nested deeper than its shape (${maxDepth} dimensions)` }]);
+    }
+    stack.push({ items: item, index: 0 });
+  }
+  return out;
+}
+
+/** Column tensors (one per feature, OIP style) → rows of feature values. */
+export function tensorsToRows(tensors: OipTensor[]): unknown[] {
+  let rowCount: number | undefined;
+  const columns = new Map<string, unknown[]>();
+  tensors.forEach((tensor, index) => {
+    const values = flatten(tensor.data as unknown[], tensor.shape.length, `inputs[${index}].data`);
+    const declared = tensor.shape.reduce((product, dim) => product * dim, 1);
+    if (values.length !== declared) {
+      throw validationProblem([
+        {
+          field: `inputs[${index}].data`,
+          message: `has ${values.length} values but shape ${JSON.stringify(tensor.shape)} declares ${declared}`,
+        },
+      ]);
+    }
+    if (rowCount !== undefined && values.length !== rowCount) {
+      throw validationProblem([
+        { field: `inputs[${index}].shape`, message: `has ${values.length} rows, expected ${rowCount}` },
+      ]);
+    }
+    rowCount = values.length;
+    if (columns.has(tensor.name))
+      throw validationProblem([{ field: `inputs[${index}].name`, message: "duplicate input" }]);
+    columns.set(tensor.name, values);
+  });
+  return Array.from({ length: rowCount ?? 0 }, (_, row) =>
+    Object.fromEntries([...columns].map(([name, values]) => [name, values[row]])),
+  );
+}
+
+export function predictionsToTensors(
+  manifest: Manifest,
+  predictions: ServedPrediction[],
+  wanted?: Set<string>,
+) {
+  const n = predictions.length;
+  const outputs: OipTensor[] =
+    manifest.task === "binary_classification"
+      ? [
+          { name: "probability", datatype: "FP32", shape: [n], data: predictions.map((p) => p.output) },
+          { name: "label", datatype: "BYTES", shape: [n], data: predictions.map((p) => String(p.label)) },
+        ]
+      : [
+          { name: "prediction", datatype: "FP32", shape: [n], data: predictions.map((p) => p.output) },
+          {
+            name: "interval_lower",
+            datatype: "FP32",
+            shape: [n],
+            data: predictions.map((p) => p.interval?.lower ?? null),
+          },
+          {
+            name: "interval_upper",
+            datatype: "FP32",
+            shape: [n],
+            data: predictions.map((p) => p.interval?.upper ?? null),
+          },
+        ];
+  return wanted && wanted.size > 0 ? outputs.filter((output) => wanted.has(output.name)) : outputs;
+}

@@ -1,0 +1,74 @@
+import { isoSeconds } from "../http/iso-time.ts";
+import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
+import { performanceReasons } from "../monitoring/health-status.ts";
+import type { ModelReport } from "../monitoring/model-report.ts";
+import { performance } from "../monitoring/performance.ts";
+import type { RegressionMetrics } from "../monitoring/stats/regression-metrics.ts";
+import { latestReport } from "../monitoring/store/report-store.ts";
+import { readWindow } from "../monitoring/store/window-reader.ts";
+import type { Bindings } from "../platform/env.ts";
+import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
+
+const HOUR = 3_600_000;
+/** A report older than this (four missed cron runs) is stale: answer from the log instead. */
+const STALE_AFTER_MS = HOUR;
+/** Rows read by the live fallback: it runs on a GET, so it is kept small. */
+const LIVE_ROWS = 10_000;
+
+/**
+ * The seed's /model_health: RMSE and R² of the default version over the last 24 h; healthy when RMSE < 1.0
+ * and R² > 0.6 (the model's registry thresholds). Answers from the cron's latest report; when none is
+ * fresh, computes the same numbers from the log directly.
+ */
+export async function readSeedModelHealth(env: Bindings, model: string, now = Date.now()) {
+  const record = await requireModelRecord(env.REGISTRY, model);
+  const defaultManifest = await readDefaultManifest(env.REGISTRY, record);
+  const thresholds = effectiveThresholds(record, defaultManifest);
+  const row = await latestReport(env.DB, model);
+  let source: "report" | "live";
+  let metrics: RegressionMetrics | null;
+  let version = record.default;
+  let windowHours = thresholds.window_hours;
+  let reportStatus: string | null = null;
+  if (row && now - row.generatedAt <= STALE_AFTER_MS) {
+    const report = row.report as unknown as ModelReport;
+    source = "report";
+    version = report.performance.version;
+    windowHours = report.window.hours;
+    metrics = report.performance.default as RegressionMetrics | null;
+    reportStatus = row.status;
+  } else {
+    source = "live";
+    const manifest = defaultManifest ?? (await readManifest(env.REGISTRY, model, record.default));
+    const { rows } = await readWindow(env.DB, model, now - windowHours * HOUR, now, LIVE_ROWS);
+    metrics = performance(
+      manifest,
+      rows.filter((entry) => entry.route !== "shadow" && entry.version === record.default),
+    ) as RegressionMetrics | null;
+  }
+  const reasons = performanceReasons(metrics, thresholds);
+  const enough = !reasons.some((reason) => reason.code === "insufficient_feedback");
+  const healthy = enough ? reasons.length === 0 : null;
+  return {
+    model,
+    version,
+    window_hours: windowHours,
+    status: healthy === null ? ("no_data" as const) : healthy ? ("healthy" as const) : ("unhealthy" as const),
+    healthy,
+    rmse: metrics?.rmse ?? null,
+    r2: metrics?.r2 ?? null,
+    mae: metrics?.mae ?? null,
+    mse: metrics?.mse ?? null,
+    thresholds: {
+      rmse_max: thresholds.rmse_max ?? null,
+      r2_min: thresholds.r2_min ?? null,
+      min_feedback: thresholds.min_feedback,
+    },
+    feedback_count: metrics?.n ?? 0,
+    message: reasons.map((reason) => reason.message).join("; ") || "RMSE and R² within the thresholds",
+    source,
+    report_id: source === "report" ? (row?.id ?? null) : null,
+    report_status: reportStatus,
+    timestamp: isoSeconds(),
+  };
+}

@@ -1,0 +1,92 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { looksLikeApiKey, resolveApiKey } from "../../auth/api-keys.ts";
+import { ANONYMOUS, type AuthContext } from "../../auth/auth-context.ts";
+import { secretsEqual } from "../../auth/credential-hash.ts";
+import type { AppEnv } from "../../platform/env.ts";
+import { SCOPES } from "../../vocabulary/index.ts";
+import { ProblemError } from "../problem.ts";
+import { configuredAdminToken, isOpenMode, publicPredict } from "./auth-mode.ts";
+import { clientIp, enforceRateLimit, rateLimitKey } from "./rate-limit.ts";
+
+export const AUTH_CHALLENGE = 'Bearer realm="edge-inference"';
+
+export const unauthorized = (detail: string): ProblemError =>
+  new ProblemError({
+    status: 401,
+    type: "unauthorized",
+    title: "Unauthorized",
+    detail,
+    headers: { "www-authenticate": AUTH_CHALLENGE },
+  });
+
+let warnedOpen = false;
+
+// Shared by every request without credentials (nothing mutates an AuthContext): no object per request.
+const OPEN_ANONYMOUS: AuthContext = Object.freeze({
+  ...ANONYMOUS,
+  scopes: SCOPES,
+  open: true,
+});
+const PUBLIC_ANONYMOUS: AuthContext = Object.freeze({
+  ...ANONYMOUS,
+  scopes: Object.freeze(["predict"] as const),
+});
+
+function presentedCredential(authorization: string | undefined, apiKey: string | undefined): string | null {
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) throw unauthorized("Use `Authorization: Bearer <admin token or API key>`.");
+    return match[1];
+  }
+  if (apiKey !== undefined) {
+    if (!apiKey.trim()) throw unauthorized("The X-API-Key header is empty.");
+    return apiKey.trim();
+  }
+  return null;
+}
+
+async function resolve(c: Context<AppEnv>): Promise<AuthContext> {
+  const open = isOpenMode(c.env);
+  const credential = presentedCredential(c.req.header("authorization"), c.req.header("x-api-key"));
+  if (credential === null) {
+    if (open) return OPEN_ANONYMOUS;
+    return publicPredict(c.env) ? PUBLIC_ANONYMOUS : ANONYMOUS;
+  }
+  if (looksLikeApiKey(credential)) {
+    const record = await resolveApiKey(c.env.REGISTRY, credential);
+    if (!record) throw unauthorized("Unknown or revoked API key.");
+    return { keyId: record.id, scopes: record.scopes, anonymous: false, method: "api-key", open };
+  }
+  const adminToken = configuredAdminToken(c.env);
+  if (adminToken && (await secretsEqual(credential, adminToken))) {
+    return { keyId: "admin", scopes: ["predict", "admin"], anonymous: false, method: "admin-token", open };
+  }
+  throw unauthorized("Invalid credentials.");
+}
+
+/**
+ * Resolves `Authorization: Bearer <token>` (admin token or API key) or `X-API-Key: <key>` into the request's
+ * AuthContext. Wrong credentials are refused everywhere, even in open mode; missing ones make the caller
+ * anonymous, and the access policy decides what an anonymous caller may do.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  let auth: AuthContext;
+  try {
+    auth = await resolve(c);
+  } catch (error) {
+    // Failed attempts count against the client address, so guessing credentials hits the limit too.
+    await enforceRateLimit(c, rateLimitKey(null, clientIp(c)));
+    throw error;
+  }
+  c.set("auth", auth);
+  if (auth.open && !warnedOpen) {
+    warnedOpen = true;
+    console.warn(
+      "⚠️  OPEN MODE: ENVIRONMENT=development and no ADMIN_TOKEN — every caller has admin rights. " +
+        "Set ADMIN_TOKEN in .dev.vars to require credentials locally; deployed environments never run open.",
+    );
+  }
+  await next();
+  if (auth.open) c.res.headers.set("x-auth-mode", "open");
+});

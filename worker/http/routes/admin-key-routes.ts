@@ -1,0 +1,84 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../auth/api-keys.ts";
+import { auditContext } from "../../data-plane/registry-admin-service.ts";
+import { appendAudit } from "../../repository/audit-log.ts";
+import { createApiApp } from "../app-factory.ts";
+import { asJson } from "../as-json.ts";
+import { notFoundProblem } from "../problem.ts";
+import { keyCreateSchema, keyParams } from "../schemas/admin-schemas.ts";
+import { apiKeySchema, apiKeysSchema, createdApiKeySchema } from "../schemas/admin-view-schemas.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+
+const json = (description: string, schema: z.ZodType) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const tags = ["admin"];
+
+/** API keys: created with scopes, shown once, stored as SHA-256 only; revoked by id. */
+export function adminKeyRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/keys",
+      tags,
+      summary: "Create an API key; the key is in this response only",
+      request: { body: { required: true, content: { "application/json": { schema: keyCreateSchema } } } },
+      responses: { 201: json("Created", createdApiKeySchema), ...problemResponses(401, 403, 422, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const { key, record } = await createApiKey(c.env.REGISTRY, body);
+      await appendAudit(c.env.DB, null, {
+        ...auditContext(c),
+        action: "create_key",
+        details: { key_id: record.id, name: record.name ?? null, scopes: record.scopes },
+      });
+      return c.json(
+        asJson({
+          ...record,
+          key,
+          note: "Store this key now: only its hash is kept and it cannot be shown again.",
+        }),
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/keys",
+      tags,
+      summary: "List API keys (ids, names, scopes; never the keys)",
+      responses: { 200: json("Keys", apiKeysSchema), ...problemResponses(401, 403, 429) },
+    }),
+    async (c) => c.json(asJson({ keys: await listApiKeys(c.env.REGISTRY) }), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/keys/{id}",
+      tags,
+      summary: "Revoke an API key (refused everywhere within ~60 s; at once in this location)",
+      request: { params: keyParams },
+      responses: { 200: json("Revoked", apiKeySchema), ...problemResponses(401, 403, 404, 422, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const revoked = await revokeApiKey(c.env.REGISTRY, id);
+      if (!revoked) throw notFoundProblem(`No API key with id ${id}.`);
+      await appendAudit(c.env.DB, null, {
+        ...auditContext(c),
+        action: "revoke_key",
+        details: { key_id: id, name: revoked.name ?? null },
+      });
+      return c.json(asJson(revoked), 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,166 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { creditDecision } from "../../data-plane/credit-decision.ts";
+import { checkModelHealth } from "../../data-plane/model-health-check.ts";
+import { describeSignature } from "../../data-plane/model-views.ts";
+import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
+import { runPrediction } from "../../data-plane/prediction-service.ts";
+import { readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
+import { createApiApp } from "../app-factory.ts";
+import { asJson } from "../as-json.ts";
+import { isoSeconds } from "../iso-time.ts";
+import { type SeedLanguage, seedLanguage } from "../middleware/seed-language.ts";
+import { documentedRow, featureRowJsonSchema } from "../schemas/feature-schemas.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+import { creditModelInfoSchema } from "../schemas/seed-view-schemas.ts";
+import { shippedModel } from "../schemas/shipped-models.ts";
+
+/** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
+export const CREDIT_MODEL = "kredipusula";
+
+const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedModel(CREDIT_MODEL))).openapi(
+  "CreditApplication",
+);
+
+const creditResponseSchema = z
+  .object({
+    approved: z.boolean(),
+    credit_score: z.number().openapi({ description: "Approval probability from the model." }),
+    confidence: z.number().openapi({ description: "Probability of the decision taken." }),
+    recommendation: z
+      .string()
+      .openapi({ description: "Decision text; Turkish by default, English via Accept-Language." }),
+    timestamp: z.string(),
+  })
+  .openapi("CreditDecision", {
+    example: {
+      approved: true,
+      credit_score: 0.85,
+      confidence: 0.85,
+      recommendation: "Başvuru onaylandı",
+      timestamp: "2025-01-03T12:00:00Z",
+    },
+  });
+
+const looseObject = z.record(z.string(), z.unknown());
+/** Erased for `c.json` (params are open JSON); the body is checked with `satisfies` below. */
+const modelInfoSchema: z.ZodType = creditModelInfoSchema;
+
+const creditHealthSchema = z
+  .object({
+    status: z.enum(["healthy", "unhealthy"]),
+    model: z.string(),
+    model_loaded: z.boolean(),
+    version: z.string().nullable(),
+    detail: z.string().optional(),
+    monitoring: looseObject.optional().openapi({ description: "Only for callers with the predict scope" }),
+    timestamp: z.string(),
+  })
+  .openapi("CreditHealth");
+
+export function creditSeedRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/predict",
+      tags: ["seed: KrediPusula"],
+      summary: "Credit decision for one application (x-prediction-id header carries the id for feedback)",
+      middleware: [seedLanguage] as const,
+      request: {
+        body: { required: true, content: { "application/json": { schema: creditRequestSchema } } },
+      },
+      // Documented, not validated: a header validator would copy every request header into an object
+      // and parse it with zod on each prediction, for one optional string read by hono/language.
+      parameters: [{ name: "accept-language", in: "header", required: false, schema: { type: "string" } }],
+      responses: {
+        200: { description: "Decision", content: { "application/json": { schema: creditResponseSchema } } },
+        ...problemResponses(400, 404, 413, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const result = await runPrediction(c, {
+        model: CREDIT_MODEL,
+        rows: [c.req.valid("json")],
+        fieldPath: (_row, name) => name,
+        batchField: "(body)",
+      });
+      const [prediction] = result.predictions;
+      if (!prediction) throw new Error("prediction missing");
+      c.header("x-prediction-id", prediction.id);
+      const language = c.get("language") as SeedLanguage;
+      c.header("content-language", language);
+      return c.json(
+        { ...creditDecision(result.manifest, prediction.output, language), timestamp: isoSeconds() },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      tags: ["seed: KrediPusula"],
+      summary: "Service and credit-model health",
+      responses: {
+        200: { description: "Healthy", content: { "application/json": { schema: creditHealthSchema } } },
+        503: {
+          description: "The credit model is not published or does not load",
+          content: { "application/json": { schema: creditHealthSchema } },
+        },
+      },
+    }),
+    async (c) => {
+      const health = await checkModelHealth(c.env, CREDIT_MODEL);
+      // The probe is public; the monitoring summary (error rate, drifted features) is for credentialed callers.
+      const canSeeMonitoring = c.get("auth")?.scopes.includes("predict") ?? false;
+      const monitoring = canSeeMonitoring
+        ? await monitoringSummary(c.env, CREDIT_MODEL).catch((error: unknown) => ({ error: String(error) }))
+        : undefined;
+      return c.json(
+        { ...health, ...(monitoring ? { monitoring } : {}), timestamp: isoSeconds() },
+        health.status === "healthy" ? 200 : 503,
+      ) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/model-info",
+      tags: ["seed: KrediPusula"],
+      summary: "The credit model's version, features, threshold and holdout metrics",
+      responses: {
+        200: { description: "Model info", content: { "application/json": { schema: modelInfoSchema } } },
+        ...problemResponses(404, 503),
+      },
+    }),
+    async (c) => {
+      const record = await requireModelRecord(c.env.REGISTRY, CREDIT_MODEL);
+      const manifest = await readManifest(c.env.REGISTRY, CREDIT_MODEL, record.default);
+      return c.json(
+        asJson({
+          model: CREDIT_MODEL,
+          title: manifest.title ?? CREDIT_MODEL,
+          version: record.default,
+          versions: Object.keys(record.versions).sort(),
+          ...describeSignature(manifest),
+          threshold: manifest.output.threshold,
+          metrics: manifest.metrics,
+          params: manifest.params,
+          training: {
+            dataset: manifest.training.dataset,
+            rows: manifest.training.rows,
+            trained_at: manifest.training.trained_at,
+            mlflow: manifest.training.mlflow,
+          },
+          artifact: manifest.artifact,
+        } satisfies z.input<typeof creditModelInfoSchema>),
+        200,
+      );
+    },
+  );
+
+  return app;
+}

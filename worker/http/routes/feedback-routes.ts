@@ -1,0 +1,103 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { slugSchema } from "../../contracts/manifest.ts";
+import { recordFeedback } from "../../data-plane/feedback-service.ts";
+import { createApiApp } from "../app-factory.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+
+/** The documented batch limit of feedback items per request. */
+export const MAX_FEEDBACK_ITEMS = 1000;
+
+const actualSchema = z.union([z.number(), z.boolean(), z.string()]).openapi({
+  description:
+    "Ground truth: a number for regression (inside the model's clip range); 0/1, true/false or the model's label for classification.",
+  example: 4,
+});
+
+/** The model, when the prediction's log row may not have landed yet. */
+const modelSchema = slugSchema.optional();
+
+const singleSchema = z
+  .object({ actual: actualSchema, model: modelSchema })
+  .openapi("Feedback", { example: { actual: 4 } });
+
+const batchSchema = z
+  .object({
+    feedback: z
+      .array(z.object({ prediction_id: z.string().min(1), actual: actualSchema, model: modelSchema }))
+      .min(1)
+      .max(MAX_FEEDBACK_ITEMS),
+  })
+  .openapi("FeedbackBatch", { example: { feedback: [{ prediction_id: "6f1c…", actual: 1 }] } });
+
+const recordedSchema = z.object({
+  prediction_id: z.string(),
+  model: z.string(),
+  version: z.string().nullable(),
+  actual: z.number(),
+});
+
+export function feedbackRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/feedback",
+      tags: ["monitoring"],
+      summary: "Report the ground truth of one prediction (id from the predict response)",
+      request: {
+        params: z.object({ id: z.string().min(1) }),
+        body: { required: true, content: { "application/json": { schema: singleSchema } } },
+      },
+      responses: {
+        200: { description: "Recorded", content: { "application/json": { schema: recordedSchema } } },
+        ...problemResponses(400, 401, 403, 404, 422),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const [recorded] = await recordFeedback(
+        c.env,
+        [{ prediction_id: id, actual: body.actual, model: body.model }],
+        (_index, name) => (name === "prediction_id" ? "id" : name),
+        c.get("auth")?.keyId ?? null,
+      );
+      if (!recorded) throw new Error("feedback not recorded");
+      return c.json(recorded, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/feedback",
+      tags: ["monitoring"],
+      summary: `Report ground truth for up to ${MAX_FEEDBACK_ITEMS} predictions at once (all or nothing)`,
+      request: { body: { required: true, content: { "application/json": { schema: batchSchema } } } },
+      responses: {
+        200: {
+          description: "Recorded",
+          content: {
+            "application/json": {
+              schema: z.object({ recorded: z.number().int(), items: z.array(recordedSchema) }),
+            },
+          },
+        },
+        ...problemResponses(400, 401, 403, 404, 422),
+      },
+    }),
+    async (c) => {
+      const { feedback } = c.req.valid("json");
+      const items = await recordFeedback(
+        c.env,
+        feedback,
+        (index, name) => `feedback[${index}].${name}`,
+        c.get("auth")?.keyId ?? null,
+      );
+      return c.json({ recorded: items.length, items }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,177 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_DASHBOARD_ROWS } from "../../dashboard/dashboard-data.ts";
+import { dashboardDataSchema, dashboardRangeSchema } from "../../dashboard/dashboard-schema.ts";
+import { dashboardData } from "../../dashboard/dashboard-service.ts";
+import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
+import { listReports, readReport } from "../../monitoring/store/report-store.ts";
+import { trafficSeries } from "../../monitoring/store/traffic-series.ts";
+import { requireModelRecord } from "../../repository/registry-reader.ts";
+import { createApiApp } from "../app-factory.ts";
+import { notFoundProblem, validationProblem } from "../problem.ts";
+import { modelParams } from "../schemas/admin-schemas.ts";
+import {
+  modelReportSchema,
+  monitoringSummarySchema,
+  reportListSchema,
+  trafficSchema,
+} from "../schemas/monitoring-view-schemas.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+
+/** Erased for `c.json` (the performance metrics are open); MonitoringSummaryCheck ties it to the builder. */
+const summarySchema: z.ZodType = monitoringSummarySchema;
+/** The stored report, as JSON from D1; ModelReportCheck ties the schema to buildModelReport. */
+const reportSchema: z.ZodType = modelReportSchema;
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+/** Bounds on one answer's size: traffic buckets per series, and reports when each carries its full body. */
+export const MAX_TRAFFIC_BUCKETS = 2000;
+export const MAX_FULL_REPORTS = 20;
+
+function checkBucketCount(hours: number, bucketMinutes: number): void {
+  const buckets = Math.ceil((hours * 60) / bucketMinutes);
+  if (buckets <= MAX_TRAFFIC_BUCKETS) return;
+  const least = Math.ceil((hours * 60) / MAX_TRAFFIC_BUCKETS);
+  throw validationProblem([
+    {
+      field: "bucket_minutes",
+      message: `${hours} h in ${bucketMinutes}-min buckets is ${buckets} buckets, over ${MAX_TRAFFIC_BUCKETS}: use bucket_minutes ≥ ${least} or fewer hours`,
+    },
+  ]);
+}
+
+export function monitoringRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/health",
+      tags: ["monitoring"],
+      summary:
+        "The model's health from its latest cron report: status with reasons, volume, performance, drift",
+      request: { params: modelParams },
+      responses: { 200: json(summarySchema, "Health"), ...problemResponses(404) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      await requireModelRecord(c.env.REGISTRY, model);
+      return c.json(await monitoringSummary(c.env, model), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/reports",
+      tags: ["monitoring"],
+      summary: `Health reports, newest first (\`full=true\` includes each report body; then limit ≤ ${MAX_FULL_REPORTS})`,
+      request: {
+        params: modelParams,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          before: z.coerce
+            .number()
+            .int()
+            .optional()
+            .openapi({ description: "Window end (ms) to page before" }),
+          full: z.enum(["true", "false"]).default("false"),
+        }),
+      },
+      responses: {
+        200: json(reportListSchema, "Reports"),
+        ...problemResponses(404, 422),
+      },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const { limit, before, full } = c.req.valid("query");
+      if (full === "true" && limit > MAX_FULL_REPORTS)
+        throw validationProblem([
+          { field: "limit", message: `must be ≤ ${MAX_FULL_REPORTS} when full=true (got ${limit})` },
+        ]);
+      await requireModelRecord(c.env.REGISTRY, model);
+      const rows = await listReports(c.env.DB, model, limit, before);
+      const reports = rows.map((row) => ({
+        id: row.id,
+        status: row.status,
+        window_start: new Date(row.windowStart).toISOString(),
+        window_end: new Date(row.windowEnd).toISOString(),
+        generated_at: new Date(row.generatedAt).toISOString(),
+        r2_key: row.r2Key,
+        ...(full === "true" ? { report: row.report } : {}),
+      }));
+      return c.json({ model, reports }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/reports/{id}",
+      tags: ["monitoring"],
+      summary: "One full health report (the same JSON as in R2)",
+      request: { params: modelParams.extend({ id: z.string().min(1) }) },
+      responses: { 200: json(reportSchema, "Report"), ...problemResponses(404) },
+    }),
+    async (c) => {
+      const { model, id } = c.req.valid("param");
+      const row = await readReport(c.env.DB, id);
+      if (!row || row.model !== model) throw notFoundProblem(`No report ${id} for model ${model}.`);
+      return c.json(row.report, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/traffic",
+      tags: ["monitoring"],
+      summary: `Requests, errors and latency per time bucket and version, straight from the prediction log (hours·60/bucket_minutes ≤ ${MAX_TRAFFIC_BUCKETS})`,
+      request: {
+        params: modelParams,
+        query: z.object({
+          hours: z.coerce
+            .number()
+            .min(1)
+            .max(24 * 30)
+            .default(24),
+          bucket_minutes: z.coerce.number().int().min(1).max(1440).default(15),
+        }),
+      },
+      responses: { 200: json(trafficSchema, "Traffic"), ...problemResponses(404, 422) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const { hours, bucket_minutes: bucketMinutes } = c.req.valid("query");
+      checkBucketCount(hours, bucketMinutes);
+      await requireModelRecord(c.env.REGISTRY, model);
+      const end = Date.now();
+      const bucketMs = bucketMinutes * 60_000;
+      const start = Math.floor((end - hours * 3_600_000) / bucketMs) * bucketMs;
+      const buckets = await trafficSeries(c.env.DB, model, start, end + 1, bucketMs);
+      return c.json({ model, start, end, bucket_ms: bucketMs, buckets }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/{model}/dashboard",
+      tags: ["monitoring"],
+      summary: `Everything the dashboard draws for one model and time range, from the prediction log (the newest ${MAX_DASHBOARD_ROWS} rows at most)`,
+      description:
+        "Per feature the manifest's reference distribution beside the range's, PSI and the KS / chi-square verdict for the range and per time bucket; latency percentiles and error rate per bucket; predicted vs actual (regression) or ROC, calibration and confusion at the threshold (classification) from feedback for the default version; the A/B arms. Read-only; predict scope.",
+      request: { params: modelParams, query: z.object({ range: dashboardRangeSchema }) },
+      responses: { 200: json(dashboardDataSchema, "Dashboard data"), ...problemResponses(404, 422) },
+    }),
+    async (c) => {
+      const { model } = c.req.valid("param");
+      const { range } = c.req.valid("query");
+      return c.json(await dashboardData(c.env, model, range), 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,256 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { slugSchema } from "../../contracts/manifest.ts";
+import { describeVersions } from "../../data-plane/model-views.ts";
+import { MAX_BATCH_ROWS, runPrediction } from "../../data-plane/prediction-service.ts";
+import { promoteVersion } from "../../data-plane/registry-admin-service.ts";
+import { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
+import { requireModelRecord } from "../../repository/registry-reader.ts";
+import { createApiApp } from "../app-factory.ts";
+import { isoSeconds } from "../iso-time.ts";
+import { validationProblem } from "../problem.ts";
+import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";
+import { problemResponses } from "../schemas/problem-schema.ts";
+import { seedModelHealthSchema } from "../schemas/seed-view-schemas.ts";
+import { shippedModel } from "../schemas/shipped-models.ts";
+import {
+  loadVersionResponseSchema,
+  ratingResponseSchema,
+  recommenderVersionsSchema,
+} from "../schemas/view-schemas.ts";
+
+/** The rating recommender seed's API, verbatim paths and shapes. */
+export const RECOMMENDER_MODEL = "recommender";
+
+const loadVersionParams = z.object({
+  version_name: slugSchema.openapi({
+    param: { name: "version_name", in: "path" },
+    example: "v2_random_forest",
+  }),
+});
+
+const SEED_OPTIONS = new Set(["version_name", "enable_ab_testing", "interval_level"]);
+
+const recommender = shippedModel(RECOMMENDER_MODEL);
+const levels = recommender.interval_levels;
+const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: "null" }] });
+/** The seed's per-request options beside the features, as parseVersion/parseFlag/parseLevel accept them. */
+const SEED_OPTION_SCHEMAS: Record<string, JsonSchema> = {
+  version_name: {
+    description: "Serve this version explicitly (else the default, or the A/B split).",
+    ...nullable({ type: "string", minLength: 1 }),
+  },
+  enable_ab_testing: {
+    description: "true/1: split across versions; false/0: pin the default.",
+    ...nullable({ anyOf: [{ type: "boolean" }, { enum: ["true", "false", "1", "0", 1, 0] }] }),
+  },
+  ...(levels.length
+    ? {
+        interval_level: {
+          description: "Coverage of the returned conformal interval.",
+          ...nullable({ enum: [...levels, ...levels.map(String)] }),
+        },
+      }
+    : {}),
+};
+/** In a batch the options are read from the query only; row fields of the same names are ignored. */
+const BATCH_ROW = featureRowJsonSchema(recommender, {
+  version_name: {},
+  enable_ab_testing: {},
+  interval_level: {},
+});
+
+const predictBodySchema = z
+  .union([
+    documentedRow(featureRowJsonSchema(recommender, SEED_OPTION_SCHEMAS)).openapi("RatingPredictRow", {
+      description: "One row of features, optionally with version_name / enable_ab_testing / interval_level.",
+    }),
+    z
+      .array(documentedRow(BATCH_ROW))
+      .min(1)
+      .max(MAX_BATCH_ROWS)
+      .openapi({ description: `A batch of rows (1 to ${MAX_BATCH_ROWS}).` }),
+  ])
+  .openapi("RatingPredictRequest", { example: recommender.examples[0] });
+
+const predictQuerySchema = z.object({
+  version_name: z.string().optional().openapi({ minLength: 1 }),
+  enable_ab_testing: z.enum(["true", "false", "1", "0"]).optional(),
+  // Parsed by parseLevel (any number) and then checked against the served version's levels.
+  interval_level: z
+    .string()
+    .optional()
+    .openapi({ enum: levels.map(String), description: "Coverage of the returned conformal interval." }),
+});
+
+const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;
+
+function parseFlag(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === "true" || value === "1" || value === 1) return true;
+  if (value === false || value === "false" || value === "0" || value === 0) return false;
+  throw validationProblem([{ field, message: "must be a boolean" }]);
+}
+
+function parseLevel(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const level = typeof value === "string" ? Number(value) : value;
+  if (typeof level !== "number" || !Number.isFinite(level))
+    throw validationProblem([{ field, message: "must be a number" }]);
+  return level;
+}
+
+function parseVersion(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value.length === 0)
+    throw validationProblem([{ field, message: "must be a version name" }]);
+  return value;
+}
+
+export function recommenderSeedRoutes() {
+  const app = createApiApp();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/versions",
+      tags: ["seed: recommender"],
+      summary: "All recommender versions with their holdout metrics",
+      responses: {
+        200: {
+          description: "Versions",
+          content: { "application/json": { schema: recommenderVersionsSchema } },
+        },
+        ...problemResponses(404),
+      },
+    }),
+    async (c) => {
+      const record = await requireModelRecord(c.env.REGISTRY, RECOMMENDER_MODEL);
+      const versions = await describeVersions(c.env.REGISTRY, record);
+      return c.json(
+        {
+          model: RECOMMENDER_MODEL,
+          current_version: record.default,
+          ab_testing: { weights: record.traffic.weights, shadow: record.traffic.shadow },
+          versions,
+        },
+        200,
+      ) as never; // open-ended params/metrics: checked by VersionCheck in schemas/view-schemas.ts
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/load_version/{version_name}",
+      tags: ["seed: recommender"],
+      summary:
+        "Make a version the recommender's default: the admin promote (admin scope; audited; ends any A/B split)",
+      request: { params: loadVersionParams },
+      responses: {
+        200: {
+          description: "Version loaded",
+          content: { "application/json": { schema: loadVersionResponseSchema } },
+        },
+        ...problemResponses(401, 403, 404, 409, 422, 429),
+      },
+    }),
+    async (c) => {
+      const { version_name } = c.req.valid("param");
+      const update = await promoteVersion(c, RECOMMENDER_MODEL, version_name);
+      const previous = update.record?.previous_defaults?.at(-1) ?? null;
+      return c.json(
+        {
+          status: "success" as const,
+          message: update.changed
+            ? `Model version ${version_name} loaded`
+            : `Model version ${version_name} is already loaded`,
+          current_version: update.record?.default ?? version_name,
+          previous_version: update.changed ? previous : null,
+          revision: update.record?.revision ?? null,
+          timestamp: isoSeconds(),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/predict",
+      tags: ["seed: recommender"],
+      summary:
+        "Predict a rating (or a batch); optional version_name and enable_ab_testing in the body or query",
+      request: {
+        query: predictQuerySchema,
+        body: { required: true, content: { "application/json": { schema: predictBodySchema } } },
+      },
+      responses: {
+        200: {
+          description: "Rating with a conformal prediction interval",
+          content: { "application/json": { schema: ratingResponseSchema } },
+        },
+        ...problemResponses(400, 404, 409, 413, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const query = c.req.valid("query");
+      const batch = Array.isArray(body);
+      const options: Record<string, unknown> = batch ? {} : body;
+      const result = await runPrediction(c, {
+        model: RECOMMENDER_MODEL,
+        rows: batch ? body : [body],
+        fieldPath: batch ? (row, name) => `[${row}].${name}` : (_row, name) => name,
+        batchField: "(body)",
+        explicitVersion:
+          parseVersion(options.version_name, "version_name") ??
+          parseVersion(query.version_name, "query.version_name"),
+        ab:
+          parseFlag(options.enable_ab_testing, "enable_ab_testing") ??
+          parseFlag(query.enable_ab_testing, "query.enable_ab_testing"),
+        intervalLevel:
+          parseLevel(options.interval_level, "interval_level") ??
+          parseLevel(query.interval_level, "query.interval_level"),
+        ignoredFields: SEED_OPTIONS,
+      });
+      const rows = result.predictions.map((prediction) => ({
+        prediction_id: prediction.id,
+        predicted_rating: round4(prediction.output),
+        confidence_interval: prediction.interval && {
+          level: prediction.interval.level,
+          lower: round4(prediction.interval.lower),
+          upper: round4(prediction.interval.upper),
+        },
+      }));
+      const common = {
+        model_version: result.version,
+        routing: result.route,
+        ab_testing: result.route === "ab",
+        timestamp: isoSeconds(),
+      };
+      const [first] = rows;
+      if (batch || !first) return c.json({ predictions: rows, ...common }, 200);
+      return c.json({ ...first, ...common }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/model_health",
+      tags: ["seed: recommender"],
+      summary: "RMSE and R² over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6",
+      responses: {
+        200: {
+          description: "Model health",
+          content: { "application/json": { schema: seedModelHealthSchema } },
+        },
+        ...problemResponses(404),
+      },
+    }),
+    async (c) => c.json(await readSeedModelHealth(c.env, RECOMMENDER_MODEL), 200),
+  );
+
+  return app;
+}

@@ -1,0 +1,181 @@
+import { z } from "@hono/zod-openapi";
+import type { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
+import type { ModelReport } from "../../monitoring/model-report.ts";
+import type { TrafficBucket } from "../../monitoring/store/traffic-series.ts";
+import { HEALTH_STATUSES, TASKS } from "../../vocabulary/index.ts";
+import { registryViewSchema } from "./admin-view-schemas.ts";
+
+/** Monitoring responses; the routes pass them to `createRoute` unerased, so `c.json` is checked against them. */
+const reportStatusSchema = z.enum(HEALTH_STATUSES);
+
+export const reportListSchema = z
+  .object({
+    model: z.string(),
+    reports: z.array(
+      z.object({
+        id: z.string(),
+        status: reportStatusSchema,
+        window_start: z.string(),
+        window_end: z.string(),
+        generated_at: z.string(),
+        r2_key: z.string().nullable(),
+        report: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .openapi({ description: "With full=true: the report body (as GET …/reports/{id})" }),
+      }),
+    ),
+  })
+  .openapi("HealthReportList");
+
+const trafficBucketSchema = z.object({
+  t: z.number().openapi({ description: "Bucket start (ms)" }),
+  version: z.string(),
+  route: z.string(),
+  requests: z.number(),
+  errors: z.number(),
+  latency_avg_ms: z.number(),
+  latency_max_ms: z.number(),
+});
+export const trafficSchema = z
+  .object({
+    model: z.string(),
+    start: z.number(),
+    end: z.number(),
+    bucket_ms: z.number(),
+    buckets: z.array(trafficBucketSchema),
+  })
+  .openapi("Traffic");
+
+type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
+export type TrafficBucketCheck = Fits<typeof trafficBucketSchema, TrafficBucket>;
+
+const healthReasonSchema = z.object({
+  severity: z.enum(["info", "warning", "critical"]),
+  code: z.string(),
+  message: z.string(),
+});
+/** GET /v1/models/{model}/health: the compact view of the latest report (only the first five fields before one exists). */
+export const monitoringSummarySchema = z
+  .object({
+    model: z.string(),
+    status: reportStatusSchema,
+    report_id: z.string().nullable(),
+    generated_at: z.string().nullable(),
+    message: z.string().optional().openapi({ description: "Only while no report exists (status no_data)" }),
+    reasons: z.array(healthReasonSchema).optional(),
+    window: z
+      .looseObject({ start: z.number(), end: z.number(), start_iso: z.string(), end_iso: z.string() })
+      .optional(),
+    default_version: z.string().optional(),
+    volume: z.number().optional(),
+    error_rate: z.number().nullable().optional(),
+    latency_ms: z
+      .object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
+      .optional(),
+    performance: z.looseObject({ version: z.string(), feedback_count: z.number() }).optional().openapi({
+      description: "Plus the default version's metrics (RMSE, R², … or AUC, …) once feedback exists",
+    }),
+    drift: z
+      .object({
+        dataset_drift: z.boolean(),
+        drift_share: z.number(),
+        drifted_features: z.array(z.string()),
+        warned_features: z.array(z.string()),
+      })
+      .nullable()
+      .optional(),
+    prediction_drift: z.string().nullable().optional(),
+  })
+  .openapi("MonitoringSummary");
+export type MonitoringSummaryCheck = Fits<
+  typeof monitoringSummarySchema,
+  Awaited<ReturnType<typeof monitoringSummary>>
+>;
+
+/** Metric blocks whose members depend on the task (regression vs classification); not enumerated here. */
+const metricsBlock = z
+  .object({ n: z.number() })
+  .openapi({ description: "Task-dependent metrics (RMSE, R², … or AUC, …)" });
+const latencySchema = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+const opsMetricsSchema = z.object({
+  requests: z.number(),
+  errors: z.number(),
+  error_rate: z.number(),
+  rows: z.number(),
+  latency_ms: latencySchema,
+});
+const featureDriftSchema = z
+  .object({
+    type: z.enum(["numeric", "category"]),
+    n: z.number(),
+    psi: z.number().nullable(),
+    test: z.enum(["ks", "chi_square"]),
+    statistic: z.number().nullable(),
+    p_value: z.number().nullable(),
+    alpha: z.number(),
+    significant: z.boolean(),
+    status: z.string(),
+  })
+  .openapi({ description: "Plus mean / reference_mean (numeric) or proportions (category)" });
+/** GET /v1/models/{model}/reports/{id}: the stored report; its top level is typed, the metric blocks stay open. */
+export const modelReportSchema = z
+  .object({
+    schema_version: z.number(),
+    model: z.string(),
+    window: z.object({
+      start: z.number(),
+      end: z.number(),
+      hours: z.number(),
+      start_iso: z.string(),
+      end_iso: z.string(),
+    }),
+    generated_at: z.string(),
+    task: z.enum(TASKS).nullable(),
+    default_version: z.string(),
+    traffic: z.object({ weights: z.record(z.string(), z.number()), shadow: z.array(z.string()) }),
+    thresholds: registryViewSchema.shape.thresholds.unwrap(),
+    status: reportStatusSchema,
+    reasons: z.array(healthReasonSchema),
+    rows: z.object({ total: z.number(), analyzed: z.number(), sampled: z.boolean() }),
+    ops: z.object({
+      total: opsMetricsSchema,
+      by_version: z.record(z.string(), opsMetricsSchema),
+      by_route: z.record(z.string(), opsMetricsSchema),
+      by_arm: z.record(z.string(), opsMetricsSchema),
+      by_colo: z.record(z.string(), opsMetricsSchema),
+    }),
+    drift: z
+      .object({
+        reference_version: z.string(),
+        rows: z.number(),
+        alpha: z.number(),
+        bonferroni_alpha: z.number(),
+        features: z.record(z.string(), featureDriftSchema),
+        drifted_features: z.array(z.string()),
+        warned_features: z.array(z.string()),
+        evaluated_features: z.number(),
+        drift_share: z.number(),
+        dataset_drift: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: "Input drift per feature against the default's reference" }),
+    prediction_drift: z.record(z.string(), featureDriftSchema),
+    performance: z.looseObject({
+      version: z.string(),
+      feedback_count: z.number(),
+      default: metricsBlock.nullable(),
+      by_version: z.record(z.string(), metricsBlock.nullable()),
+      feedback_count_total: z.number(),
+    }),
+    ab: z
+      .object({ control: z.string().nullable(), arms: z.array(z.object({ version: z.string() })) })
+      .nullable()
+      .openapi({ description: "The A/B arms compared, when the default has a manifest" }),
+  })
+  .openapi("ModelReport");
+export type ModelReportCheck = Fits<typeof modelReportSchema, ModelReport>;

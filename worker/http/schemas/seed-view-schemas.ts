@@ -1,0 +1,55 @@
+import { z } from "@hono/zod-openapi";
+import type { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
+import { signatureSchema } from "./view-schemas.ts";
+
+/** The seed endpoints' responses. The routes check their bodies with `satisfies`; SeedModelHealthCheck the builder. */
+export const creditModelInfoSchema = z
+  .object({
+    ...signatureSchema.shape,
+    model: z.string(),
+    title: z.string(),
+    version: z.string(),
+    versions: z.array(z.string()),
+    threshold: z.number().optional(),
+    metrics: z.record(z.string(), z.number()),
+    params: z.record(z.string(), z.unknown()),
+    training: z.object({
+      dataset: z.string(),
+      rows: z.record(z.string(), z.number()),
+      trained_at: z.string(),
+      mlflow: z.looseObject({ run_id: z.string() }).optional(),
+    }),
+    artifact: z.object({ file: z.string(), sha256: z.string(), bytes: z.number() }),
+  })
+  .openapi("CreditModelInfo");
+
+export const seedModelHealthSchema = z
+  .object({
+    model: z.string(),
+    version: z.string(),
+    window_hours: z.number(),
+    status: z.enum(["healthy", "unhealthy", "no_data"]),
+    healthy: z.boolean().nullable().openapi({ description: "null while feedback is too thin to judge" }),
+    rmse: z.number().nullable(),
+    r2: z.number().nullable(),
+    mae: z.number().nullable(),
+    mse: z.number().nullable(),
+    thresholds: z.object({
+      rmse_max: z.number().nullable(),
+      r2_min: z.number().nullable(),
+      min_feedback: z.number(),
+    }),
+    feedback_count: z.number(),
+    message: z.string(),
+    source: z.enum(["report", "live"]),
+    report_id: z.string().nullable(),
+    report_status: z.string().nullable(),
+    timestamp: z.string(),
+  })
+  .openapi("SeedModelHealth");
+
+type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
+export type SeedModelHealthCheck = Fits<
+  typeof seedModelHealthSchema,
+  Awaited<ReturnType<typeof readSeedModelHealth>>
+>;

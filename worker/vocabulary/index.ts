@@ -1,0 +1,5 @@
+export * from "./engines.ts";
+export * from "./routes.ts";
+export * from "./scopes.ts";
+export * from "./statuses.ts";
+export * from "./tasks.ts";
