@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DRIFT_METHOD_NAMES } from "../monitoring/drift/registry.ts";
 import { TASKS } from "../vocabulary/index.ts";
 import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS, MAX_SCATTER_POINTS } from "./dashboard-data.ts";
 
@@ -24,7 +25,7 @@ const feature = z.object({
   type: z.enum(["numeric", "category"]),
   n: z.number().int(),
   psi: nullableNumber,
-  test: z.enum(["ks", "chi_square"]),
+  test: z.enum(DRIFT_METHOD_NAMES).openapi({ description: "The drift method that judged the feature" }),
   p_value: nullableNumber,
   status: driftStatus,
   distribution,

@@ -1,9 +1,11 @@
 import type { Feature, Manifest, NumericReference, ReferenceDistribution } from "../contracts/manifest.ts";
-import type { MonitoringThresholds } from "../repository/registry-types.ts";
+import type { DriftFeatureKind, DriftMeasure } from "./drift/drift-method.ts";
+import { type ResolvedMethod, resolveMethod } from "./drift/method-choice.ts";
+import { categoryPsi, numericPsi } from "./drift/psi-method.ts";
+import type { DriftMethodName } from "./drift/registry.ts";
 import { chiSquareAgainstReference, UNSEEN_BUCKET } from "./stats/chi-square.ts";
-import { ksAgainstReference } from "./stats/ks-test.ts";
-import { binProportions, psi } from "./stats/psi.ts";
 import { mean } from "./stats/summary-stats.ts";
+import type { MonitoringThresholds } from "./thresholds.ts";
 
 /** Below this many values a feature's drift is not judged (PSI of tiny samples is mostly noise). */
 export const MIN_DRIFT_ROWS = 100;
@@ -13,12 +15,17 @@ export type DriftStatus = "ok" | "warn" | "drift" | "insufficient_data";
 export interface FeatureDrift {
   type: "numeric" | "category";
   n: number;
+  /** Always computed beside the method: the platform's materiality gauge (and the dashboard's). */
   psi: number | null;
-  test: "ks" | "chi_square";
+  /** The drift method that judged this feature (named `test` from when only KS and chi-square existed). */
+  test: DriftMethodName;
   statistic: number | null;
   p_value: number | null;
-  /** The significance level after Bonferroni (alpha / number of features tested together). */
+  /** The significance level after Bonferroni (p-value level / number of features tested together). */
   alpha: number;
+  /** Statistic methods: the level the statistic was compared with. */
+  threshold?: number;
+  /** The method's own signal: p < alpha for a test, statistic ≥ threshold for a distance. */
   significant: boolean;
   status: DriftStatus;
   mean?: number | null;
@@ -34,31 +41,37 @@ export interface FeatureDrift {
 export function driftStatus(
   psiValue: number,
   significant: boolean,
-  thresholds: MonitoringThresholds,
+  thresholds: Pick<MonitoringThresholds, "psi_warn" | "psi_drift">,
 ): DriftStatus {
   if (psiValue >= thresholds.psi_drift || (significant && psiValue >= thresholds.psi_warn)) return "drift";
   if (significant || psiValue >= thresholds.psi_warn) return "warn";
   return "ok";
 }
 
-/** The verdict of a test (KS or chi-square) beside the PSI of the same values. */
-function tested(
+/**
+ * The verdict of the feature's method beside the PSI of the same values. Tests (judged on a p-value) keep the
+ * rule of `driftStatus`; a distance (judged on its statistic) drifts when it reaches its threshold, and PSI at
+ * `psi_warn` alone is a warning.
+ */
+function judged(
+  resolved: ResolvedMethod,
+  measure: DriftMeasure,
   psiValue: number,
-  test: { statistic: number; p_value: number },
-  alpha: number,
+  testedTogether: number,
   thresholds: MonitoringThresholds,
 ) {
-  const significant = test.p_value < alpha;
-  return {
-    psi: psiValue,
-    statistic: test.statistic,
-    p_value: test.p_value,
-    significant,
-    status: driftStatus(psiValue, significant, thresholds),
-  };
+  const common = { psi: psiValue, statistic: measure.statistic, p_value: measure.p_value };
+  if (resolved.method.judges === "p_value") {
+    const alpha = resolved.threshold / testedTogether;
+    const significant = (measure.p_value ?? 1) < alpha;
+    return { ...common, alpha, significant, status: driftStatus(psiValue, significant, thresholds) };
+  }
+  const significant = measure.statistic >= resolved.threshold;
+  const status: DriftStatus = significant ? "drift" : psiValue >= thresholds.psi_warn ? "warn" : "ok";
+  return { ...common, threshold: resolved.threshold, significant, status };
 }
 
-/** The verdict below MIN_DRIFT_ROWS values: no test is run. */
+/** The verdict below MIN_DRIFT_ROWS values: nothing is computed. */
 const INSUFFICIENT = {
   psi: null,
   statistic: null,
@@ -67,36 +80,58 @@ const INSUFFICIENT = {
   status: "insufficient_data",
 } as const;
 
+export interface DriftContext {
+  kind: DriftFeatureKind;
+  /** The feature's name for per-feature method choices; null for the prediction. */
+  name: string | null;
+  referenceRows: number;
+  /** Features tested together (Bonferroni divides p-value levels by it); 1 for the prediction. */
+  testedTogether: number;
+  thresholds: MonitoringThresholds;
+}
+
+const resolveFor = (context: DriftContext, shape: "numeric" | "category") =>
+  resolveMethod(
+    context.thresholds.drift_methods,
+    context.kind,
+    shape,
+    context.name,
+    context.referenceRows,
+    context.thresholds,
+  );
+
 export function numericDrift(
   values: readonly number[],
   reference: NumericReference,
-  referenceRows: number,
   discrete: boolean,
-  alpha: number,
-  thresholds: MonitoringThresholds,
+  context: DriftContext,
 ): FeatureDrift {
+  const resolved = resolveFor(context, "numeric");
   const base = {
     type: "numeric" as const,
     n: values.length,
-    test: "ks" as const,
-    alpha,
+    test: resolved.name,
+    alpha: context.thresholds.p_value / context.testedTogether,
     reference_mean: reference.mean,
   };
   if (values.length < MIN_DRIFT_ROWS) {
     return { ...base, ...INSUFFICIENT, mean: mean(values) };
   }
-  const psiValue = psi(reference.bins.proportions, binProportions(reference.bins.edges, values));
-  const ks = ksAgainstReference(values, reference.quantiles, referenceRows, discrete);
-  return { ...base, ...tested(psiValue, ks, alpha, thresholds), mean: mean(values) };
+  const sample = { values, reference, referenceRows: context.referenceRows, discrete };
+  const measure = (resolved.method.numeric as NonNullable<typeof resolved.method.numeric>)(sample);
+  return {
+    ...base,
+    ...judged(resolved, measure, numericPsi(sample), context.testedTogether, context.thresholds),
+    mean: mean(values),
+  };
 }
 
 export function categoryDrift(
   values: readonly string[],
   proportions: Readonly<Record<string, number>>,
-  referenceRows: number,
-  alpha: number,
-  thresholds: MonitoringThresholds,
+  context: DriftContext,
 ): FeatureDrift {
+  const resolved = resolveFor(context, "category");
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   const observed = Object.fromEntries(
@@ -105,20 +140,21 @@ export function categoryDrift(
   const base = {
     type: "category" as const,
     n: values.length,
-    test: "chi_square" as const,
-    alpha,
+    test: resolved.name,
+    alpha: context.thresholds.p_value / context.testedTogether,
     proportions: observed,
   };
   if (values.length < MIN_DRIFT_ROWS) {
     return { ...base, ...INSUFFICIENT };
   }
-  const chi = chiSquareAgainstReference(counts, proportions, referenceRows);
-  const expected = chi.buckets.map((bucket) => bucket.expected / values.length);
-  const actual = chi.buckets.map((bucket) => bucket.observed / values.length);
+  const sample = { counts, n: values.length, reference: proportions, referenceRows: context.referenceRows };
+  const measure = (resolved.method.category as NonNullable<typeof resolved.method.category>)(sample);
+  const { buckets } = chiSquareAgainstReference(counts, proportions, context.referenceRows);
+  const unseen = buckets.find((bucket) => bucket.value === UNSEEN_BUCKET);
   return {
     ...base,
-    ...tested(psi(expected, actual), chi, alpha, thresholds),
-    ...(chi.buckets.some((bucket) => bucket.value === UNSEEN_BUCKET) ? { unseen_share: actual.at(-1) } : {}),
+    ...judged(resolved, measure, categoryPsi(sample), context.testedTogether, context.thresholds),
+    ...(unseen ? { unseen_share: unseen.observed / values.length } : {}),
   };
 }
 
@@ -152,23 +188,23 @@ export function datasetDrift(
   inputs: readonly Record<string, unknown>[],
   thresholds: MonitoringThresholds,
 ): DatasetDrift {
-  const alpha = thresholds.p_value / Math.max(1, manifest.features.length);
+  const testedTogether = Math.max(1, manifest.features.length);
   const features: Record<string, FeatureDrift> = {};
   for (const feature of manifest.features) {
     const reference: ReferenceDistribution | undefined = manifest.reference.features[feature.name];
     if (!reference) continue;
     const values = featureValues(feature, inputs);
+    const context: DriftContext = {
+      kind: reference.type,
+      name: feature.name,
+      referenceRows: manifest.reference.rows,
+      testedTogether,
+      thresholds,
+    };
     features[feature.name] =
       reference.type === "category"
-        ? categoryDrift(values as string[], reference.proportions, manifest.reference.rows, alpha, thresholds)
-        : numericDrift(
-            values as number[],
-            reference,
-            manifest.reference.rows,
-            feature.kind === "integer",
-            alpha,
-            thresholds,
-          );
+        ? categoryDrift(values as string[], reference.proportions, context)
+        : numericDrift(values as number[], reference, feature.kind === "integer", context);
   }
   const evaluated = Object.values(features).filter((entry) => entry.status !== "insufficient_data");
   const drifted = Object.entries(features)
@@ -182,7 +218,7 @@ export function datasetDrift(
     reference_version: manifest.version,
     rows: inputs.length,
     alpha: thresholds.p_value,
-    bonferroni_alpha: alpha,
+    bonferroni_alpha: thresholds.p_value / testedTogether,
     features,
     drifted_features: drifted,
     warned_features: warned,
@@ -198,12 +234,11 @@ export function predictionDrift(
   outputs: readonly number[],
   thresholds: MonitoringThresholds,
 ): FeatureDrift {
-  return numericDrift(
-    outputs,
-    manifest.reference.prediction,
-    manifest.reference.rows,
-    false,
-    thresholds.p_value,
+  return numericDrift(outputs, manifest.reference.prediction, false, {
+    kind: "prediction",
+    name: null,
+    referenceRows: manifest.reference.rows,
+    testedTogether: 1,
     thresholds,
-  );
+  });
 }

@@ -1,8 +1,8 @@
-import type { MonitoringThresholds } from "../repository/registry-types.ts";
 import type { HealthStatus } from "../vocabulary/index.ts";
 import type { DatasetDrift, FeatureDrift } from "./feature-drift.ts";
 import type { OpsMetrics } from "./ops-metrics.ts";
 import type { PerformanceMetrics } from "./performance.ts";
+import type { MonitoringThresholds } from "./thresholds.ts";
 
 export type { HealthStatus };
 

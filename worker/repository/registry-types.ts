@@ -1,3 +1,4 @@
+import type { MonitoringThresholds } from "../monitoring/thresholds.ts";
 import type { VersionStatus } from "../vocabulary/index.ts";
 
 /** KV `model:<name>`: the registry entry of one model. Written only through the admin API. */
@@ -22,18 +23,8 @@ export interface TrafficConfig {
   effective_at: string;
 }
 
-export interface MonitoringThresholds {
-  psi_warn: number;
-  psi_drift: number;
-  p_value: number;
-  dataset_drift_share: number;
-  rmse_max?: number;
-  r2_min?: number;
-  auc_min?: number;
-  error_rate_max: number;
-  min_feedback: number;
-  window_hours: number;
-}
+/** Defined beside the drift and health code that reads it. */
+export type { MonitoringThresholds } from "../monitoring/thresholds.ts";
 
 export interface ModelRecord {
   name: string;

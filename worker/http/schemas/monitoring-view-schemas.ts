@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
+import { DRIFT_METHOD_NAMES } from "../../monitoring/drift/registry.ts";
 import type { ModelReport } from "../../monitoring/model-report.ts";
 import type { TrafficBucket } from "../../monitoring/store/traffic-series.ts";
 import { HEALTH_STATUSES, TASKS } from "../../vocabulary/index.ts";
@@ -114,7 +115,8 @@ const featureDriftSchema = z
     type: z.enum(["numeric", "category"]),
     n: z.number(),
     psi: z.number().nullable(),
-    test: z.enum(["ks", "chi_square"]),
+    test: z.enum(DRIFT_METHOD_NAMES).openapi({ description: "The drift method that judged the feature" }),
+    threshold: z.number().optional().openapi({ description: "Statistic methods: the level compared with" }),
     statistic: z.number().nullable(),
     p_value: z.number().nullable(),
     alpha: z.number(),

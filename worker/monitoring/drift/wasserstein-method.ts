@@ -1,0 +1,24 @@
+import { normalisedWasserstein } from "../stats/wasserstein.ts";
+import type { DriftMethod } from "./drift-method.ts";
+
+/** Evidently's default for numeric features of references over 1,000 rows, at the same 0.1. */
+export const WASSERSTEIN_THRESHOLD = 0.1;
+
+export const wassersteinMethod = {
+  name: "wasserstein",
+  description:
+    "Wasserstein-1 distance in reference standard deviations, the reference modelled by its 101 quantiles; drift when it reaches the threshold",
+  kinds: ["numeric", "prediction"],
+  needs: ["quantiles", "std"],
+  judges: "statistic",
+  defaultThreshold: () => WASSERSTEIN_THRESHOLD,
+  numeric: (sample) => ({
+    statistic: normalisedWasserstein(
+      sample.values,
+      sample.reference.quantiles,
+      sample.reference.std,
+      sample.discrete,
+    ),
+    p_value: null,
+  }),
+} as const satisfies DriftMethod;
