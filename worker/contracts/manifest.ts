@@ -66,6 +66,8 @@ const outputSchema = z.object({
   threshold: z.number().min(0).max(1).optional(),
   /** Regression: the range predictions are clipped to (e.g. ratings 1-5). */
   clip: z.object({ min: finite, max: finite }).optional(),
+  /** Multiclass: the class label of each probability column, in column order (the predicted class is the arg-max). */
+  classes: z.array(z.string().min(1)).min(2).optional(),
 });
 
 const numericReferenceSchema = z.object({
@@ -113,8 +115,15 @@ const leaderboardRowSchema = z
 
 const exampleSchema = z.object({
   inputs: z.record(z.string(), z.union([z.number(), z.string()])),
-  /** The raw model output computed in training: regression value (before clipping) or positive-class probability. */
-  expected: z.object({ output: finite, label: z.union([z.string(), z.number()]).optional() }),
+  /**
+   * The raw model output computed in training: regression value (before clipping), positive-class probability, or
+   * (multiclass) the predicted class's probability, with every class's probability in `probabilities`.
+   */
+  expected: z.object({
+    output: finite,
+    label: z.union([z.string(), z.number()]).optional(),
+    probabilities: z.array(z.number().min(0).max(1)).optional(),
+  }),
 });
 
 const catalogSchema = z.object({
@@ -148,144 +157,185 @@ export const servingSchema = z.object({
 });
 export type Serving = z.infer<typeof servingSchema>;
 
-export const manifestSchema = z
-  .object({
-    schema_version: z.literal(1),
-    model: slugSchema,
-    version: slugSchema,
-    task: z.enum(TASKS),
-    title: z.string().optional(),
-    description: z.string().default(""),
-    artifact: z.object({
-      file: z.string().min(1),
-      sha256: sha256Schema,
-      bytes: z.number().int().positive(),
-    }),
-    onnx: z.object({
-      opsets: z.record(z.string(), z.number().int()),
-      inputs: z.array(tensorSpecSchema).min(1),
-      outputs: z.array(tensorSpecSchema).min(1),
-    }),
-    features: z.array(featureSchema).min(1),
-    output: outputSchema,
-    /** Feature identifying the end user (sticky A/B assignment when no X-Subject-Id is sent). */
-    subject_feature: z.string().optional(),
-    intervals: intervalsSchema.optional(),
-    reference: z.object({
-      rows: z.number().int().positive(),
-      features: z.record(z.string(), referenceDistributionSchema),
-      prediction: numericReferenceSchema,
-    }),
-    metrics: z.record(z.string(), finite),
-    cv: z
-      .object({
-        folds: z.number().int().positive(),
-        metric: z.string(),
-        leaderboard: z.array(leaderboardRowSchema),
-      })
-      .optional(),
-    params: z.record(z.string(), z.unknown()).default({}),
-    training: z
-      .object({
-        dataset: z.string(),
-        data_sha256: sha256Schema,
-        rows: z.record(z.string(), z.number().int().nonnegative()),
-        seed: z.number().int(),
-        libraries: z.record(z.string(), z.string()),
-        trained_at: z.string(),
-        mlflow: z
-          .object({
-            run_id: z.string(),
-            experiment: z.string().optional(),
-            registered_model: z.string().optional(),
-            registered_version: z.string().optional(),
-          })
-          .optional(),
-        deviations: z.array(z.string()).default([]),
-      })
-      .catchall(z.unknown()),
-    examples: z.array(exampleSchema).min(1),
-    catalog: catalogSchema.optional(),
-    serving: servingSchema.optional(),
-  })
-  .superRefine((manifest, ctx) => {
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: "custom", path, message });
-    const inputs = new Map(manifest.onnx.inputs.map((input) => [input.name, input]));
-    const seen = new Set<string>();
-    manifest.features.forEach((feature, index) => {
-      if (seen.has(feature.name)) issue(["features", index, "name"], `duplicate feature ${feature.name}`);
-      seen.add(feature.name);
-      const input = inputs.get(feature.input);
-      if (!input) {
-        issue(["features", index, "input"], `no ONNX input named ${feature.input}`);
-        return;
-      }
-      const wantsString = feature.kind === "category";
-      if (wantsString !== (input.type === "string")) {
-        issue(["features", index, "input"], `${feature.kind} feature cannot feed a ${input.type} tensor`);
-      }
-      if (feature.kind !== "category" && feature.min !== undefined && feature.max !== undefined) {
-        if (feature.min > feature.max) issue(["features", index, "min"], "min exceeds max");
-      }
-      if (!feature.required && feature.missing === undefined && input.type.startsWith("int")) {
-        issue(["features", index, "missing"], "optional feature on an integer tensor needs a missing value");
-      }
-      if (!manifest.reference.features[feature.name]) {
-        issue(["reference", "features"], `no reference distribution for ${feature.name}`);
-      }
-    });
-    const checkNumericReference = (path: (string | number)[], reference: NumericReference) => {
-      const { edges, proportions } = reference.bins;
-      if (proportions.length !== edges.length + 1)
-        issue([...path, "bins"], "needs one more proportion than edges");
-      if (edges.some((edge, i) => i > 0 && edge <= (edges[i - 1] ?? edge)))
-        issue([...path, "bins", "edges"], "must ascend");
-      if (reference.quantiles.some((q, i) => i > 0 && q < (reference.quantiles[i - 1] ?? q))) {
-        issue([...path, "quantiles"], "must not descend");
-      }
-    };
-    for (const [name, reference] of Object.entries(manifest.reference.features)) {
-      if (reference.type === "numeric") checkNumericReference(["reference", "features", name], reference);
+const manifestObjectSchema = z.object({
+  schema_version: z.literal(1),
+  model: slugSchema,
+  version: slugSchema,
+  task: z.enum(TASKS),
+  title: z.string().optional(),
+  description: z.string().default(""),
+  artifact: z.object({
+    file: z.string().min(1),
+    sha256: sha256Schema,
+    bytes: z.number().int().positive(),
+  }),
+  onnx: z.object({
+    opsets: z.record(z.string(), z.number().int()),
+    inputs: z.array(tensorSpecSchema).min(1),
+    outputs: z.array(tensorSpecSchema).min(1),
+  }),
+  features: z.array(featureSchema).min(1),
+  output: outputSchema,
+  /** Feature identifying the end user (sticky A/B assignment when no X-Subject-Id is sent). */
+  subject_feature: z.string().optional(),
+  intervals: intervalsSchema.optional(),
+  reference: z.object({
+    rows: z.number().int().positive(),
+    features: z.record(z.string(), referenceDistributionSchema),
+    prediction: numericReferenceSchema,
+    /** Multiclass: the predicted-class proportions on the reference data (prediction drift over classes). */
+    prediction_classes: categoryReferenceSchema.optional(),
+  }),
+  metrics: z.record(z.string(), finite),
+  cv: z
+    .object({
+      folds: z.number().int().positive(),
+      metric: z.string(),
+      leaderboard: z.array(leaderboardRowSchema),
+    })
+    .optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+  training: z
+    .object({
+      dataset: z.string(),
+      data_sha256: sha256Schema,
+      rows: z.record(z.string(), z.number().int().nonnegative()),
+      seed: z.number().int(),
+      libraries: z.record(z.string(), z.string()),
+      trained_at: z.string(),
+      mlflow: z
+        .object({
+          run_id: z.string(),
+          experiment: z.string().optional(),
+          registered_model: z.string().optional(),
+          registered_version: z.string().optional(),
+        })
+        .optional(),
+      deviations: z.array(z.string()).default([]),
+    })
+    .catchall(z.unknown()),
+  examples: z.array(exampleSchema).min(1),
+  catalog: catalogSchema.optional(),
+  serving: servingSchema.optional(),
+});
+
+export const manifestSchema = manifestObjectSchema.superRefine((manifest, ctx) => {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message });
+  const inputs = new Map(manifest.onnx.inputs.map((input) => [input.name, input]));
+  const seen = new Set<string>();
+  manifest.features.forEach((feature, index) => {
+    if (seen.has(feature.name)) issue(["features", index, "name"], `duplicate feature ${feature.name}`);
+    seen.add(feature.name);
+    const input = inputs.get(feature.input);
+    if (!input) {
+      issue(["features", index, "input"], `no ONNX input named ${feature.input}`);
+      return;
     }
-    checkNumericReference(["reference", "prediction"], manifest.reference.prediction);
-    manifest.features.forEach((feature, index) => {
-      if (feature.kind !== "category" && typeof feature.missing === "string") {
-        issue(["features", index, "missing"], "a numeric feature's missing value must be a number");
-      }
-    });
-    for (const input of manifest.onnx.inputs) {
-      const columns = manifest.features
-        .filter((feature) => feature.input === input.name)
-        .map((feature) => feature.column)
-        .sort((a, b) => a - b);
-      if (columns.length === 0) issue(["onnx", "inputs"], `ONNX input ${input.name} is fed by no feature`);
-      columns.forEach((column, position) => {
-        if (column !== position)
-          issue(["onnx", "inputs"], `columns of ${input.name} must be 0..${columns.length - 1}`);
-      });
+    const wantsString = feature.kind === "category";
+    if (wantsString !== (input.type === "string")) {
+      issue(["features", index, "input"], `${feature.kind} feature cannot feed a ${input.type} tensor`);
     }
-    if (!manifest.onnx.outputs.some((output) => output.name === manifest.output.name)) {
-      issue(["output", "name"], `no ONNX output named ${manifest.output.name}`);
+    if (feature.kind !== "category" && feature.min !== undefined && feature.max !== undefined) {
+      if (feature.min > feature.max) issue(["features", index, "min"], "min exceeds max");
     }
-    if (manifest.task === "binary_classification") {
-      if (manifest.output.positive_index === undefined)
-        issue(["output", "positive_index"], "required for classification");
-      if (manifest.output.threshold === undefined)
-        issue(["output", "threshold"], "required for classification");
+    if (!feature.required && feature.missing === undefined && input.type.startsWith("int")) {
+      issue(["features", index, "missing"], "optional feature on an integer tensor needs a missing value");
     }
-    if (manifest.serving?.engine === "compact" && !manifest.serving.compiled) {
-      issue(["serving", "compiled"], "required for the compact engine");
-    }
-    if (manifest.subject_feature && !seen.has(manifest.subject_feature)) {
-      issue(["subject_feature"], `unknown feature ${manifest.subject_feature}`);
-    }
-    if (manifest.catalog) {
-      for (const name of [manifest.catalog.key, ...manifest.catalog.features]) {
-        if (!seen.has(name)) issue(["catalog"], `catalog names unknown feature ${name}`);
-      }
+    if (!manifest.reference.features[feature.name]) {
+      issue(["reference", "features"], `no reference distribution for ${feature.name}`);
     }
   });
+  const checkNumericReference = (path: (string | number)[], reference: NumericReference) => {
+    const { edges, proportions } = reference.bins;
+    if (proportions.length !== edges.length + 1)
+      issue([...path, "bins"], "needs one more proportion than edges");
+    if (edges.some((edge, i) => i > 0 && edge <= (edges[i - 1] ?? edge)))
+      issue([...path, "bins", "edges"], "must ascend");
+    if (reference.quantiles.some((q, i) => i > 0 && q < (reference.quantiles[i - 1] ?? q))) {
+      issue([...path, "quantiles"], "must not descend");
+    }
+  };
+  for (const [name, reference] of Object.entries(manifest.reference.features)) {
+    if (reference.type === "numeric") checkNumericReference(["reference", "features", name], reference);
+  }
+  checkNumericReference(["reference", "prediction"], manifest.reference.prediction);
+  manifest.features.forEach((feature, index) => {
+    if (feature.kind !== "category" && typeof feature.missing === "string") {
+      issue(["features", index, "missing"], "a numeric feature's missing value must be a number");
+    }
+  });
+  for (const input of manifest.onnx.inputs) {
+    const columns = manifest.features
+      .filter((feature) => feature.input === input.name)
+      .map((feature) => feature.column)
+      .sort((a, b) => a - b);
+    if (columns.length === 0) issue(["onnx", "inputs"], `ONNX input ${input.name} is fed by no feature`);
+    columns.forEach((column, position) => {
+      if (column !== position)
+        issue(["onnx", "inputs"], `columns of ${input.name} must be 0..${columns.length - 1}`);
+    });
+  }
+  if (!manifest.onnx.outputs.some((output) => output.name === manifest.output.name)) {
+    issue(["output", "name"], `no ONNX output named ${manifest.output.name}`);
+  }
+  if (manifest.task === "binary_classification") {
+    if (manifest.output.positive_index === undefined)
+      issue(["output", "positive_index"], "required for classification");
+    if (manifest.output.threshold === undefined)
+      issue(["output", "threshold"], "required for classification");
+  }
+  if (manifest.task === "multiclass_classification") checkMulticlass(manifest, issue);
+  if (manifest.serving?.engine === "compact" && !manifest.serving.compiled) {
+    issue(["serving", "compiled"], "required for the compact engine");
+  }
+  if (manifest.subject_feature && !seen.has(manifest.subject_feature)) {
+    issue(["subject_feature"], `unknown feature ${manifest.subject_feature}`);
+  }
+  if (manifest.catalog) {
+    for (const name of [manifest.catalog.key, ...manifest.catalog.features]) {
+      if (!seen.has(name)) issue(["catalog"], `catalog names unknown feature ${name}`);
+    }
+  }
+});
+
+type ParsedManifest = z.infer<typeof manifestObjectSchema>;
+
+/** A multiclass manifest names its classes once and everything else (tensor width, examples, reference) agrees. */
+function checkMulticlass(
+  manifest: ParsedManifest,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const classes = manifest.output.classes;
+  if (!classes) {
+    issue(["output", "classes"], "required for multiclass classification");
+    return;
+  }
+  if (new Set(classes).size !== classes.length) issue(["output", "classes"], "must be unique");
+  const tensor = manifest.onnx.outputs.find((output) => output.name === manifest.output.name);
+  const width = tensor?.shape.at(-1);
+  if (typeof width === "number" && width !== classes.length) {
+    issue(["output", "classes"], `${classes.length} classes for a probability tensor of width ${width}`);
+  }
+  manifest.examples.forEach((example, index) => {
+    const { label, probabilities } = example.expected;
+    if (probabilities?.length !== classes.length) {
+      issue(
+        ["examples", index, "expected", "probabilities"],
+        `needs one probability per class (${classes.length})`,
+      );
+    }
+    if (typeof label !== "string" || !classes.includes(label)) {
+      issue(["examples", index, "expected", "label"], "must be one of output.classes");
+    }
+  });
+  const reference = manifest.reference.prediction_classes;
+  if (!reference) {
+    issue(["reference", "prediction_classes"], "required for multiclass classification");
+  } else if (Object.keys(reference.proportions).sort().join("\n") !== [...classes].sort().join("\n")) {
+    issue(["reference", "prediction_classes"], "must have one proportion per class in output.classes");
+  }
+}
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestInput = z.input<typeof manifestSchema>;

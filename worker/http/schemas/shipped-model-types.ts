@@ -1,3 +1,5 @@
+import type { TaskName } from "../../vocabulary/index.ts";
+
 /** What the OpenAPI document needs of a shipped model (generated into shipped-models.generated.ts). */
 export interface ShippedFeature {
   name: string;
@@ -15,7 +17,7 @@ export interface ShippedModel {
   default_version: string;
   versions: string[];
   title: string;
-  task: "regression" | "binary_classification";
+  task: TaskName;
   features: ShippedFeature[];
   /** Interval coverages every version of the model offers (empty: no calibrated intervals). */
   interval_levels: number[];
