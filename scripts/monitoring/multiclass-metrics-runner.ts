@@ -1,12 +1,12 @@
 /**
- * Multiclass metrics runner: holds worker/monitoring/stats/multiclass-metrics.ts to scikit-learn.
+ * Multiclass metrics runner: holds worker/tasks/metrics/multiclass-metrics.ts to scikit-learn.
  *
  *   echo '{"cases":[{"probabilities":[[…]],"actuals":[…],"classes":[…]}]}' | npx tsx scripts/monitoring/multiclass-metrics-runner.ts
  *
  * Reads the cases as JSON on stdin and prints `{"results":[<MulticlassMetrics | null>, …]}` on stdout
  * (scripts/training/tests/test_multiclass_metrics.py compares them with sklearn). Exits 2 on unusable input.
  */
-import { multiclassMetrics } from "../../worker/monitoring/stats/multiclass-metrics.ts";
+import { multiclassMetrics } from "../../worker/tasks/metrics/multiclass-metrics.ts";
 
 interface RunnerCase {
   probabilities: number[][];

@@ -17,6 +17,9 @@ export function isPredictionRecord(value: unknown): value is PredictionRecord {
     typeof record.inputs === "object" &&
     record.inputs !== null &&
     typeof record.latency_ms === "number" &&
-    (record.status === "ok" || record.status === "error")
+    (record.status === "ok" || record.status === "error") &&
+    (record.probabilities == null ||
+      (Array.isArray(record.probabilities) &&
+        record.probabilities.every((p) => typeof p === "number" && Number.isFinite(p))))
   );
 }

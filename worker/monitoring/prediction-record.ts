@@ -9,9 +9,11 @@ export interface PredictionRecord {
   route: "explicit" | "default" | "ab" | "shadow" | "recommend";
   subject_hash: string | null;
   inputs: Record<string, unknown>;
-  /** Regression value (clipped) or positive-class probability. */
+  /** Regression value (clipped), positive-class probability, or the predicted class's probability (multiclass). */
   output: number | null;
   label: string | null;
+  /** Multiclass only: every class probability, in the manifest's class order. */
+  probabilities?: number[] | null;
   interval: { level: number; lower: number; upper: number } | null;
   latency_ms: number;
   colo: string | null;

@@ -1,4 +1,4 @@
-"""The Worker's multiclass metrics (worker/monitoring/stats/multiclass-metrics.ts) against scikit-learn.
+"""The Worker's multiclass metrics (worker/tasks/metrics/multiclass-metrics.ts) against scikit-learn.
 
 Generates windows of class probabilities and true classes (calibrated and miscalibrated, a class never
 predicted, a class absent from the truth, probabilities on the reliability bin edges, 0 and 1 probabilities,

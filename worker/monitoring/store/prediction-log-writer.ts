@@ -29,6 +29,7 @@ export function toPredictionRow(record: PredictionRecord): Record<string, unknow
     inputs: record.inputs,
     output: record.output,
     label: record.label,
+    probabilities: record.probabilities ?? null,
     interval_level: record.interval?.level ?? null,
     interval_lower: record.interval?.lower ?? null,
     interval_upper: record.interval?.upper ?? null,

@@ -15,6 +15,8 @@ export const predictions = sqliteTable(
     inputs: text("inputs", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     output: real("output"),
     label: text("label"),
+    /** Multiclass: every class probability, in the manifest's class order (null for other tasks). */
+    probabilities: text("probabilities", { mode: "json" }).$type<number[]>(),
     intervalLevel: real("interval_level"),
     intervalLower: real("interval_lower"),
     intervalUpper: real("interval_upper"),

@@ -11,6 +11,10 @@ export interface WindowRow {
   route: "explicit" | "default" | "ab" | "shadow" | "recommend";
   inputs: Record<string, unknown>;
   output: number | null;
+  /** The predicted label; multiclass: the predicted class (always read from D1, optional for hand-built rows). */
+  label?: string | null;
+  /** Multiclass: every class probability in the manifest's class order. */
+  probabilities?: number[] | null;
   latencyMs: number;
   colo: string | null;
   status: "ok" | "error";
@@ -50,6 +54,8 @@ export async function readWindow(
         route: predictions.route,
         inputs: predictions.inputs,
         output: predictions.output,
+        label: predictions.label,
+        probabilities: predictions.probabilities,
         latencyMs: predictions.latencyMs,
         colo: predictions.colo,
         status: predictions.status,
