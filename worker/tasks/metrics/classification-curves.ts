@@ -1,6 +1,6 @@
 /**
  * The curves the dashboard draws from labelled predictions. The scalar metrics (AUC, accuracy, RMSE, …)
- * come from worker/monitoring/stats; these are the points behind them, bounded in size.
+ * come from ./classification-metrics.ts; these are the points behind them, bounded in size.
  */
 
 /** At most this many points per ROC curve (thresholds are thinned evenly beyond it). */

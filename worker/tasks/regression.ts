@@ -1,0 +1,162 @@
+import { z } from "@hono/zod-openapi";
+import type { Manifest } from "../contracts/manifest.ts";
+import { thin } from "./metrics/classification-curves.ts";
+import { type RegressionMetrics, regressionMetrics } from "./metrics/regression-metrics.ts";
+import type { PredictionInterval, Task } from "./task.ts";
+
+/** Predicted-vs-actual points per dashboard answer (evenly thinned by time beyond it). */
+export const MAX_SCATTER_POINTS = 400;
+
+const fmt = (value: number) => Number(value.toPrecision(4));
+
+function clip(value: number, range: { min: number; max: number } | undefined): number {
+  return range ? Math.min(range.max, Math.max(range.min, value)) : value;
+}
+
+/** Split-conformal interval: prediction ± the calibrated absolute-residual quantile, clipped to the range. */
+export function conformalInterval(manifest: Manifest, raw: number, level: number): PredictionInterval | null {
+  const calibrated = manifest.intervals?.levels.find((entry) => Math.abs(entry.coverage - level) < 1e-9);
+  if (!calibrated) return null;
+  return {
+    level,
+    lower: clip(raw - calibrated.quantile, manifest.output.clip),
+    upper: clip(raw + calibrated.quantile, manifest.output.clip),
+  };
+}
+
+const nullableNumber = z.number().nullable();
+
+export const predictionIntervalSchema = z
+  .object({ level: z.number(), lower: z.number(), upper: z.number() })
+  .openapi("PredictionInterval");
+
+/** A number per row: the value clipped to `output.clip`, with a split-conformal interval when calibrated. */
+export const regression: Task<RegressionMetrics> = {
+  name: "regression",
+
+  readPredictions(manifest, tensor, intervalLevel) {
+    const rows = tensor.dims[0] ?? 0;
+    const width = tensor.dims.length > 1 ? (tensor.dims[1] ?? 1) : 1;
+    return Array.from({ length: rows }, (_, row) => {
+      const raw = Number(tensor.data[row * width]);
+      return {
+        output: clip(raw, manifest.output.clip),
+        raw,
+        label: null,
+        interval: conformalInterval(manifest, raw, intervalLevel),
+      };
+    });
+  },
+
+  rowView: (_manifest, prediction) => ({
+    id: prediction.id,
+    value: prediction.output,
+    ...(prediction.interval ? { interval: prediction.interval } : {}),
+  }),
+  rowViewShape: {
+    value: z
+      .number()
+      .optional()
+      .openapi({ description: "Regression: the prediction (clipped to the range)." }),
+    interval: predictionIntervalSchema.optional(),
+  },
+
+  oipOutputsMetadata: () => [
+    { name: "prediction", datatype: "FP32", shape: [-1] },
+    { name: "interval_lower", datatype: "FP32", shape: [-1] },
+    { name: "interval_upper", datatype: "FP32", shape: [-1] },
+  ],
+  oipOutputs(_manifest, predictions) {
+    const n = predictions.length;
+    return [
+      { name: "prediction", datatype: "FP32", shape: [n], data: predictions.map((p) => p.output) },
+      {
+        name: "interval_lower",
+        datatype: "FP32",
+        shape: [n],
+        data: predictions.map((p) => p.interval?.lower ?? null),
+      },
+      {
+        name: "interval_upper",
+        datatype: "FP32",
+        shape: [n],
+        data: predictions.map((p) => p.interval?.upper ?? null),
+      },
+    ];
+  },
+
+  /** A finite number, inside the manifest's clip range when it has one (ratings 1–5). */
+  normaliseActual(manifest, actual) {
+    if (typeof actual !== "number" || !Number.isFinite(actual)) return { error: "must be a finite number" };
+    const range = manifest.output.clip;
+    if (range && (actual < range.min || actual > range.max)) {
+      return { error: `must be between ${range.min} and ${range.max}` };
+    }
+    return { value: actual };
+  },
+  actualDescription: "a number for regression (inside the model's clip range)",
+
+  /** MAE/MSE/RMSE/R² of the (clipped) output. */
+  performance: (_manifest, rows) =>
+    regressionMetrics(
+      rows.map((row) => row.output),
+      rows.map((row) => row.actual),
+    ),
+  performanceReasons(metrics, bars) {
+    const reasons = [];
+    if (bars.rmse_max !== undefined && !(metrics.rmse < bars.rmse_max))
+      reasons.push({
+        severity: "critical" as const,
+        code: "rmse_above_max",
+        message: `RMSE ${fmt(metrics.rmse)} ≥ ${bars.rmse_max}`,
+      });
+    if (bars.r2_min !== undefined && !(metrics.r2 !== null && metrics.r2 > bars.r2_min))
+      reasons.push({
+        severity: "critical" as const,
+        code: "r2_below_min",
+        message: `R² ${metrics.r2 === null ? "undefined" : fmt(metrics.r2)} ≤ ${bars.r2_min}`,
+      });
+    return reasons;
+  },
+  /** The recommender seed's bar: RMSE < 1.0 and R² > 0.6. */
+  defaultBars: { rmse_max: 1.0, r2_min: 0.6 },
+  barsRequestShape: {
+    rmse_max: z.number().gt(0).optional(),
+    r2_min: z.number().lt(1).optional(),
+  },
+
+  /** Squared error per row, Welch's t-test: the arm with the lower MSE is better. */
+  arm: {
+    metric: "mse",
+    test: "welch_t",
+    lowerIsBetter: true,
+    score: (_manifest, row) => (row.output - row.actual) ** 2,
+  },
+
+  predictionReference: (manifest) => manifest.reference.prediction,
+
+  checkExample: () => [],
+
+  dashboardPanel: (_manifest, rows, series) => ({
+    kind: "regression",
+    metric: "rmse",
+    metrics: regressionMetrics(
+      rows.map((row) => row.output),
+      rows.map((row) => row.actual),
+    ),
+    points: thin(rows, MAX_SCATTER_POINTS).map((row) => ({ predicted: row.output, actual: row.actual })),
+    series,
+  }),
+  dashboardPanelSchema: z.object({
+    kind: z.literal("regression"),
+    metric: z.literal("rmse"),
+    metrics: z
+      .object({ n: z.number().int(), mae: z.number(), mse: z.number(), rmse: z.number(), r2: nullableNumber })
+      .nullable(),
+    points: z
+      .array(z.object({ predicted: z.number(), actual: z.number() }))
+      .openapi({ description: `Predicted vs actual, at most ${MAX_SCATTER_POINTS} (thinned evenly)` }),
+    series: z.array(z.object({ t: z.number().int(), n: z.number().int(), value: nullableNumber })),
+  }),
+  seriesValue: (metrics) => metrics?.rmse ?? null,
+};
