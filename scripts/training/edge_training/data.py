@@ -31,7 +31,7 @@ class Dataset:
     description: str
 
     @property
-    def X(self) -> pd.DataFrame:  # noqa: N802 (sklearn naming)
+    def X(self) -> pd.DataFrame:
         return self.frame.drop(columns=[self.target])
 
     @property
@@ -78,9 +78,9 @@ def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
         + rng.normal(0.0, 0.35, size=n)
     )
     income = np.clip(np.round(np.exp(log_income), -2), 6000, 400000).astype(int)
-    loan_amount = np.clip(
-        np.round(income * np.exp(rng.normal(np.log(0.25), 0.55, size=n)), -2), 500, 250000
-    ).astype(int)
+    loan_amount = np.clip(np.round(income * np.exp(rng.normal(np.log(0.25), 0.55, size=n)), -2), 500, 250000).astype(
+        int
+    )
     dti = loan_amount / income
     history_effect = np.array([1.3, 0.3, -1.4, -0.5])[history_idx]
     score = (

@@ -45,10 +45,7 @@ def _fmt(x: Any, digits: int = 4) -> str:
 
 
 def _manifests(models_dir: Path, model: str) -> list[dict[str, Any]]:
-    return [
-        json.loads(path.read_text())
-        for path in sorted((models_dir / model).glob("*/manifest.json"))
-    ]
+    return [json.loads(path.read_text()) for path in sorted((models_dir / model).glob("*/manifest.json"))]
 
 
 def _default(models_dir: Path, model: str) -> str:
@@ -90,7 +87,11 @@ def _leaderboard(m: dict[str, Any]) -> list[str]:
         return []
     rows = cv["leaderboard"]
     extra = [k for k in ("mae", "r2") if k in rows[0]]
-    head = f"| rank | model | {cv['metric']} mean | std | " + " | ".join(f"{k} mean" for k in extra) + (" |" if extra else "")
+    head = (
+        f"| rank | model | {cv['metric']} mean | std | "
+        + " | ".join(f"{k} mean" for k in extra)
+        + (" |" if extra else "")
+    )
     lines = [
         f"`{m['version']}` — {cv['folds']}-fold CV on the training split, by {cv['metric']}:",
         "",
@@ -118,7 +119,9 @@ def render(models_dir: Path) -> str:
     w("npm run train          # = bash scripts/training/train-all.sh: venv + every model + models/ + this page")
     w("npm run test:python    # = bash scripts/training/run-pytest.sh: venv + pytest (scripts/training/tests)")
     w("# one model / some versions, without MLflow:")
-    w(".venv/bin/python -m edge_training.train --models recommender --versions v4_xgboost --no-mlflow  # PYTHONPATH=scripts/training")
+    w(
+        ".venv/bin/python -m edge_training.train --models recommender --versions v4_xgboost --no-mlflow  # PYTHONPATH=scripts/training"
+    )
     w("# retrain exactly these versions, every other committed version stays byte-identical:")
     w("npm run train -- --only recommender/v2_random_forest,recommender/v3_rf_tuned")
     w("# experiments, runs and registered models (alias `champion` = the registry default):")
@@ -138,7 +141,7 @@ def render(models_dir: Path) -> str:
     w("- Shipped versions can be registered without retraining (files untouched, ONNX bytes checked against the")
     w("  manifest): `bash scripts/training/register-mlflow.sh models/recommender/v4_xgboost [--champion]`.")
     w("- `mlflow models serve -m models:/<model>/<n> --env-manager local` works from `.venv` (with `.venv/bin` on")
-    w("  `PATH`); `/invocations` takes `{\"inputs\": {<onnx input>: [[value]], ...}}` and answers the graph's")
+    w('  `PATH`); `/invocations` takes `{"inputs": {<onnx input>: [[value]], ...}}` and answers the graph\'s')
     w("  outputs (tested against `manifest.examples`: `scripts/training/tests/test_mlflow_serving.py`).")
     w("- Determinism: fixed seeds, single-threaded estimators (CV folds run 2 in parallel), sorted JSON keys and")
     w("  deterministic ONNX serialisation: two runs give byte-identical `model.onnx` files and manifests except")
@@ -174,10 +177,15 @@ def render(models_dir: Path) -> str:
         w(_model_description(model))
         w("")
         rationale = _rationale(model)
-        w(f"Default (registry.json, MLflow alias `champion`): **`{default}`**" + (f" — {rationale}" if rationale else "."))
+        w(
+            f"Default (registry.json, MLflow alias `champion`): **`{default}`**"
+            + (f" — {rationale}" if rationale else ".")
+        )
         w("")
         if classifier:
-            w("| version | AUC | accuracy | F1 | precision | recall | Brier | log loss | threshold | ONNX bytes | parity max diff |")
+            w(
+                "| version | AUC | accuracy | F1 | precision | recall | Brier | log loss | threshold | ONNX bytes | parity max diff |"
+            )
             w("|---|---|---|---|---|---|---|---|---|---|---|")
             for m in manifests:
                 x = m["metrics"]
@@ -188,7 +196,9 @@ def render(models_dir: Path) -> str:
                     f"| {m['artifact']['bytes']:,} | {diff:.1e} |"
                 )
         else:
-            w("| version | RMSE | MAE | MSE | R² | seed health bar | 90 % PI ±q (holdout cov.) | 95 % PI ±q (holdout cov.) | ONNX bytes | tree nodes | compiled bytes | parity max diff |")
+            w(
+                "| version | RMSE | MAE | MSE | R² | seed health bar | 90 % PI ±q (holdout cov.) | 95 % PI ±q (holdout cov.) | ONNX bytes | tree nodes | compiled bytes | parity max diff |"
+            )
             w("|---|---|---|---|---|---|---|---|---|---|---|---|")
             for m in manifests:
                 x = m["metrics"]
@@ -205,7 +215,9 @@ def render(models_dir: Path) -> str:
         for m in manifests:
             sel = m["training"].get("threshold_selection")
             if sel:
-                w(f"- `{m['version']}` threshold {m['output']['threshold']}: {sel['policy']} on the {sel['split']} split.")
+                w(
+                    f"- `{m['version']}` threshold {m['output']['threshold']}: {sel['policy']} on the {sel['split']} split."
+                )
             for dev in m["training"].get("deviations", []):
                 w(f"- `{m['version']}` deviation: {dev}")
         w("")
@@ -216,7 +228,9 @@ def render(models_dir: Path) -> str:
         if model == "german_credit":
             w("### German Credit AUC next to published figures")
             w("")
-            w("| version | 10-fold CV AUC, 5 repeats, all 1,000 rows (mean ± std) | holdout AUC (200 rows) | holdout accuracy at 0.5 | holdout cost / applicant at threshold (at 0.5) |")
+            w(
+                "| version | 10-fold CV AUC, 5 repeats, all 1,000 rows (mean ± std) | holdout AUC (200 rows) | holdout accuracy at 0.5 | holdout cost / applicant at threshold (at 0.5) |"
+            )
             w("|---|---|---|---|---|")
             for m in manifests:
                 x = m["metrics"]
@@ -225,16 +239,26 @@ def render(models_dir: Path) -> str:
                     f"| {x['accuracy_at_0_5']:.4f} | {x['expected_cost']:.3f} ({x['expected_cost_at_0_5']:.3f}) |"
                 )
             w("")
-            w("Cost uses the data set's own matrix (a bad applicant accepted costs 5, a good one rejected 1); accepting")
+            w(
+                "Cost uses the data set's own matrix (a bad applicant accepted costs 5, a good one rejected 1); accepting"
+            )
             w("everyone costs 1.5 per applicant and rejecting everyone 0.7. The cost-optimal threshold for calibrated")
             w("probabilities is 1/6 ≈ 0.17, hence the low thresholds and low accuracy at threshold in the table above;")
             w("accuracy at 0.5 is the figure most papers quote.")
             w("")
-            w("Published results on this data set vary with the protocol (split vs. cross-validation, encoding, tuning),")
-            w("but benchmark studies of credit-scoring classifiers (e.g. Lessmann, Baesens, Seow & Thomas, *Benchmarking")
+            w(
+                "Published results on this data set vary with the protocol (split vs. cross-validation, encoding, tuning),"
+            )
+            w(
+                "but benchmark studies of credit-scoring classifiers (e.g. Lessmann, Baesens, Seow & Thomas, *Benchmarking"
+            )
             w("state-of-the-art classification algorithms for credit scoring: an update of research*, EJOR 2015, which")
-            w("includes this data set) typically place logistic regression around AUC 0.75–0.80 and tuned tree ensembles")
-            w("in the same band, rarely above ≈ 0.80. Our figures sit in that range, so the pipeline (one-hot + scaling")
+            w(
+                "includes this data set) typically place logistic regression around AUC 0.75–0.80 and tuned tree ensembles"
+            )
+            w(
+                "in the same band, rarely above ≈ 0.80. Our figures sit in that range, so the pipeline (one-hot + scaling"
+            )
             w("inside the ONNX graph) reproduces the usual result. Command: `npm run train` (or")
             w("`python -m edge_training.train --models german_credit`).")
             w("")

@@ -42,10 +42,7 @@ class ParityError(AssertionError):
 
 
 def initial_types(features: list[Feature]) -> list[tuple[str, Any]]:
-    return [
-        (f.name, StringTensorType([None, 1]) if f.is_category else FloatTensorType([None, 1]))
-        for f in features
-    ]
+    return [(f.name, StringTensorType([None, 1]) if f.is_category else FloatTensorType([None, 1])) for f in features]
 
 
 def training_frame(X: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:

@@ -55,7 +55,11 @@ _GERMAN_RANGES: dict[str, tuple[float, float, str]] = {
     "present_residence_since": (1, 4, "Present residence since (1-4)"),
     "age_in_years": (18, 100, "Age in years"),
     "number_of_existing_credits_at_this_bank": (1, 10, "Number of existing credits at this bank"),
-    "number_of_people_being_liable_to_provide_maintenance_for": (0, 10, "Number of people liable to provide maintenance for"),
+    "number_of_people_being_liable_to_provide_maintenance_for": (
+        0,
+        10,
+        "Number of people liable to provide maintenance for",
+    ),
 }
 
 

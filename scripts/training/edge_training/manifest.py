@@ -107,17 +107,14 @@ def cross_field_errors(manifest: dict[str, Any]) -> list[str]:
         wants_string = feature["kind"] == "category"
         if wants_string != (tensor["type"] == "string"):
             errors.append(f"features[{index}]: {feature['kind']} feature cannot feed a {tensor['type']} tensor")
-        if feature["kind"] != "category" and "min" in feature and "max" in feature:
-            if feature["min"] > feature["max"]:
-                errors.append(f"features[{index}]: min exceeds max")
+        if feature["kind"] != "category" and "min" in feature and "max" in feature and feature["min"] > feature["max"]:
+            errors.append(f"features[{index}]: min exceeds max")
         if not feature.get("required", True) and "missing" not in feature and tensor["type"].startswith("int"):
             errors.append(f"features[{index}]: optional feature on an integer tensor needs a missing value")
         if name not in manifest["reference"]["features"]:
             errors.append(f"reference.features: no reference distribution for {name}")
     for tensor in manifest["onnx"]["inputs"]:
-        columns = sorted(
-            f.get("column", 0) for f in manifest["features"] if f["input"] == tensor["name"]
-        )
+        columns = sorted(f.get("column", 0) for f in manifest["features"] if f["input"] == tensor["name"])
         if not columns:
             errors.append(f"onnx.inputs: ONNX input {tensor['name']} is fed by no feature")
         for position, column in enumerate(columns):

@@ -136,7 +136,9 @@ def regression_candidates(features: list[Feature], seed: int) -> dict[str, Pipel
         "gradient_boosting": pipeline(features, GradientBoostingRegressor(random_state=seed), scale=False),
         "xgboost": pipeline(
             features,
-            XGBRegressor(random_state=seed, n_jobs=1, tree_method="hist", n_estimators=300, learning_rate=0.1, max_depth=6),
+            XGBRegressor(
+                random_state=seed, n_jobs=1, tree_method="hist", n_estimators=300, learning_rate=0.1, max_depth=6
+            ),
             scale=False,
         ),
     }
@@ -253,7 +255,10 @@ def fit_xgboost(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: in
         row["params"] = {k.replace("model__", ""): v for k, v in row["params"].items()}
     return Fitted(
         search.best_estimator_,
-        {**json_params(search.best_estimator_[-1]), "search": {"method": "random", "n_iter": 30, "space": XGB_SEARCH_SPACE}},
+        {
+            **json_params(search.best_estimator_[-1]),
+            "search": {"method": "random", "n_iter": 30, "space": XGB_SEARCH_SPACE},
+        },
         cv={"folds": CV_FOLDS, "metric": "rmse", "leaderboard": leaderboard},
     )
 
@@ -277,7 +282,12 @@ RECOMMENDER_VERSIONS = [
         "RandomForestRegressor(n_estimators=200, max_depth=10, min_samples_split=5), the seed's parameters exactly.",
         fit_rf_tuned,
     ),
-    VersionSpec("v4_xgboost", "XGBoost, random search", "XGBRegressor tuned by a 30-draw random search under 5-fold CV.", fit_xgboost),
+    VersionSpec(
+        "v4_xgboost",
+        "XGBoost, random search",
+        "XGBRegressor tuned by a 30-draw random search under 5-fold CV.",
+        fit_xgboost,
+    ),
 ]
 
 
@@ -286,7 +296,9 @@ RECOMMENDER_VERSIONS = [
 # ----------------------------------------------------------------------------------------------
 
 
-def _auc_search(pipe: Pipeline, grid: dict[str, list[Any]], X: pd.DataFrame, y: pd.Series, seed: int, folds: int) -> GridSearchCV:
+def _auc_search(
+    pipe: Pipeline, grid: dict[str, list[Any]], X: pd.DataFrame, y: pd.Series, seed: int, folds: int
+) -> GridSearchCV:
     search = GridSearchCV(
         pipe,
         grid,

@@ -17,7 +17,9 @@ from . import tracking
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directories", nargs="+", type=Path)
-    parser.add_argument("--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI, else sqlite:///<repo>/mlflow.db")
+    parser.add_argument(
+        "--tracking-uri", default=None, help="default: MLFLOW_TRACKING_URI, else sqlite:///<repo>/mlflow.db"
+    )
     parser.add_argument("--champion", action="store_true", help="also point the alias `champion` at each new version")
     parser.add_argument("--json", action="store_true", help="print one JSON object per directory")
     args = parser.parse_args(argv)

@@ -33,7 +33,9 @@ def configure(tracking_uri: str | None = None) -> str:
     mlflow.set_tracking_uri(uri)
     # a local sqlite store keeps its artifacts next to the database (<dir>/mlruns), whatever the cwd;
     # a tracking server decides its artifact location itself
-    _ARTIFACT_ROOT = (Path(uri[len("sqlite:///") :]).parent / "mlruns").as_uri() if uri.startswith("sqlite:///") else None
+    _ARTIFACT_ROOT = (
+        (Path(uri[len("sqlite:///") :]).parent / "mlruns").as_uri() if uri.startswith("sqlite:///") else None
+    )
     return uri
 
 
@@ -123,12 +125,14 @@ def register_directory(directory: Path, champion: bool = False) -> dict[str, str
         raise ValueError(f"{directory}: {manifest['artifact']['file']} does not match the manifest's sha256")
     onnx_model = onnx.load_from_string(blob)
     if onnx_model.SerializeToString() != blob:
-        raise ValueError(f"{directory}: the ONNX file does not round-trip byte for byte; refusing to log a changed graph")
+        raise ValueError(
+            f"{directory}: the ONNX file does not round-trip byte for byte; refusing to log a changed graph"
+        )
     info = log_version(
         model_name=manifest["model"],
         version=manifest["version"],
-        params={k: v for k, v in manifest.get("params", {}).items()},
-        metrics={k: v for k, v in manifest.get("metrics", {}).items()},
+        params=dict(manifest.get("params", {})),
+        metrics=dict(manifest.get("metrics", {})),
         leaderboard=(manifest.get("cv") or {}).get("leaderboard"),
         onnx_model=onnx_model,
         onnxruntime_version=manifest["training"]["libraries"].get("onnxruntime", onnx_runtime_version()),

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-import importlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import (
     accuracy_score,
     brier_score_loss,
@@ -35,10 +36,10 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.base import clone
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score, train_test_split
 
-from . import conformal, data, edge_fit, export, manifest as mf, models, tracking
+from . import conformal, data, edge_fit, export, models, tracking
+from . import manifest as mf
 from .features import CREDIT_FEATURES, RECOMMENDER_FEATURES, Feature, german_features
 
 SEED = 42
@@ -93,7 +94,13 @@ def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
             default="v2_gbm",
             default_rationale="the gradient-boosted model learns the affordability cliff and the interactions of the "
             "generative story: higher CV and holdout AUC and lower Brier score than the calibrated logistic baseline.",
-            seed_request={"income": 50000, "age": 35, "credit_history": "good", "loan_amount": 10000, "employment_years": 5},
+            seed_request={
+                "income": 50000,
+                "age": 35,
+                "credit_history": "good",
+                "loan_amount": 10000,
+                "employment_years": 5,
+            },
             positive_label=1,
             negative_label=0,
             threshold_policy="max_f1",
@@ -111,7 +118,14 @@ def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
             default_rationale="the tuned XGBoost has the best 5-fold CV RMSE (the selection criterion, on the training "
             "split) of all versions, beating compare_models' winner (XGBoost with fixed defaults), and also the best "
             "holdout RMSE / R², at under a third of v1's ONNX size. v1_auto_select stays available.",
-            seed_request={"user_id": 1, "item_id": 1, "user_age": 25, "user_gender": "M", "item_category": "A", "item_price": 50.0},
+            seed_request={
+                "user_id": 1,
+                "item_id": 1,
+                "user_age": 25,
+                "user_gender": "M",
+                "item_category": "A",
+                "item_price": 50.0,
+            },
             subject_feature="user_id",
             clip=(1.0, 5.0),
             catalog=lambda: {
@@ -160,7 +174,11 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, policy: str) -> tuple[float, 
         # UCI cost matrix: a bad applicant accepted costs 5, a good applicant rejected costs 1
         costs = [german_cost(y, p, t) for t in grid]
         i = int(np.argmin(costs))
-        return float(grid[i]), {"policy": "min expected cost (bad accepted 5, good rejected 1)", "split": "calibration", "cost_per_applicant": round(costs[i], 6)}
+        return float(grid[i]), {
+            "policy": "min expected cost (bad accepted 5, good rejected 1)",
+            "split": "calibration",
+            "cost_per_applicant": round(costs[i], 6),
+        }
     f1s = [f1_score(y, (p >= t).astype(int), zero_division=0) for t in grid]
     i = int(np.argmax(f1s))
     return float(grid[i]), {"policy": "max F1", "split": "calibration", "f1": round(float(f1s[i]), 6)}
@@ -331,15 +349,19 @@ def train_version(
             "data_sha256": data.frame_sha256(ds.frame),
             "rows": {"total": len(ds.frame), **{k: len(v) for k, v in parts.items()}},
             "seed": seed,
-            "split": "60/20/20 train/calibration/holdout" + (", stratified" if classifier else "") + f", random_state={seed}",
+            "split": "60/20/20 train/calibration/holdout"
+            + (", stratified" if classifier else "")
+            + f", random_state={seed}",
             "libraries": libs,
-            "trained_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "trained_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "deviations": fitted.deviations,
             "parity": {k: {m: mf.sig(x, 6) for m, x in v.items()} for k, v in parity.items()},
             "onnx_target_opset": export.TARGET_OPSET,
             "edge": edge,
             "metrics_note": "holdout metrics of the ONNX graph as served"
-            + (" (predictions clipped to the output range)" if not classifier else f"; labels at threshold {threshold}"),
+            + (
+                " (predictions clipped to the output range)" if not classifier else f"; labels at threshold {threshold}"
+            ),
         },
         "examples": examples,
     }
@@ -395,7 +417,12 @@ def write_version(out_dir: Path, result: VersionResult) -> Path:
 
 
 def train_model(
-    spec: ModelSpec, out_dir: Path, seed: int, use_mlflow: bool, versions: list[str] | None = None, log: Callable[[str], None] = print
+    spec: ModelSpec,
+    out_dir: Path,
+    seed: int,
+    use_mlflow: bool,
+    versions: list[str] | None = None,
+    log: Callable[[str], None] = print,
 ) -> list[VersionResult]:
     ds = spec.load()
     classifier = spec.task == "binary_classification"

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edge_training import conformal, edge_fit, export, manifest as mf, models, train
+from edge_training import conformal, edge_fit, export, models, train
+from edge_training import manifest as mf
 from edge_training.edge_budget import EDGE_BUDGET
 
 from .conftest import EXPECTED_VERSIONS, MODELS_DIR, load_manifest

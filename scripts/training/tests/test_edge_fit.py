@@ -55,7 +55,9 @@ def test_forest_is_measured_by_the_compact_engine(small_forest: bytes) -> None:
 def test_session_over_its_share_is_refused_with_the_measured_bytes(small_forest: bytes) -> None:
     report = edge_fit.compile_blob(small_forest)
     tight = dataclasses.replace(EDGE_BUDGET, session_budget_bytes=report["retained_bytes"] - 1, max_session_share=1.0)
-    with pytest.raises(edge_fit.EdgeBudgetError, match=rf"retains {report['retained_bytes']} bytes .* over one session's share"):
+    with pytest.raises(
+        edge_fit.EdgeBudgetError, match=rf"retains {report['retained_bytes']} bytes .* over one session's share"
+    ):
         edge_fit.edge_plan(len(small_forest), report, tight)
     fits = dataclasses.replace(EDGE_BUDGET, session_budget_bytes=report["retained_bytes"], max_session_share=1.0)
     assert edge_fit.edge_plan(len(small_forest), report, fits)["engine"] == "compact"
@@ -63,7 +65,9 @@ def test_session_over_its_share_is_refused_with_the_measured_bytes(small_forest:
 
 def test_artifact_over_the_cap_is_refused_before_compiling(small_forest: bytes) -> None:
     tight = dataclasses.replace(EDGE_BUDGET, max_onnx_artifact_bytes=len(small_forest) - 1)
-    with pytest.raises(edge_fit.EdgeBudgetError, match=rf"model.onnx is {len(small_forest)} bytes .* max_onnx_artifact_bytes"):
+    with pytest.raises(
+        edge_fit.EdgeBudgetError, match=rf"model.onnx is {len(small_forest)} bytes .* max_onnx_artifact_bytes"
+    ):
         edge_fit.measure_edge(small_forest, tight)
 
 
@@ -96,7 +100,7 @@ def test_linear_graph_has_no_tree_nodes() -> None:
 
 
 def test_missing_cli_is_a_loud_error(tmp_path: Path) -> None:
-    with pytest.raises(edge_fit.EngineCliError, match="scripts/engine/compile.ts"):
+    with pytest.raises(edge_fit.EngineCliError, match=r"scripts/engine/compile\.ts"):
         edge_fit.compile_report(FIXTURES / "erf-regressor.onnx", repo_root=tmp_path)
 
 

@@ -129,7 +129,11 @@ def test_committed_onnx_fixtures_match_their_generator_and_manifest(name: str, b
     assert blob == build().SerializeToString(deterministic=True), "regenerate: test/fixtures/onnx/generate.py"
     manifest = json.loads((folder / f"{name}.manifest.json").read_text())
     validate(manifest)
-    assert manifest["artifact"] == {"file": f"{name}.onnx", "sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}
+    assert manifest["artifact"] == {
+        "file": f"{name}.onnx",
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "bytes": len(blob),
+    }
     runner = session(blob)
     for example in manifest["examples"]:
         [(feature, value)] = example["inputs"].items()

@@ -68,7 +68,9 @@ def test_signature_and_input_example_are_logged(store: dict[str, Any]) -> None:
         model_info = mlflow.models.get_model_info(uri)
         inputs = model_info.signature.inputs.input_dict()
         assert list(inputs) == [spec["name"] for spec in manifest["onnx"]["inputs"]]
-        assert [o["name"] for o in model_info.signature.outputs.to_dict()] == [o["name"] for o in manifest["onnx"]["outputs"]]
+        assert [o["name"] for o in model_info.signature.outputs.to_dict()] == [
+            o["name"] for o in manifest["onnx"]["outputs"]
+        ]
         local = Path(mlflow.artifacts.download_artifacts(uri))
         assert (local / "model.onnx").read_bytes() == (MODELS_DIR / model / version / "model.onnx").read_bytes()
         example = json.loads((local / "serving_input_example.json").read_text())
@@ -81,7 +83,19 @@ def _start(uri: str, model_uri: str, port: int, log: Path) -> subprocess.Popen[b
     venv_bin = Path(sys.executable).parent
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.Popen(
-        [str(venv_bin / "mlflow"), "models", "serve", "-m", model_uri, "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)],
+        [
+            str(venv_bin / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            model_uri,
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -132,10 +146,19 @@ def test_mlflow_models_serve_answers_with_the_manifest_examples(store: dict[str,
             if manifest["task"] == "regression":
                 got = np.asarray(predictions[manifest["output"]["name"]], dtype=np.float64).reshape(-1)
             else:
-                got = np.asarray(predictions["probabilities"], dtype=np.float64)[:, manifest["output"]["positive_index"]]
-                labels = [manifest["output"]["positive_label"] if p >= manifest["output"]["threshold"] else manifest["output"]["negative_label"] for p in got]
+                got = np.asarray(predictions["probabilities"], dtype=np.float64)[
+                    :, manifest["output"]["positive_index"]
+                ]
+                labels = [
+                    manifest["output"]["positive_label"]
+                    if p >= manifest["output"]["threshold"]
+                    else manifest["output"]["negative_label"]
+                    for p in got
+                ]
                 assert labels == [e["label"] for e in expected], (model, version)
-            np.testing.assert_allclose(got, [e["output"] for e in expected], rtol=0, atol=1e-6, err_msg=f"{model}/{version}")
+            np.testing.assert_allclose(
+                got, [e["output"] for e in expected], rtol=0, atol=1e-6, err_msg=f"{model}/{version}"
+            )
     finally:
         for *_, process in servers:
             _stop(process)

@@ -9,12 +9,12 @@ from typing import Any
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from edge_training import export, manifest as mf, models, tracking, train
+from edge_training import export, models, tracking, train
+from edge_training import manifest as mf
 
 
 def _strip_volatile(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +98,9 @@ def test_parity_gate_fails_loudly_on_a_wrong_graph(quick_run: dict[str, Any]) ->
     features = spec.features(ds.frame)
     names = [f.name for f in features]
     X = export.training_frame(parts["train"][names], features)
-    other = models.pipeline(features, LogisticRegression(C=0.001, max_iter=500), scale=True).fit(X, parts["train"]["approved"])
+    other = models.pipeline(features, LogisticRegression(C=0.001, max_iter=500), scale=True).fit(
+        X, parts["train"]["approved"]
+    )
     runner = export.OnnxRunner(quick_run["results"][("kredipusula", "v2_gbm")].blob)
     with pytest.raises(export.ParityError):
         export.check_parity(other, runner, parts["holdout"][names], features, classifier=True)

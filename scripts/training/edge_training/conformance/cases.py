@@ -133,7 +133,14 @@ def write_refusal(ident: str, model: onnx.ModelProto, expect: str, op: str, out:
     directory = out / ident
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "model.onnx").write_bytes(model.SerializeToString(deterministic=True))
-    case = {"format": CASE_FORMAT, "id": ident, "family": "refusal", "name": ident, "expect": expect, "op": op,
-            "model": "model.onnx"}
+    case = {
+        "format": CASE_FORMAT,
+        "id": ident,
+        "family": "refusal",
+        "name": ident,
+        "expect": expect,
+        "op": op,
+        "model": "model.onnx",
+    }
     (directory / "case.json").write_text(json.dumps(case))
     return {"id": ident, "family": "refusal", "expect": expect, "op": op, "rows": 0, "kinds": []}

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import helper
 import pandas as pd
 from lightgbm import LGBMClassifier, LGBMRegressor
+from onnx import helper
 from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
 from skl2onnx import to_onnx, update_registered_converter
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
@@ -122,9 +122,7 @@ def class_target(X: np.ndarray, seed: int, classes: int) -> np.ndarray:
 
 
 def matrix_columns(X: np.ndarray) -> list[Column]:
-    return [
-        Column(f"f{i}", "number", float(np.nanmin(X[:, i])), float(np.nanmax(X[:, i]))) for i in range(X.shape[1])
-    ]
+    return [Column(f"f{i}", "number", float(np.nanmin(X[:, i])), float(np.nanmax(X[:, i]))) for i in range(X.shape[1])]
 
 
 # what a user exporting with skl2onnx's defaults uploads (ai.onnx 21, ai.onnx.ml 1)
@@ -147,8 +145,16 @@ def export_matrix(estimator: Any, classifier: bool, opset: dict[str, int] | None
 
 
 def matrix_spec(
-    family: str, name: str, estimator: Any, *, seed: int, classes: int = 0, nan_fraction: float = 0.0,
-    trees: bool = False, labels: tuple[str, ...] = (), opset: dict[str, int] | None = TARGET_OPSET,
+    family: str,
+    name: str,
+    estimator: Any,
+    *,
+    seed: int,
+    classes: int = 0,
+    nan_fraction: float = 0.0,
+    trees: bool = False,
+    labels: tuple[str, ...] = (),
+    opset: dict[str, int] | None = TARGET_OPSET,
 ) -> ModelSpec:
     """Fit on the seed's synthetic matrix; `labels` names the classes (string labels -> classlabels_strings)."""
     X = numeric_matrix(seed, nan_fraction=nan_fraction)
@@ -161,10 +167,20 @@ def matrix_spec(
     estimator.fit(X, y)
     model = export_matrix(estimator, classifier=bool(classes), opset=opset)
     return ModelSpec(
-        family, name, model, matrix_columns(X), "matrix", raw_thresholds=trees,
-        params={"seed": seed, "classes": classes, "nan_fraction": nan_fraction, "string_labels": bool(labels),
-                "opsets": {o.domain or "ai.onnx": o.version for o in model.opset_import},
-                **_short_params(estimator)},
+        family,
+        name,
+        model,
+        matrix_columns(X),
+        "matrix",
+        raw_thresholds=trees,
+        params={
+            "seed": seed,
+            "classes": classes,
+            "nan_fraction": nan_fraction,
+            "string_labels": bool(labels),
+            "opsets": {o.domain or "ai.onnx": o.version for o in model.opset_import},
+            **_short_params(estimator),
+        },
     )
 
 
@@ -189,157 +205,402 @@ def logistic() -> Iterator[ModelSpec]:
         "logistic_regression", "binary_c001_s1", LogisticRegression(C=0.01, max_iter=500), seed=1, classes=2
     )
     yield matrix_spec("logistic_regression", "multiclass3_s2", LogisticRegression(max_iter=500), seed=2, classes=3)
-    yield matrix_spec("logistic_regression", "binary_default_opset_s5", LogisticRegression(max_iter=500), seed=5,
-                      classes=2, opset=DEFAULT_OPSET)
-    yield matrix_spec("logistic_regression", "multiclass_old_opset_s6", LogisticRegression(max_iter=500), seed=6,
-                      classes=3, opset=OLD_OPSET)
+    yield matrix_spec(
+        "logistic_regression",
+        "binary_default_opset_s5",
+        LogisticRegression(max_iter=500),
+        seed=5,
+        classes=2,
+        opset=DEFAULT_OPSET,
+    )
+    yield matrix_spec(
+        "logistic_regression",
+        "multiclass_old_opset_s6",
+        LogisticRegression(max_iter=500),
+        seed=6,
+        classes=3,
+        opset=OLD_OPSET,
+    )
     yield matrix_spec("logistic_regression", "multiclass4_s3", LogisticRegression(max_iter=500), seed=3, classes=4)
-    yield matrix_spec("logistic_regression", "binary_string_labels_s4", LogisticRegression(max_iter=500), seed=4,
-                      classes=2, labels=("bad", "good"))
+    yield matrix_spec(
+        "logistic_regression",
+        "binary_string_labels_s4",
+        LogisticRegression(max_iter=500),
+        seed=4,
+        classes=2,
+        labels=("bad", "good"),
+    )
 
 
 def calibrated() -> Iterator[ModelSpec]:
     lr = LogisticRegression(max_iter=500)
-    yield matrix_spec("calibrated", "sigmoid_lr_s0", CalibratedClassifierCV(lr, method="sigmoid", cv=3), seed=0,
-                      classes=2)
-    yield matrix_spec("calibrated", "isotonic_lr_s1", CalibratedClassifierCV(lr, method="isotonic", cv=3), seed=1,
-                      classes=2)
+    yield matrix_spec(
+        "calibrated", "sigmoid_lr_s0", CalibratedClassifierCV(lr, method="sigmoid", cv=3), seed=0, classes=2
+    )
+    yield matrix_spec(
+        "calibrated", "isotonic_lr_s1", CalibratedClassifierCV(lr, method="isotonic", cv=3), seed=1, classes=2
+    )
     tree = DecisionTreeClassifier(max_depth=4, random_state=0)
-    yield matrix_spec("calibrated", "sigmoid_tree_s2", CalibratedClassifierCV(tree, method="sigmoid", cv=3),
-                      seed=2, classes=2, trees=True)
+    yield matrix_spec(
+        "calibrated",
+        "sigmoid_tree_s2",
+        CalibratedClassifierCV(tree, method="sigmoid", cv=3),
+        seed=2,
+        classes=2,
+        trees=True,
+    )
     forest = RandomForestClassifier(n_estimators=8, max_depth=5, random_state=0)
-    yield matrix_spec("calibrated", "isotonic_forest_s3", CalibratedClassifierCV(forest, method="isotonic", cv=3),
-                      seed=3, classes=2, trees=True)
-    yield matrix_spec("calibrated", "isotonic_tree_default_opset_s5",
-                      CalibratedClassifierCV(tree, method="isotonic", cv=3), seed=5, classes=2, trees=True,
-                      opset=DEFAULT_OPSET)
-    yield matrix_spec("calibrated", "sigmoid_lr_multiclass_s4", CalibratedClassifierCV(lr, method="sigmoid", cv=3),
-                      seed=4, classes=3)
+    yield matrix_spec(
+        "calibrated",
+        "isotonic_forest_s3",
+        CalibratedClassifierCV(forest, method="isotonic", cv=3),
+        seed=3,
+        classes=2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "calibrated",
+        "isotonic_tree_default_opset_s5",
+        CalibratedClassifierCV(tree, method="isotonic", cv=3),
+        seed=5,
+        classes=2,
+        trees=True,
+        opset=DEFAULT_OPSET,
+    )
+    yield matrix_spec(
+        "calibrated", "sigmoid_lr_multiclass_s4", CalibratedClassifierCV(lr, method="sigmoid", cv=3), seed=4, classes=3
+    )
 
 
 def decision_tree() -> Iterator[ModelSpec]:
     yield matrix_spec("decision_tree", "regressor_full_s0", DecisionTreeRegressor(random_state=0), seed=0, trees=True)
-    yield matrix_spec("decision_tree", "regressor_stump_s1", DecisionTreeRegressor(max_depth=1, random_state=1),
-                      seed=1, trees=True)
-    yield matrix_spec("decision_tree", "classifier_binary_s2", DecisionTreeClassifier(max_depth=6, random_state=2),
-                      seed=2, classes=2, trees=True)
-    yield matrix_spec("decision_tree", "classifier_multiclass_s3", DecisionTreeClassifier(random_state=3), seed=3,
-                      classes=4, trees=True)
-    yield matrix_spec("decision_tree", "regressor_min_leaf5_nan_s4",
-                      DecisionTreeRegressor(min_samples_leaf=5, random_state=4), seed=4, nan_fraction=0.1, trees=True)
+    yield matrix_spec(
+        "decision_tree", "regressor_stump_s1", DecisionTreeRegressor(max_depth=1, random_state=1), seed=1, trees=True
+    )
+    yield matrix_spec(
+        "decision_tree",
+        "classifier_binary_s2",
+        DecisionTreeClassifier(max_depth=6, random_state=2),
+        seed=2,
+        classes=2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "decision_tree",
+        "classifier_multiclass_s3",
+        DecisionTreeClassifier(random_state=3),
+        seed=3,
+        classes=4,
+        trees=True,
+    )
+    yield matrix_spec(
+        "decision_tree",
+        "regressor_min_leaf5_nan_s4",
+        DecisionTreeRegressor(min_samples_leaf=5, random_state=4),
+        seed=4,
+        nan_fraction=0.1,
+        trees=True,
+    )
 
 
 def random_forest() -> Iterator[ModelSpec]:
-    yield matrix_spec("random_forest", "regressor_s0", RandomForestRegressor(n_estimators=20, random_state=0),
-                      seed=0, trees=True)
-    yield matrix_spec("random_forest", "regressor_single_tree_s1",
-                      RandomForestRegressor(n_estimators=1, max_depth=8, random_state=1), seed=1, trees=True)
-    yield matrix_spec("random_forest", "classifier_binary_s2",
-                      RandomForestClassifier(n_estimators=20, min_samples_split=5, random_state=2), seed=2, classes=2,
-                      trees=True)
-    yield matrix_spec("random_forest", "classifier_multiclass_s3",
-                      RandomForestClassifier(n_estimators=15, max_depth=6, random_state=3), seed=3, classes=3,
-                      trees=True)
-    yield matrix_spec("random_forest", "regressor_default_opset_s6",
-                      RandomForestRegressor(n_estimators=5, max_depth=6, random_state=6), seed=6, trees=True,
-                      opset=DEFAULT_OPSET)
-    yield matrix_spec("random_forest", "classifier_old_opset_s7",
-                      RandomForestClassifier(n_estimators=5, max_depth=6, random_state=7), seed=7, classes=3,
-                      trees=True, opset=OLD_OPSET)
-    yield matrix_spec("random_forest", "classifier_string_labels_s4",
-                      RandomForestClassifier(n_estimators=10, max_depth=8, random_state=4), seed=4, classes=2,
-                      labels=("bad", "good"), trees=True)
-    yield matrix_spec("random_forest", "classifier_string_labels_multiclass_s5",
-                      RandomForestClassifier(n_estimators=6, random_state=5), seed=5, classes=3,
-                      labels=("low", "mid", "high"), trees=True)
+    yield matrix_spec(
+        "random_forest", "regressor_s0", RandomForestRegressor(n_estimators=20, random_state=0), seed=0, trees=True
+    )
+    yield matrix_spec(
+        "random_forest",
+        "regressor_single_tree_s1",
+        RandomForestRegressor(n_estimators=1, max_depth=8, random_state=1),
+        seed=1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "random_forest",
+        "classifier_binary_s2",
+        RandomForestClassifier(n_estimators=20, min_samples_split=5, random_state=2),
+        seed=2,
+        classes=2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "random_forest",
+        "classifier_multiclass_s3",
+        RandomForestClassifier(n_estimators=15, max_depth=6, random_state=3),
+        seed=3,
+        classes=3,
+        trees=True,
+    )
+    yield matrix_spec(
+        "random_forest",
+        "regressor_default_opset_s6",
+        RandomForestRegressor(n_estimators=5, max_depth=6, random_state=6),
+        seed=6,
+        trees=True,
+        opset=DEFAULT_OPSET,
+    )
+    yield matrix_spec(
+        "random_forest",
+        "classifier_old_opset_s7",
+        RandomForestClassifier(n_estimators=5, max_depth=6, random_state=7),
+        seed=7,
+        classes=3,
+        trees=True,
+        opset=OLD_OPSET,
+    )
+    yield matrix_spec(
+        "random_forest",
+        "classifier_string_labels_s4",
+        RandomForestClassifier(n_estimators=10, max_depth=8, random_state=4),
+        seed=4,
+        classes=2,
+        labels=("bad", "good"),
+        trees=True,
+    )
+    yield matrix_spec(
+        "random_forest",
+        "classifier_string_labels_multiclass_s5",
+        RandomForestClassifier(n_estimators=6, random_state=5),
+        seed=5,
+        classes=3,
+        labels=("low", "mid", "high"),
+        trees=True,
+    )
 
 
 def extra_trees() -> Iterator[ModelSpec]:
-    yield matrix_spec("extra_trees", "regressor_s0", ExtraTreesRegressor(n_estimators=20, random_state=0), seed=0,
-                      trees=True)
-    yield matrix_spec("extra_trees", "classifier_binary_s1",
-                      ExtraTreesClassifier(n_estimators=20, max_depth=8, random_state=1), seed=1, classes=2, trees=True)
-    yield matrix_spec("extra_trees", "classifier_multiclass_s2",
-                      ExtraTreesClassifier(n_estimators=10, random_state=2), seed=2, classes=3, trees=True)
+    yield matrix_spec(
+        "extra_trees", "regressor_s0", ExtraTreesRegressor(n_estimators=20, random_state=0), seed=0, trees=True
+    )
+    yield matrix_spec(
+        "extra_trees",
+        "classifier_binary_s1",
+        ExtraTreesClassifier(n_estimators=20, max_depth=8, random_state=1),
+        seed=1,
+        classes=2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "extra_trees",
+        "classifier_multiclass_s2",
+        ExtraTreesClassifier(n_estimators=10, random_state=2),
+        seed=2,
+        classes=3,
+        trees=True,
+    )
 
 
 def gradient_boosting() -> Iterator[ModelSpec]:
-    yield matrix_spec("gradient_boosting", "regressor_s0", GradientBoostingRegressor(n_estimators=50, random_state=0),
-                      seed=0, trees=True)
-    yield matrix_spec("gradient_boosting", "regressor_1000_trees_s1",
-                      GradientBoostingRegressor(n_estimators=1000, max_depth=3, learning_rate=0.05, random_state=1),
-                      seed=1, trees=True)
-    yield matrix_spec("gradient_boosting", "regressor_single_tree_s2",
-                      GradientBoostingRegressor(n_estimators=1, max_depth=4, random_state=2), seed=2, trees=True)
-    yield matrix_spec("gradient_boosting", "classifier_binary_s3",
-                      GradientBoostingClassifier(n_estimators=40, random_state=3), seed=3, classes=2, trees=True)
-    yield matrix_spec("gradient_boosting", "classifier_multiclass_s4",
-                      GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=4), seed=4, classes=3,
-                      trees=True)
-    yield matrix_spec("gradient_boosting", "classifier_string_labels_s5",
-                      GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=5), seed=5, classes=2,
-                      labels=("no", "yes"), trees=True)
+    yield matrix_spec(
+        "gradient_boosting",
+        "regressor_s0",
+        GradientBoostingRegressor(n_estimators=50, random_state=0),
+        seed=0,
+        trees=True,
+    )
+    yield matrix_spec(
+        "gradient_boosting",
+        "regressor_1000_trees_s1",
+        GradientBoostingRegressor(n_estimators=1000, max_depth=3, learning_rate=0.05, random_state=1),
+        seed=1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "gradient_boosting",
+        "regressor_single_tree_s2",
+        GradientBoostingRegressor(n_estimators=1, max_depth=4, random_state=2),
+        seed=2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "gradient_boosting",
+        "classifier_binary_s3",
+        GradientBoostingClassifier(n_estimators=40, random_state=3),
+        seed=3,
+        classes=2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "gradient_boosting",
+        "classifier_multiclass_s4",
+        GradientBoostingClassifier(n_estimators=20, max_depth=2, random_state=4),
+        seed=4,
+        classes=3,
+        trees=True,
+    )
+    yield matrix_spec(
+        "gradient_boosting",
+        "classifier_string_labels_s5",
+        GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=5),
+        seed=5,
+        classes=2,
+        labels=("no", "yes"),
+        trees=True,
+    )
 
 
 def hist_gradient_boosting() -> Iterator[ModelSpec]:
-    yield matrix_spec("hist_gradient_boosting", "regressor_nan_s0",
-                      HistGradientBoostingRegressor(max_iter=40, random_state=0), seed=0, nan_fraction=0.1, trees=True)
-    yield matrix_spec("hist_gradient_boosting", "classifier_binary_nan_s1",
-                      HistGradientBoostingClassifier(max_iter=30, random_state=1), seed=1, classes=2, nan_fraction=0.15,
-                      trees=True)
-    yield matrix_spec("hist_gradient_boosting", "classifier_multiclass_nan_s2",
-                      HistGradientBoostingClassifier(max_iter=15, max_depth=4, random_state=2), seed=2, classes=3,
-                      nan_fraction=0.1, trees=True)
-    yield matrix_spec("hist_gradient_boosting", "classifier_default_opset_nan_s4",
-                      HistGradientBoostingClassifier(max_iter=20, random_state=4), seed=4, classes=2,
-                      nan_fraction=0.1, trees=True, opset=DEFAULT_OPSET)
-    yield matrix_spec("hist_gradient_boosting", "regressor_deep_nan_s3",
-                      HistGradientBoostingRegressor(max_iter=100, max_leaf_nodes=63, random_state=3), seed=3,
-                      nan_fraction=0.3, trees=True)
+    yield matrix_spec(
+        "hist_gradient_boosting",
+        "regressor_nan_s0",
+        HistGradientBoostingRegressor(max_iter=40, random_state=0),
+        seed=0,
+        nan_fraction=0.1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "hist_gradient_boosting",
+        "classifier_binary_nan_s1",
+        HistGradientBoostingClassifier(max_iter=30, random_state=1),
+        seed=1,
+        classes=2,
+        nan_fraction=0.15,
+        trees=True,
+    )
+    yield matrix_spec(
+        "hist_gradient_boosting",
+        "classifier_multiclass_nan_s2",
+        HistGradientBoostingClassifier(max_iter=15, max_depth=4, random_state=2),
+        seed=2,
+        classes=3,
+        nan_fraction=0.1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "hist_gradient_boosting",
+        "classifier_default_opset_nan_s4",
+        HistGradientBoostingClassifier(max_iter=20, random_state=4),
+        seed=4,
+        classes=2,
+        nan_fraction=0.1,
+        trees=True,
+        opset=DEFAULT_OPSET,
+    )
+    yield matrix_spec(
+        "hist_gradient_boosting",
+        "regressor_deep_nan_s3",
+        HistGradientBoostingRegressor(max_iter=100, max_leaf_nodes=63, random_state=3),
+        seed=3,
+        nan_fraction=0.3,
+        trees=True,
+    )
 
 
 def xgboost() -> Iterator[ModelSpec]:
     common = {"tree_method": "hist", "n_jobs": 1}
-    yield matrix_spec("xgboost", "regressor_nan_s0", XGBRegressor(n_estimators=40, max_depth=4, random_state=0,
-                                                                  **common), seed=0, nan_fraction=0.1, trees=True)
-    yield matrix_spec("xgboost", "regressor_single_tree_s1",
-                      XGBRegressor(n_estimators=1, max_depth=3, random_state=1, **common), seed=1, trees=True)
-    yield matrix_spec("xgboost", "classifier_binary_nan_s2",
-                      XGBClassifier(n_estimators=30, max_depth=3, random_state=2, **common), seed=2, classes=2,
-                      nan_fraction=0.1, trees=True)
-    yield matrix_spec("xgboost", "classifier_multiclass_s3",
-                      XGBClassifier(n_estimators=15, max_depth=3, random_state=3, **common), seed=3, classes=3,
-                      nan_fraction=0.05, trees=True)
-    yield matrix_spec("xgboost", "classifier_multiclass_opset21_s6",
-                      XGBClassifier(n_estimators=10, max_depth=3, random_state=6, **common), seed=6, classes=3,
-                      nan_fraction=0.1, trees=True, opset=LATEST_ONNXMLTOOLS_OPSET)
-    yield matrix_spec("xgboost", "regressor_deep_s4",
-                      XGBRegressor(n_estimators=100, max_depth=6, learning_rate=0.1, random_state=4, **common), seed=4,
-                      nan_fraction=0.2, trees=True)
-    yield matrix_spec("xgboost", "classifier_binary_300_trees_s5",
-                      XGBClassifier(n_estimators=300, max_depth=2, learning_rate=0.05, random_state=5, **common),
-                      seed=5, classes=2, trees=True)
+    yield matrix_spec(
+        "xgboost",
+        "regressor_nan_s0",
+        XGBRegressor(n_estimators=40, max_depth=4, random_state=0, **common),
+        seed=0,
+        nan_fraction=0.1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "xgboost",
+        "regressor_single_tree_s1",
+        XGBRegressor(n_estimators=1, max_depth=3, random_state=1, **common),
+        seed=1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "xgboost",
+        "classifier_binary_nan_s2",
+        XGBClassifier(n_estimators=30, max_depth=3, random_state=2, **common),
+        seed=2,
+        classes=2,
+        nan_fraction=0.1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "xgboost",
+        "classifier_multiclass_s3",
+        XGBClassifier(n_estimators=15, max_depth=3, random_state=3, **common),
+        seed=3,
+        classes=3,
+        nan_fraction=0.05,
+        trees=True,
+    )
+    yield matrix_spec(
+        "xgboost",
+        "classifier_multiclass_opset21_s6",
+        XGBClassifier(n_estimators=10, max_depth=3, random_state=6, **common),
+        seed=6,
+        classes=3,
+        nan_fraction=0.1,
+        trees=True,
+        opset=LATEST_ONNXMLTOOLS_OPSET,
+    )
+    yield matrix_spec(
+        "xgboost",
+        "regressor_deep_s4",
+        XGBRegressor(n_estimators=100, max_depth=6, learning_rate=0.1, random_state=4, **common),
+        seed=4,
+        nan_fraction=0.2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "xgboost",
+        "classifier_binary_300_trees_s5",
+        XGBClassifier(n_estimators=300, max_depth=2, learning_rate=0.05, random_state=5, **common),
+        seed=5,
+        classes=2,
+        trees=True,
+    )
 
 
 def lightgbm() -> Iterator[ModelSpec]:
     common = {"n_jobs": 1, "verbose": -1}
-    yield matrix_spec("lightgbm", "regressor_nan_s0", LGBMRegressor(n_estimators=40, num_leaves=15, random_state=0,
-                                                                    **common), seed=0, nan_fraction=0.1, trees=True)
-    yield matrix_spec("lightgbm", "classifier_binary_nan_s1",
-                      LGBMClassifier(n_estimators=30, num_leaves=7, random_state=1, **common), seed=1, classes=2,
-                      nan_fraction=0.1, trees=True)
-    yield matrix_spec("lightgbm", "classifier_multiclass_s2",
-                      LGBMClassifier(n_estimators=10, num_leaves=7, random_state=2, **common), seed=2, classes=3,
-                      trees=True)
-    yield matrix_spec("lightgbm", "classifier_binary_opset21_s5",
-                      LGBMClassifier(n_estimators=20, num_leaves=7, random_state=5, **common), seed=5, classes=2,
-                      nan_fraction=0.1, trees=True, opset=LATEST_ONNXMLTOOLS_OPSET)
-    yield matrix_spec("lightgbm", "regressor_wide_s3",
-                      LGBMRegressor(n_estimators=100, num_leaves=63, min_child_samples=3, random_state=3, **common),
-                      seed=3, nan_fraction=0.2, trees=True)
-    yield matrix_spec("lightgbm", "classifier_binary_200_trees_s4",
-                      LGBMClassifier(n_estimators=200, num_leaves=4, learning_rate=0.05, random_state=4, **common),
-                      seed=4, classes=2, trees=True)
+    yield matrix_spec(
+        "lightgbm",
+        "regressor_nan_s0",
+        LGBMRegressor(n_estimators=40, num_leaves=15, random_state=0, **common),
+        seed=0,
+        nan_fraction=0.1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "lightgbm",
+        "classifier_binary_nan_s1",
+        LGBMClassifier(n_estimators=30, num_leaves=7, random_state=1, **common),
+        seed=1,
+        classes=2,
+        nan_fraction=0.1,
+        trees=True,
+    )
+    yield matrix_spec(
+        "lightgbm",
+        "classifier_multiclass_s2",
+        LGBMClassifier(n_estimators=10, num_leaves=7, random_state=2, **common),
+        seed=2,
+        classes=3,
+        trees=True,
+    )
+    yield matrix_spec(
+        "lightgbm",
+        "classifier_binary_opset21_s5",
+        LGBMClassifier(n_estimators=20, num_leaves=7, random_state=5, **common),
+        seed=5,
+        classes=2,
+        nan_fraction=0.1,
+        trees=True,
+        opset=LATEST_ONNXMLTOOLS_OPSET,
+    )
+    yield matrix_spec(
+        "lightgbm",
+        "regressor_wide_s3",
+        LGBMRegressor(n_estimators=100, num_leaves=63, min_child_samples=3, random_state=3, **common),
+        seed=3,
+        nan_fraction=0.2,
+        trees=True,
+    )
+    yield matrix_spec(
+        "lightgbm",
+        "classifier_binary_200_trees_s4",
+        LGBMClassifier(n_estimators=200, num_leaves=4, learning_rate=0.05, random_state=4, **common),
+        seed=4,
+        classes=2,
+        trees=True,
+    )
 
 
 # ---- pipelines on per-feature inputs --------------------------------------------------------------
@@ -374,7 +635,8 @@ def mixed_columns(frame: pd.DataFrame) -> list[Column]:
 def mixed_target(frame: pd.DataFrame, seed: int, classify: bool) -> np.ndarray:
     rng = np.random.default_rng(seed + 4000)
     score = (
-        np.log(frame["income"]) - 10
+        np.log(frame["income"])
+        - 10
         + (frame["age"] - 50) / 20
         + frame["ratio"].fillna(0.5)
         + (frame["colour"] == "red") * 0.8
@@ -413,8 +675,9 @@ def mixed_spec(name: str, head: Any, seed: int, classify: bool) -> ModelSpec:
     return ModelSpec("pipeline_column_transformer", name, model, columns, "columns", params={"seed": seed})
 
 
-def numeric_pipeline_spec(name: str, pipeline: Any, seed: int, classes: int, cut_points: dict[int, list[float]]
-                          ) -> ModelSpec:
+def numeric_pipeline_spec(
+    name: str, pipeline: Any, seed: int, classes: int, cut_points: dict[int, list[float]]
+) -> ModelSpec:
     spec = matrix_spec("pipeline_numeric", name, pipeline, seed=seed, classes=classes)
     spec.cut_points = cut_points
     return spec
@@ -422,10 +685,18 @@ def numeric_pipeline_spec(name: str, pipeline: Any, seed: int, classes: int, cut
 
 def pipelines() -> Iterator[ModelSpec]:
     yield mixed_spec("onehot_scaler_imputer_logreg_s0", LogisticRegression(max_iter=500), seed=0, classify=True)
-    yield mixed_spec("onehot_scaler_imputer_forest_s1", RandomForestRegressor(n_estimators=10, max_depth=6,
-                                                                              random_state=1), seed=1, classify=False)
-    yield mixed_spec("onehot_scaler_imputer_gbm_s2", GradientBoostingClassifier(n_estimators=20, random_state=2),
-                     seed=2, classify=True)
+    yield mixed_spec(
+        "onehot_scaler_imputer_forest_s1",
+        RandomForestRegressor(n_estimators=10, max_depth=6, random_state=1),
+        seed=1,
+        classify=False,
+    )
+    yield mixed_spec(
+        "onehot_scaler_imputer_gbm_s2",
+        GradientBoostingClassifier(n_estimators=20, random_state=2),
+        seed=2,
+        classify=True,
+    )
     yield numeric_pipeline_spec("normalizer_l2_logreg_s0", make_pipeline(Normalizer(), LogisticRegression()), 0, 2, {})
     yield numeric_pipeline_spec("normalizer_l1_ridge_s1", make_pipeline(Normalizer(norm="l1"), Ridge()), 1, 0, {})
     yield numeric_pipeline_spec("normalizer_max_ridge_s2", make_pipeline(Normalizer(norm="max"), Ridge()), 2, 0, {})
@@ -433,15 +704,17 @@ def pipelines() -> Iterator[ModelSpec]:
     yield numeric_pipeline_spec(
         "binarizer_tree_s3",
         make_pipeline(Binarizer(threshold=threshold), DecisionTreeClassifier(random_state=3)),
-        3, 2, {i: [threshold] for i in range(N_FEATURES)},
+        3,
+        2,
+        {i: [threshold] for i in range(N_FEATURES)},
     )
-    yield numeric_pipeline_spec(
-        "minmax_ridge_s4", make_pipeline(MinMaxScaler(), Ridge(alpha=0.5)), 4, 0, {}
-    )
+    yield numeric_pipeline_spec("minmax_ridge_s4", make_pipeline(MinMaxScaler(), Ridge(alpha=0.5)), 4, 0, {})
     yield numeric_pipeline_spec(
         "minmax_scaler_forest_s5",
         make_pipeline(MinMaxScaler(), StandardScaler(), RandomForestClassifier(n_estimators=5, random_state=5)),
-        5, 3, {},
+        5,
+        3,
+        {},
     )
 
 
@@ -450,12 +723,26 @@ def label_encoder_graph(values: str) -> onnx.ModelProto:
     unknown strings; what sklearn's LabelEncoder exports to, hand-built so every value type is covered."""
     keys = list(CATEGORIES)
     if values == "int64":
-        encoder = helper.make_node("LabelEncoder", ["colour"], ["encoded"], domain="ai.onnx.ml", keys_strings=keys,
-                                   values_int64s=[3, 1, 4, 1], default_int64=-7)
+        encoder = helper.make_node(
+            "LabelEncoder",
+            ["colour"],
+            ["encoded"],
+            domain="ai.onnx.ml",
+            keys_strings=keys,
+            values_int64s=[3, 1, 4, 1],
+            default_int64=-7,
+        )
         out_type = onnx.TensorProto.INT64
     else:
-        encoder = helper.make_node("LabelEncoder", ["colour"], ["encoded"], domain="ai.onnx.ml", keys_strings=keys,
-                                   values_floats=[0.25, -1.5, 3.0e6, 1e-3], default_float=-0.5)
+        encoder = helper.make_node(
+            "LabelEncoder",
+            ["colour"],
+            ["encoded"],
+            domain="ai.onnx.ml",
+            keys_strings=keys,
+            values_floats=[0.25, -1.5, 3.0e6, 1e-3],
+            default_float=-0.5,
+        )
         out_type = onnx.TensorProto.FLOAT
     graph = helper.make_graph(
         [encoder, helper.make_node("Identity", ["size"], ["size_out"])],
@@ -495,27 +782,69 @@ def hyperparameter_sweep() -> Iterator[ModelSpec]:
         classes = int(rng.integers(2, 4))
         nan = float(np.round(rng.uniform(0.0, 0.3), 2))
         boost = {"n_estimators": trees, "max_depth": depth, "learning_rate": rate, "random_state": seed}
-        yield matrix_spec("decision_tree", f"sweep_classifier_d{depth}_s{seed}",
-                          DecisionTreeClassifier(max_depth=depth, min_samples_leaf=int(rng.integers(1, 9)),
-                                                 random_state=seed), seed=seed, classes=classes, trees=True)
-        yield matrix_spec("random_forest", f"sweep_regressor_t{trees}_d{depth}_s{seed}",
-                          RandomForestRegressor(n_estimators=trees, max_depth=depth, max_features=0.6,
-                                                random_state=seed), seed=seed, trees=True)
-        yield matrix_spec("extra_trees", f"sweep_classifier_t{trees}_s{seed}",
-                          ExtraTreesClassifier(n_estimators=trees, max_depth=depth, random_state=seed), seed=seed,
-                          classes=classes, trees=True)
-        yield matrix_spec("gradient_boosting", f"sweep_classifier_t{trees}_d{depth}_s{seed}",
-                          GradientBoostingClassifier(subsample=0.8, **boost), seed=seed, classes=classes, trees=True)
-        yield matrix_spec("hist_gradient_boosting", f"sweep_regressor_t{trees}_s{seed}",
-                          HistGradientBoostingRegressor(max_iter=trees, max_depth=depth, learning_rate=rate,
-                                                        random_state=seed), seed=seed, nan_fraction=nan, trees=True)
-        yield matrix_spec("xgboost", f"sweep_classifier_t{trees}_d{depth}_s{seed}",
-                          XGBClassifier(tree_method="hist", n_jobs=1, subsample=0.8, **boost), seed=seed,
-                          classes=classes, nan_fraction=nan, trees=True)
-        yield matrix_spec("lightgbm", f"sweep_regressor_t{trees}_s{seed}",
-                          LGBMRegressor(n_estimators=trees, num_leaves=int(rng.integers(3, 40)), learning_rate=rate,
-                                        random_state=seed, n_jobs=1, verbose=-1), seed=seed, nan_fraction=nan,
-                          trees=True)
+        yield matrix_spec(
+            "decision_tree",
+            f"sweep_classifier_d{depth}_s{seed}",
+            DecisionTreeClassifier(max_depth=depth, min_samples_leaf=int(rng.integers(1, 9)), random_state=seed),
+            seed=seed,
+            classes=classes,
+            trees=True,
+        )
+        yield matrix_spec(
+            "random_forest",
+            f"sweep_regressor_t{trees}_d{depth}_s{seed}",
+            RandomForestRegressor(n_estimators=trees, max_depth=depth, max_features=0.6, random_state=seed),
+            seed=seed,
+            trees=True,
+        )
+        yield matrix_spec(
+            "extra_trees",
+            f"sweep_classifier_t{trees}_s{seed}",
+            ExtraTreesClassifier(n_estimators=trees, max_depth=depth, random_state=seed),
+            seed=seed,
+            classes=classes,
+            trees=True,
+        )
+        yield matrix_spec(
+            "gradient_boosting",
+            f"sweep_classifier_t{trees}_d{depth}_s{seed}",
+            GradientBoostingClassifier(subsample=0.8, **boost),
+            seed=seed,
+            classes=classes,
+            trees=True,
+        )
+        yield matrix_spec(
+            "hist_gradient_boosting",
+            f"sweep_regressor_t{trees}_s{seed}",
+            HistGradientBoostingRegressor(max_iter=trees, max_depth=depth, learning_rate=rate, random_state=seed),
+            seed=seed,
+            nan_fraction=nan,
+            trees=True,
+        )
+        yield matrix_spec(
+            "xgboost",
+            f"sweep_classifier_t{trees}_d{depth}_s{seed}",
+            XGBClassifier(tree_method="hist", n_jobs=1, subsample=0.8, **boost),
+            seed=seed,
+            classes=classes,
+            nan_fraction=nan,
+            trees=True,
+        )
+        yield matrix_spec(
+            "lightgbm",
+            f"sweep_regressor_t{trees}_s{seed}",
+            LGBMRegressor(
+                n_estimators=trees,
+                num_leaves=int(rng.integers(3, 40)),
+                learning_rate=rate,
+                random_state=seed,
+                n_jobs=1,
+                verbose=-1,
+            ),
+            seed=seed,
+            nan_fraction=nan,
+            trees=True,
+        )
 
 
 def _with_sweep(family: str, build: Callable[[], Iterator[ModelSpec]]) -> Callable[[], Iterator[ModelSpec]]:

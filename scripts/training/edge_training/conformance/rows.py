@@ -16,15 +16,31 @@ MAX_THRESHOLDS = 120
 F32 = np.float32
 F32_MAX = float(np.finfo(np.float32).max)
 EXTREMES: tuple[float, ...] = (
-    1e30, -1e30, 3.4e38, -3.4e38, F32_MAX, -F32_MAX,
-    float(np.float32(1e-45)), -float(np.float32(1e-45)),  # smallest denormal
-    float(np.float32(1e-40)), float(np.finfo(np.float32).tiny) * (1 - 2**-23),  # a denormal, the largest denormal
-    float(np.finfo(np.float32).tiny), 0.0, -0.0,
+    1e30,
+    -1e30,
+    3.4e38,
+    -3.4e38,
+    F32_MAX,
+    -F32_MAX,
+    float(np.float32(1e-45)),
+    -float(np.float32(1e-45)),  # smallest denormal
+    float(np.float32(1e-40)),
+    float(np.finfo(np.float32).tiny) * (1 - 2**-23),  # a denormal, the largest denormal
+    float(np.finfo(np.float32).tiny),
+    0.0,
+    -0.0,
 )
 # every kind of row the suite must exercise; "unknown_category" only exists for graphs with string inputs
 EDGE_KINDS: tuple[str, ...] = (
-    "single_row", "in_range", "beyond_range", "nan", "extreme", "threshold_exact", "threshold_neighbour",
-    "unknown_category", "large_batch",
+    "single_row",
+    "in_range",
+    "beyond_range",
+    "nan",
+    "extreme",
+    "threshold_exact",
+    "threshold_neighbour",
+    "unknown_category",
+    "large_batch",
 )
 LARGE_BATCH_ROWS = 1000  # the Worker's largest batch
 
@@ -157,8 +173,8 @@ def branch_nodes(model: onnx.ModelProto, n_features: int) -> list[BranchNode]:
                     upper = (lo, min(hi, value))
                     lower = (max(lo, value), hi)
                     as_true, as_false = (upper, lower) if side == "hi" else (lower, upper)
-                    narrowed_true = bounds[:feature] + (as_true,) + bounds[feature + 1 :]
-                    narrowed_false = bounds[:feature] + (as_false,) + bounds[feature + 1 :]
+                    narrowed_true = (*bounds[:feature], as_true, *bounds[feature + 1 :])
+                    narrowed_false = (*bounds[:feature], as_false, *bounds[feature + 1 :])
                 tree = trees[k]
                 stack.append((key[(tree, true_ids[k])], narrowed_true))
                 stack.append((key[(tree, false_ids[k])], narrowed_false))
