@@ -1,11 +1,13 @@
 /**
  * Wasserstein-1 distance between a sample and a reference known only by its 101 quantiles (0 %, 1 %, … 100 %).
  *
- * W1 = ∫₀¹ |Q_sample(u) − Q_ref(u)| du, computed exactly for the reference model used by KS (ks-test.ts):
- * continuous features take the quantile function linear between (i/100, q_i) (the inverse of the linear CDF),
- * integer features the step function Q(u) = q_⌈100u⌉ (mass 1/100 at each of q_1 … q_100). The sample's
- * quantile function is its empirical step Q(u) = x_(⌈nu⌉). The approximation is in the reference only: within
- * each percentile both the true and the modelled reference CDF stay inside [i/100, (i+1)/100].
+ * W1 = ∫₀¹ |Q_sample(u) − Q_ref(u)| du, computed exactly for a model of the reference. Continuous features take
+ * the quantile function linear between (i/100, q_i), the inverse of the linear CDF KS uses (ks-test.ts).
+ * Integer features take a step function that gives each percentile's 1/100 half to q_i and half to q_{i+1}: a
+ * percentile straddling two values holds, on average, half of each (the CDF step KS uses, all of it to q_{i+1},
+ * is biased by half a percent at every support point, which adds up over the support). The sample's quantile
+ * function is its empirical step Q(u) = x_(⌈nu⌉). The approximation is in the reference only: by the triangle
+ * inequality the error is at most W1(model, reference rows).
  */
 export function wassersteinToQuantiles(
   values: readonly number[],
@@ -16,28 +18,30 @@ export function wassersteinToQuantiles(
   const n = sorted.length;
   const segments = quantiles.length - 1;
   if (n === 0 || segments < 1) return 0;
+  const pieces = discrete ? 2 * segments : segments;
+  /** The reference quantile function on piece `p`: from y0 at its start to y1 at its end. */
+  const piece = (p: number): [number, number] => {
+    if (!discrete) return [quantiles[p] as number, quantiles[p + 1] as number];
+    const value = quantiles[(p >> 1) + (p & 1)] as number;
+    return [value, value];
+  };
   let total = 0;
   let u = 0;
   let sampleIndex = 0;
-  let segment = 0;
-  while (sampleIndex < n && segment < segments) {
+  let p = 0;
+  while (sampleIndex < n && p < pieces) {
     const sampleEnd = (sampleIndex + 1) / n;
-    const segmentEnd = (segment + 1) / segments;
-    const end = Math.min(sampleEnd, segmentEnd);
+    const pieceStart = p / pieces;
+    const pieceEnd = (p + 1) / pieces;
+    const end = Math.min(sampleEnd, pieceEnd);
     if (end > u) {
-      const x = sorted[sampleIndex] as number;
-      if (discrete) {
-        total += Math.abs(x - (quantiles[segment + 1] as number)) * (end - u);
-      } else {
-        const q0 = quantiles[segment] as number;
-        const q1 = quantiles[segment + 1] as number;
-        const at = (t: number) => q0 + (q1 - q0) * (t * segments - segment);
-        total += absLinearIntegral(x, at(u), at(end), end - u);
-      }
+      const [y0, y1] = piece(p);
+      const at = (t: number) => y0 + (y1 - y0) * ((t - pieceStart) * pieces);
+      total += absLinearIntegral(sorted[sampleIndex] as number, at(u), at(end), end - u);
       u = end;
     }
     if (sampleEnd <= end) sampleIndex++;
-    if (segmentEnd <= end) segment++;
+    if (pieceEnd <= end) p++;
   }
   return total;
 }
