@@ -1,4 +1,4 @@
-"""Data sources: two seeded synthetic generators (credit, recommender) and the German Credit data.
+"""Data sources: seeded synthetic generators (credit approval, credit risk tier, recommender) and German Credit.
 
 Every generator is a pure function of its seed and row count: same arguments, byte-identical frame.
 The generative stories are documented in each docstring and in docs/training.md.
@@ -19,6 +19,10 @@ GENDERS = ["M", "F"]
 CATEGORIES = ["A", "B", "C"]
 N_USERS = 100
 N_ITEMS = 50
+RISK_TIERS = ["low", "medium", "high", "decline"]  # class i of generate_credit_risk
+# interior cut points on the noisy default log-odds: low | medium | high | decline
+RISK_TIER_CUTS = (-3.0, -1.8, 0.0)
+RISK_TIER_NOISE = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,21 +53,9 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
-    """KrediPusula applicants -> approved (1) / rejected (0).
-
-    Story: age is uniform on 18..75; employment_years is bounded by working life (age - 18) and drawn
-    from a gamma with mean ~7; log-income grows with age (to ~50) and with tenure; credit_history is
-    good 45 % / fair 25 % / poor 15 % / none 15 % (younger applicants more often have none).
-    loan_amount is log-normal around a quarter of the yearly income.
-    The bank's latent approval score falls linearly with the debt-to-income ratio (loan / income) and
-    drops off a cliff above 40 %, rises with history (good +1.3, fair +0.3, none -0.5, poor -1.4)
-    and with tenure (saturating at 10 years), and is penalised for less than a year in the job and for
-    applicants under 23; interactions: a poor history with a ratio above 30 % is rejected almost
-    surely, a thin file (none) is forgiven for high earners (> 60,000). approved ~ Bernoulli(sigmoid).
-    The cliff and interactions are what a gradient-boosted model can learn and a linear one cannot.
-    Integers everywhere (amounts in whole currency units) so float32 casts at the edge are exact.
-    """
+def _credit_applicants(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.random.Generator]:
+    """The applicants of generate_credit, the bank's latent approval score (log-odds of approval) and the
+    random stream positioned where generate_credit draws the approval (the story is generate_credit's)."""
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 76, size=n)
     history_p = np.where(age[:, None] < 25, [0.25, 0.25, 0.15, 0.35], [0.48, 0.25, 0.15, 0.12])
@@ -94,7 +86,6 @@ def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
         - 2.0 * ((history_idx == 2) & (dti > 0.3))
         + 0.6 * ((history_idx == 3) & (income > 60000))  # thin file, high earner
     )
-    approved = (rng.random(n) < _sigmoid(score)).astype(int)
     frame = pd.DataFrame(
         {
             "income": income.astype(np.int64),
@@ -102,10 +93,48 @@ def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
             "credit_history": credit_history,
             "loan_amount": loan_amount.astype(np.int64),
             "employment_years": employment_years.astype(np.int64),
-            "approved": approved.astype(np.int64),
         }
     )
+    return frame, score, rng
+
+
+def generate_credit(n: int = 6000, seed: int = 42) -> Dataset:
+    """KrediPusula applicants -> approved (1) / rejected (0).
+
+    Story: age is uniform on 18..75; employment_years is bounded by working life (age - 18) and drawn
+    from a gamma with mean ~7; log-income grows with age (to ~50) and with tenure; credit_history is
+    good 45 % / fair 25 % / poor 15 % / none 15 % (younger applicants more often have none).
+    loan_amount is log-normal around a quarter of the yearly income.
+    The bank's latent approval score falls linearly with the debt-to-income ratio (loan / income) and
+    drops off a cliff above 40 %, rises with history (good +1.3, fair +0.3, none -0.5, poor -1.4)
+    and with tenure (saturating at 10 years), and is penalised for less than a year in the job and for
+    applicants under 23; interactions: a poor history with a ratio above 30 % is rejected almost
+    surely, a thin file (none) is forgiven for high earners (> 60,000). approved ~ Bernoulli(sigmoid).
+    The cliff and interactions are what a gradient-boosted model can learn and a linear one cannot.
+    Integers everywhere (amounts in whole currency units) so float32 casts at the edge are exact.
+    """
+    frame, score, rng = _credit_applicants(n, seed)
+    frame["approved"] = (rng.random(n) < _sigmoid(score)).astype(np.int64)
     return Dataset("kredipusula_synthetic", frame, "approved", generate_credit.__doc__ or "")
+
+
+def generate_credit_risk(n: int = 6000, seed: int = 42) -> Dataset:
+    """KrediPusula applicants -> risk tier: 0 low, 1 medium, 2 high, 3 decline (``RISK_TIERS``).
+
+    Story: the applicants of generate_credit(n, seed), the same people row for row (same income, age,
+    credit_history, loan_amount and employment_years). Their latent default log-odds is minus the
+    bank's approval score of generate_credit (default probability = sigmoid(-score)); an underwriter's
+    reading of it adds noise ~ N(0, 0.5) (drawn from a separate stream, seed + 1, so the applicants do
+    not change), and the tier is where that noisy log-odds falls: low below -3.0 (default probability
+    under ~5 %), medium below -1.8 (~14 %), high below 0 (50 %), decline from 0 up. Classes come out
+    near 31 / 29 / 26 / 15 %; the noise keeps a model from recovering the tier exactly (the noise-free
+    tier agrees with the noisy one on ~78 % of rows), and the affordability cliff and history
+    interactions of the score reward a non-linear model.
+    """
+    frame, score, _ = _credit_applicants(n, seed)
+    noisy_log_odds = -score + np.random.default_rng(seed + 1).normal(0.0, RISK_TIER_NOISE, size=n)
+    frame["risk_tier"] = np.searchsorted(RISK_TIER_CUTS, noisy_log_odds, side="right").astype(np.int64)
+    return Dataset("kredipusula_risk_synthetic", frame, "risk_tier", generate_credit_risk.__doc__ or "")
 
 
 @dataclass(frozen=True)
