@@ -1,16 +1,26 @@
 import type { Manifest } from "../contracts/manifest.ts";
-import type { ModelRecord } from "../repository/registry-types.ts";
+import { taskOf } from "../tasks/index.ts";
 import { compareArms } from "./ab-comparison.ts";
-import { datasetDrift, type FeatureDrift, predictionDrift } from "./feature-drift.ts";
+import { datasetDrift, type FeatureDrift } from "./feature-drift.ts";
 import { healthStatus } from "./health-status.ts";
 import { groupBy, opsReport } from "./ops-metrics.ts";
 import { type PerformanceMetrics, performance, withFeedback } from "./performance.ts";
+import { versionPredictionDrift } from "./prediction-drift.ts";
 import type { WindowRow } from "./store/window-reader.ts";
+import type { MonitoringThresholds } from "./thresholds.ts";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
+/** The parts of a registry record a report reads (structural: monitoring sits below the repository). */
+export interface ReportedModel {
+  name: string;
+  default: string;
+  traffic: { weights: Record<string, number>; shadow: string[] };
+  thresholds: MonitoringThresholds;
+}
+
 export interface ReportInput {
-  record: ModelRecord;
+  record: ReportedModel;
   /** Manifests by version: the default's and every version seen in the window that is still readable. */
   manifests: ReadonlyMap<string, Manifest>;
   rows: readonly WindowRow[];
@@ -48,10 +58,8 @@ export function buildModelReport(input: ReportInput) {
   for (const [version, versionRows] of groupBy(rows, (row) => row.version)) {
     const manifest = manifests.get(version);
     if (!manifest) continue;
-    const outputs = versionRows.flatMap((row) =>
-      row.output === null || row.route === "recommend" ? [] : [row.output],
-    );
-    predictionDriftByVersion[version] = predictionDrift(manifest, outputs, thresholds);
+    const predicted = versionRows.filter((row) => row.route !== "recommend");
+    predictionDriftByVersion[version] = versionPredictionDrift(manifest, predicted, thresholds);
     const servedRows = versionRows.filter((row) => row.route !== "shadow");
     if (servedRows.length > 0) performanceByVersion[version] = performance(manifest, servedRows);
   }
@@ -63,6 +71,7 @@ export function buildModelReport(input: ReportInput) {
     drift,
     predictionDriftByVersion[record.default] ?? null,
     thresholds,
+    defaultManifest && taskOf(defaultManifest),
   );
 
   return {

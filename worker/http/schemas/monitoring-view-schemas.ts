@@ -3,6 +3,7 @@ import type { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
 import { DRIFT_METHOD_NAMES } from "../../monitoring/drift/registry.ts";
 import type { ModelReport } from "../../monitoring/model-report.ts";
 import type { TrafficBucket } from "../../monitoring/store/traffic-series.ts";
+import { multiclassMetricsSchema } from "../../tasks/metrics/multiclass-metrics-schema.ts";
 import { HEALTH_STATUSES, TASKS } from "../../vocabulary/index.ts";
 import { registryViewSchema } from "./admin-view-schemas.ts";
 
@@ -94,10 +95,11 @@ export type MonitoringSummaryCheck = Fits<
   Awaited<ReturnType<typeof monitoringSummary>>
 >;
 
-/** Metric blocks whose members depend on the task (regression vs classification); not enumerated here. */
-const metricsBlock = z
-  .object({ n: z.number() })
-  .openapi({ description: "Task-dependent metrics (RMSE, R², … or AUC, …)" });
+/** Metric blocks whose members depend on the task: multiclass enumerated, the others (RMSE, R², … or AUC, …) open. */
+const metricsBlock = z.union([
+  multiclassMetricsSchema,
+  z.object({ n: z.number() }).openapi({ description: "Task-dependent metrics (RMSE, R², … or AUC, …)" }),
+]);
 const latencySchema = z.object({
   p50: z.number().nullable(),
   p95: z.number().nullable(),
@@ -122,6 +124,10 @@ const featureDriftSchema = z
     alpha: z.number(),
     significant: z.boolean(),
     status: z.string(),
+    proportions: z.record(z.string(), z.number()).optional().openapi({
+      description:
+        "Category: the window's share of each value (multiclass prediction drift: of each predicted class)",
+    }),
   })
   .openapi({ description: "Plus mean / reference_mean (numeric) or proportions (category)" });
 /** GET /v1/models/{model}/reports/{id}: the stored report; its top level is typed, the metric blocks stay open. */

@@ -1,0 +1,37 @@
+import type { Manifest } from "../contracts/manifest.ts";
+import { taskOf } from "../tasks/index.ts";
+import { categoryDrift, type DriftContext, type FeatureDrift, numericDrift } from "./feature-drift.ts";
+import type { MonitoringThresholds } from "./thresholds.ts";
+
+/** What prediction drift reads of a logged row: the output number and the predicted label. */
+export interface PredictedRow {
+  output: number | null;
+  label?: string | null;
+}
+
+/**
+ * A version's predictions against the reference its task names (one test, no correction): a numeric
+ * reference (regression value, positive-class probability) is compared with the logged outputs; a category
+ * reference (multiclass: the predicted-class proportions on the training data) with the logged predicted
+ * classes, so drift over classes uses the same drift methods as a category feature.
+ */
+export function versionPredictionDrift(
+  manifest: Manifest,
+  rows: readonly PredictedRow[],
+  thresholds: MonitoringThresholds,
+): FeatureDrift {
+  const reference = taskOf(manifest).predictionReference(manifest);
+  const context: DriftContext = {
+    kind: "prediction",
+    name: null,
+    referenceRows: manifest.reference.rows,
+    testedTogether: 1,
+    thresholds,
+  };
+  if (reference.type === "category") {
+    const labels = rows.flatMap((row) => (typeof row.label === "string" ? [row.label] : []));
+    return categoryDrift(labels, reference.proportions, context);
+  }
+  const outputs = rows.flatMap((row) => (row.output === null ? [] : [row.output]));
+  return numericDrift(outputs, reference, false, context);
+}
