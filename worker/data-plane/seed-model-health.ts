@@ -1,5 +1,5 @@
 import { isoSeconds } from "../http/iso-time.ts";
-import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
+import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { performance } from "../monitoring/performance.ts";

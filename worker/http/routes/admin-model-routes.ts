@@ -15,6 +15,7 @@ import {
   setThresholds,
   setWeights,
 } from "../../repository/registry-mutations.ts";
+import { requireFitDriftChoices } from "../../repository/drift-choice-check.ts";
 import { requireRecord } from "../../repository/registry-reader.ts";
 import {
   listRegistryModels,
@@ -216,7 +217,7 @@ export function adminModelRoutes() {
       path: "/models/{model}/thresholds",
       tags,
       summary:
-        "Override monitoring thresholds (drift, performance, error rate, window); any subset; psi_warn < psi_drift",
+        "Override monitoring thresholds (drift and its methods, performance, error rate, window); any subset; psi_warn < psi_drift",
       request: {
         params: modelParams,
         body: { required: true, content: { "application/json": { schema: thresholdsBodySchema } } },
@@ -226,6 +227,7 @@ export function adminModelRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       const patch = c.req.valid("json");
+      await requireFitDriftChoices(c.env.REGISTRY, model, patch.drift_methods);
       const update = await changeModel(c, model, "set_thresholds", null, (record, _now, details) => {
         Object.assign(details, { from: record.thresholds, set: patch });
         return setThresholds(record, patch);
