@@ -3,7 +3,9 @@ import type { Manifest } from "../contracts/manifest.ts";
 import type { TaskName } from "../vocabulary/tasks.ts";
 import { binaryClassification } from "./binary-classification.ts";
 import type { ClassificationMetrics } from "./metrics/classification-metrics.ts";
+import type { MulticlassMetrics } from "./metrics/multiclass-metrics.ts";
 import type { RegressionMetrics } from "./metrics/regression-metrics.ts";
+import { multiclassClassification } from "./multiclass-classification.ts";
 import { regression } from "./regression.ts";
 import type { PerformanceBarName, Task } from "./task.ts";
 
@@ -13,15 +15,16 @@ export type * from "./task.ts";
  * Every task, keyed by its name in worker/vocabulary/tasks.ts. The order is the order their members appear
  * in merged schemas (row view, thresholds), so it keeps the OpenAPI document stable.
  */
-const TASK_OBJECTS: Partial<Record<TaskName, Task>> = {
+const TASK_OBJECTS: Record<TaskName, Task> = {
   regression,
   binary_classification: binaryClassification,
+  multiclass_classification: multiclassClassification,
 };
 
 export const TASK_LIST: readonly Task[] = Object.values(TASK_OBJECTS);
 
 /** Metrics of any task (what a report's performance block holds). */
-export type PerformanceMetrics = RegressionMetrics | ClassificationMetrics;
+export type PerformanceMetrics = RegressionMetrics | ClassificationMetrics | MulticlassMetrics;
 
 /** The task object of a task name; throws for a name without one (the manifest enum admits only registered names). */
 export function taskNamed(name: TaskName): Task {

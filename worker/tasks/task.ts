@@ -82,6 +82,7 @@ export interface PerformanceBars {
   rmse_max?: number;
   r2_min?: number;
   auc_min?: number;
+  macro_f1_min?: number;
 }
 export type PerformanceBarName = keyof PerformanceBars;
 
