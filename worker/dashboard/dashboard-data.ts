@@ -3,12 +3,10 @@ import { type ArmComparison, compareArms } from "../monitoring/ab-comparison.ts"
 import { datasetDrift, type FeatureDrift, predictionDrift } from "../monitoring/feature-drift.ts";
 import { groupBy, type OpsMetrics, opsMetrics } from "../monitoring/ops-metrics.ts";
 import { withFeedback } from "../monitoring/performance.ts";
-import { classificationMetrics } from "../monitoring/stats/classification-metrics.ts";
 import { binProportions } from "../monitoring/stats/psi.ts";
-import { regressionMetrics } from "../monitoring/stats/regression-metrics.ts";
 import type { WindowRow } from "../monitoring/store/window-reader.ts";
 import type { ModelRecord, MonitoringThresholds } from "../repository/registry-types.ts";
-import { calibrationBins, confusionAt, rocCurve, thin } from "./curves.ts";
+import { taskOf } from "../tasks/index.ts";
 
 /** The time ranges the dashboard offers, with the bucket width of their time series. */
 export const DASHBOARD_RANGES = {
@@ -20,8 +18,8 @@ export const DASHBOARD_RANGES = {
 export type DashboardRange = keyof typeof DASHBOARD_RANGES;
 /** Rows analysed per answer (the newest are kept; `rows.sampled` says when the range held more). */
 export const MAX_DASHBOARD_ROWS = 20_000;
-/** Predicted-vs-actual points per answer (evenly thinned by time beyond it). */
-export const MAX_SCATTER_POINTS = 400;
+/** Predicted-vs-actual points per answer (the regression panel's; evenly thinned by time beyond it). */
+export { MAX_SCATTER_POINTS } from "../tasks/regression.ts";
 
 export interface DashboardInput {
   record: ModelRecord;
@@ -191,44 +189,15 @@ const byTime = (a: Point, b: Point) => a.t - b.t;
 function performanceView(manifest: Manifest, rows: readonly WindowRow[], start: number, bucketMs: number) {
   const labelled = withFeedback(rows);
   if (labelled.length === 0) return null;
-  const predicted = labelled.map((row) => row.output);
-  const actual = labelled.map((row) => row.actual);
-  const series = [...bucketsOf(labelled, start, bucketMs)].map(([t, group]) => {
-    const p = group.map((row) => row.output);
-    const a = group.map((row) => row.actual);
-    return manifest.task === "regression"
-      ? { t: Number(t), n: group.length, value: regressionMetrics(p, a)?.rmse ?? null }
-      : {
-          t: Number(t),
-          n: group.length,
-          value: classificationMetrics(p, a, threshold(manifest))?.accuracy ?? null,
-        };
-  });
+  const task = taskOf(manifest);
+  const series = [...bucketsOf(labelled, start, bucketMs)].map(([t, group]) => ({
+    t: Number(t),
+    n: group.length,
+    value: task.seriesValue(task.performance(manifest, group)),
+  }));
   series.sort(byTime);
-  if (manifest.task === "regression") {
-    return {
-      kind: "regression" as const,
-      metric: "rmse" as const,
-      metrics: regressionMetrics(predicted, actual),
-      points: thin(labelled, MAX_SCATTER_POINTS).map((row) => ({
-        predicted: row.output,
-        actual: row.actual,
-      })),
-      series,
-    };
-  }
-  return {
-    kind: "classification" as const,
-    metric: "accuracy" as const,
-    metrics: classificationMetrics(predicted, actual, threshold(manifest)),
-    roc: rocCurve(predicted, actual),
-    calibration: calibrationBins(predicted, actual),
-    confusion: confusionAt(predicted, actual, threshold(manifest)),
-    series,
-  };
+  return task.dashboardPanel(manifest, labelled, series);
 }
-
-const threshold = (manifest: Manifest) => manifest.output.threshold ?? 0.5;
 
 function abView(
   manifest: Manifest | undefined,

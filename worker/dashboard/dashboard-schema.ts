@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { DRIFT_METHOD_NAMES } from "../monitoring/drift/registry.ts";
+import { TASK_LIST } from "../tasks/index.ts";
 import { TASKS } from "../vocabulary/index.ts";
-import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS, MAX_SCATTER_POINTS } from "./dashboard-data.ts";
+import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS } from "./dashboard-data.ts";
 
 /** The response of GET /v1/models/{model}/dashboard, documented in the OpenAPI document. */
 const nullableNumber = z.number().nullable();
@@ -39,49 +40,6 @@ const feature = z.object({
     }),
   ),
 });
-const series = z.array(z.object({ t: z.number().int(), n: z.number().int(), value: nullableNumber }));
-const regression = z.object({
-  kind: z.literal("regression"),
-  metric: z.literal("rmse"),
-  metrics: z
-    .object({ n: z.number().int(), mae: z.number(), mse: z.number(), rmse: z.number(), r2: nullableNumber })
-    .nullable(),
-  points: z
-    .array(z.object({ predicted: z.number(), actual: z.number() }))
-    .openapi({ description: `Predicted vs actual, at most ${MAX_SCATTER_POINTS} (thinned evenly)` }),
-  series,
-});
-const classification = z.object({
-  kind: z.literal("classification"),
-  metric: z.literal("accuracy"),
-  metrics: z
-    .object({
-      n: z.number().int(),
-      positives: z.number().int(),
-      auc: nullableNumber,
-      accuracy: z.number(),
-      brier: z.number(),
-      log_loss: z.number(),
-    })
-    .nullable(),
-  roc: z.array(z.object({ threshold: z.number(), fpr: z.number(), tpr: z.number() })),
-  calibration: z.array(
-    z.object({
-      lower: z.number(),
-      n: z.number().int(),
-      mean_predicted: z.number(),
-      fraction_positive: z.number(),
-    }),
-  ),
-  confusion: z.object({
-    threshold: z.number(),
-    tp: z.number().int(),
-    fp: z.number().int(),
-    tn: z.number().int(),
-    fn: z.number().int(),
-  }),
-  series,
-});
 const testResult = z.object({
   test: z.enum(["welch_t", "two_proportion_z"]),
   statistic: z.number(),
@@ -93,7 +51,7 @@ const arm = z.object({
   requests: z.number().int(),
   rows: z.number().int(),
   feedback: z.number().int(),
-  metric: z.enum(["mse", "accuracy"]),
+  metric: z.enum([...new Set(TASK_LIST.map((task) => task.arm.metric))] as [string, ...string[]]),
   value: nullableNumber,
   test: testResult.nullable(),
   verdict: z.enum(["control", "better", "worse", "no_significant_difference", "insufficient_data"]),
@@ -145,7 +103,12 @@ export const dashboardDataSchema = z
         distribution,
       })
       .nullable(),
-    performance: z.discriminatedUnion("kind", [regression, classification]).nullable(),
+    performance: z
+      .discriminatedUnion(
+        "kind",
+        TASK_LIST.map((task) => task.dashboardPanelSchema) as [z.ZodObject, ...z.ZodObject[]],
+      )
+      .nullable(),
     ab: z.object({
       control: z.string().nullable(),
       weights: z.record(z.string(), z.number()),

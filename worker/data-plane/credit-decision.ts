@@ -1,4 +1,5 @@
 import type { Manifest } from "../contracts/manifest.ts";
+import { decisionThreshold } from "../tasks/binary-classification.ts";
 
 export type Language = "tr" | "en";
 
@@ -26,7 +27,7 @@ const TEXTS: Record<
  * probability of the decision taken (p when approved, 1 - p when declined).
  */
 export function creditDecision(manifest: Manifest, probability: number, language: Language) {
-  const threshold = manifest.output.threshold ?? 0.5;
+  const threshold = decisionThreshold(manifest);
   const approved = probability >= threshold;
   const nearThreshold = Math.abs(probability - threshold) < REVIEW_MARGIN;
   const key = approved

@@ -1,5 +1,6 @@
 import type { Feature, Manifest } from "../contracts/manifest.ts";
 import { validationProblem } from "../http/problem.ts";
+import { taskOf } from "../tasks/index.ts";
 import type { ServedPrediction } from "./prediction-service.ts";
 
 /** Open Inference Protocol v2 tensor (REST). Data may be flat or nested row-major. */
@@ -23,16 +24,7 @@ export function oipInputsMetadata(manifest: Manifest) {
 }
 
 export function oipOutputsMetadata(manifest: Manifest) {
-  return manifest.task === "binary_classification"
-    ? [
-        { name: "probability", datatype: "FP32", shape: [-1] },
-        { name: "label", datatype: "BYTES", shape: [-1] },
-      ]
-    : [
-        { name: "prediction", datatype: "FP32", shape: [-1] },
-        { name: "interval_lower", datatype: "FP32", shape: [-1] },
-        { name: "interval_upper", datatype: "FP32", shape: [-1] },
-      ];
+  return taskOf(manifest).oipOutputsMetadata(manifest);
 }
 
 /**
@@ -97,27 +89,6 @@ export function predictionsToTensors(
   predictions: ServedPrediction[],
   wanted?: Set<string>,
 ) {
-  const n = predictions.length;
-  const outputs: OipTensor[] =
-    manifest.task === "binary_classification"
-      ? [
-          { name: "probability", datatype: "FP32", shape: [n], data: predictions.map((p) => p.output) },
-          { name: "label", datatype: "BYTES", shape: [n], data: predictions.map((p) => String(p.label)) },
-        ]
-      : [
-          { name: "prediction", datatype: "FP32", shape: [n], data: predictions.map((p) => p.output) },
-          {
-            name: "interval_lower",
-            datatype: "FP32",
-            shape: [n],
-            data: predictions.map((p) => p.interval?.lower ?? null),
-          },
-          {
-            name: "interval_upper",
-            datatype: "FP32",
-            shape: [n],
-            data: predictions.map((p) => p.interval?.upper ?? null),
-          },
-        ];
+  const outputs: OipTensor[] = taskOf(manifest).oipOutputs(manifest, predictions);
   return wanted && wanted.size > 0 ? outputs.filter((output) => wanted.has(output.name)) : outputs;
 }

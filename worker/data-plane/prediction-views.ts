@@ -1,14 +1,8 @@
 import type { Manifest } from "../contracts/manifest.ts";
+import { taskOf } from "../tasks/index.ts";
 import type { ServedPrediction } from "./prediction-service.ts";
 
-/** The generic per-row answer: value (+interval) for regression, probability + label for classification. */
+/** The generic per-row answer, as the model's task shows it (value + interval, probability + label, …). */
 export function toRowPredictionView(manifest: Manifest, prediction: ServedPrediction) {
-  if (manifest.task === "binary_classification") {
-    return { id: prediction.id, probability: prediction.output, label: prediction.label ?? undefined };
-  }
-  return {
-    id: prediction.id,
-    value: prediction.output,
-    ...(prediction.interval ? { interval: prediction.interval } : {}),
-  };
+  return taskOf(manifest).rowView(manifest, prediction);
 }

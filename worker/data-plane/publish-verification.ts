@@ -11,6 +11,7 @@ import { predictRows } from "../inference/predictor.ts";
 import { randomRows, seedOf } from "../inference/random-rows.ts";
 import { rowsToFeeds } from "../inference/tensor-mapping.ts";
 import { sha256Hex } from "../repository/artifact-store.ts";
+import { taskOf } from "../tasks/index.ts";
 
 /** Examples must reproduce training's outputs within this (absolute, plus relative for large values). */
 export const EXAMPLE_TOLERANCE = 1e-4;
@@ -157,6 +158,7 @@ async function checkExamples(engine: ModelEngine, manifest: Manifest, rows: Feat
     ]);
   }
   const errors: FieldError[] = [];
+  const task = taskOf(manifest);
   let maxError = 0;
   manifest.examples.forEach((example, index) => {
     const raw = predictions[index]?.raw ?? Number.NaN;
@@ -169,20 +171,7 @@ async function checkExamples(engine: ModelEngine, manifest: Manifest, rows: Feat
         message: `is ${expected}, the model gives ${raw}`,
       });
     }
-    const label = predictions[index]?.label;
-    // A score within the tolerance of the threshold may legitimately land on either side.
-    const decisive = Math.abs(raw - (manifest.output.threshold ?? 0.5)) > EXAMPLE_TOLERANCE;
-    if (
-      decisive &&
-      example.expected.label !== undefined &&
-      manifest.task === "binary_classification" &&
-      String(label) !== String(example.expected.label)
-    ) {
-      errors.push({
-        field: `manifest.examples[${index}].expected.label`,
-        message: `is ${example.expected.label}, the model gives ${label}`,
-      });
-    }
+    errors.push(...task.checkExample(manifest, example, predictions[index], index, EXAMPLE_TOLERANCE));
   });
   if (errors.length > 0)
     throw rejected("examples-mismatch", "Model does not reproduce its manifest examples", errors);

@@ -3,11 +3,12 @@ import { effectiveThresholds, readDefaultManifest } from "../repository/effectiv
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { performance } from "../monitoring/performance.ts";
-import type { RegressionMetrics } from "../monitoring/stats/regression-metrics.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
 import { readWindow } from "../monitoring/store/window-reader.ts";
 import type { Bindings } from "../platform/env.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
+import type { RegressionMetrics } from "../tasks/metrics/regression-metrics.ts";
+import { regression } from "../tasks/regression.ts";
 
 const HOUR = 3_600_000;
 /** A report older than this (four missed cron runs) is stale: answer from the log instead. */
@@ -16,9 +17,9 @@ const STALE_AFTER_MS = HOUR;
 const LIVE_ROWS = 10_000;
 
 /**
- * The seed's /model_health: RMSE and R² of the default version over the last 24 h; healthy when RMSE < 1.0
- * and R² > 0.6 (the model's registry thresholds). Answers from the cron's latest report; when none is
- * fresh, computes the same numbers from the log directly.
+ * The recommender seed's /model_health, a regression view by contract: RMSE and R² of the default version
+ * over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6 (the model's registry thresholds). Answers from
+ * the cron's latest report; when none is fresh, computes the same numbers from the log directly.
  */
 export async function readSeedModelHealth(env: Bindings, model: string, now = Date.now()) {
   const record = await requireModelRecord(env.REGISTRY, model);
@@ -46,7 +47,7 @@ export async function readSeedModelHealth(env: Bindings, model: string, now = Da
       rows.filter((entry) => entry.route !== "shadow" && entry.version === record.default),
     ) as RegressionMetrics | null;
   }
-  const reasons = performanceReasons(metrics, thresholds);
+  const reasons = performanceReasons(metrics, thresholds, regression);
   const enough = !reasons.some((reason) => reason.code === "insufficient_feedback");
   const healthy = enough ? reasons.length === 0 : null;
   return {

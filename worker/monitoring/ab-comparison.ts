@@ -1,4 +1,5 @@
 import type { Manifest } from "../contracts/manifest.ts";
+import { type ArmScoring, taskOf } from "../tasks/index.ts";
 import { byRequest, groupBy } from "./ops-metrics.ts";
 import { withFeedback } from "./performance.ts";
 import { type TestResult, twoProportionZTest, welchTTest } from "./stats/significance-tests.ts";
@@ -14,7 +15,7 @@ export interface ArmComparison {
   requests: number;
   rows: number;
   feedback: number;
-  metric: "mse" | "accuracy";
+  metric: ArmScoring["metric"];
   value: number | null;
   test: TestResult | null;
   verdict: "control" | "better" | "worse" | "no_significant_difference" | "insufficient_data";
@@ -22,8 +23,8 @@ export interface ArmComparison {
 
 /**
  * Each A/B arm (rows routed by A/B; arm = version) against the control arm (the default version when it is
- * an arm, else the busiest): Welch's t-test on squared errors for regression, a two-proportion z-test on
- * accuracy for classification, at the model's p-value threshold.
+ * an arm, else the busiest), on the task's per-row arm score and test (regression: Welch's t-test on squared
+ * errors; classification: a two-proportion z-test on accuracy), at the model's p-value threshold.
  */
 export function compareArms(
   manifest: Manifest,
@@ -39,12 +40,9 @@ export function compareArms(
   const control = arms.has(defaultVersion)
     ? defaultVersion
     : ([...arms].sort(([, a], [, b]) => b.length - a.length)[0]?.[0] ?? null);
-  const regression = manifest.task === "regression";
-  const threshold = manifest.output.threshold ?? 0.5;
+  const scoring = taskOf(manifest).arm;
   const scores = (armRows: readonly WindowRow[]) =>
-    withFeedback(armRows).map((row) =>
-      regression ? (row.output - row.actual) ** 2 : (row.output >= threshold ? 1 : 0) === row.actual ? 1 : 0,
-    );
+    withFeedback(armRows).map((row) => scoring.score(manifest, row));
   const controlScores = scores(arms.get(control ?? "") ?? []);
   const comparisons = [...arms].map(([version, armRows]): ArmComparison => {
     const armScores = scores(armRows);
@@ -53,21 +51,22 @@ export function compareArms(
       requests: byRequest(armRows).size,
       rows: armRows.length,
       feedback: armScores.length,
-      metric: regression ? ("mse" as const) : ("accuracy" as const),
+      metric: scoring.metric,
       value: mean(armScores),
     };
     if (version === control) return { ...base, test: null, verdict: "control" };
     if (armScores.length < MIN_AB_FEEDBACK || controlScores.length < MIN_AB_FEEDBACK)
       return { ...base, test: null, verdict: "insufficient_data" };
     const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-    const test = regression
-      ? welchTTest(armScores, controlScores)
-      : twoProportionZTest(sum(armScores), armScores.length, sum(controlScores), controlScores.length);
+    const test =
+      scoring.test === "welch_t"
+        ? welchTTest(armScores, controlScores)
+        : twoProportionZTest(sum(armScores), armScores.length, sum(controlScores), controlScores.length);
     if (!test) return { ...base, test: null, verdict: "insufficient_data" };
     if (test.p_value >= alpha) return { ...base, test, verdict: "no_significant_difference" };
     // statistic > 0: the arm's mean score exceeds the control's (higher MSE is worse, higher accuracy better)
     const armHigher = test.statistic > 0;
-    return { ...base, test, verdict: armHigher === regression ? "worse" : "better" };
+    return { ...base, test, verdict: armHigher === scoring.lowerIsBetter ? "worse" : "better" };
   });
   return { control, arms: comparisons };
 }

@@ -1,23 +1,22 @@
+import type { HealthReason, Task } from "../tasks/index.ts";
 import type { HealthStatus } from "../vocabulary/index.ts";
 import type { DatasetDrift, FeatureDrift } from "./feature-drift.ts";
 import type { OpsMetrics } from "./ops-metrics.ts";
 import type { PerformanceMetrics } from "./performance.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
-export type { HealthStatus };
-
-export interface HealthReason {
-  severity: "info" | "warning" | "critical";
-  code: string;
-  message: string;
-}
+export type { HealthReason, HealthStatus };
 
 const fmt = (value: number) => Number(value.toPrecision(4));
 
-/** The performance bar of the thresholds (the seed's: RMSE < 1.0 and R² > 0.6 for regression). */
+/**
+ * The performance bars of the thresholds, judged by the model's task (the seed's: RMSE < 1.0 and R² > 0.6
+ * for regression) once the window holds enough feedback.
+ */
 export function performanceReasons(
   metrics: PerformanceMetrics | null,
   thresholds: MonitoringThresholds,
+  task: Task | undefined,
 ): HealthReason[] {
   if (!metrics || metrics.n < thresholds.min_feedback) {
     return [
@@ -28,31 +27,7 @@ export function performanceReasons(
       },
     ];
   }
-  const reasons: HealthReason[] = [];
-  if ("rmse" in metrics) {
-    if (thresholds.rmse_max !== undefined && !(metrics.rmse < thresholds.rmse_max))
-      reasons.push({
-        severity: "critical",
-        code: "rmse_above_max",
-        message: `RMSE ${fmt(metrics.rmse)} ≥ ${thresholds.rmse_max}`,
-      });
-    if (thresholds.r2_min !== undefined && !(metrics.r2 !== null && metrics.r2 > thresholds.r2_min))
-      reasons.push({
-        severity: "critical",
-        code: "r2_below_min",
-        message: `R² ${metrics.r2 === null ? "undefined" : fmt(metrics.r2)} ≤ ${thresholds.r2_min}`,
-      });
-  } else if (
-    thresholds.auc_min !== undefined &&
-    !(metrics.auc !== null && metrics.auc >= thresholds.auc_min)
-  ) {
-    reasons.push({
-      severity: "critical",
-      code: "auc_below_min",
-      message: `AUC ${metrics.auc === null ? "undefined" : fmt(metrics.auc)} < ${thresholds.auc_min}`,
-    });
-  }
-  return reasons;
+  return task ? task.performanceReasons(metrics, thresholds) : [];
 }
 
 export function healthStatus(
@@ -61,6 +36,7 @@ export function healthStatus(
   drift: DatasetDrift | null,
   predictionDrift: FeatureDrift | null,
   thresholds: MonitoringThresholds,
+  task: Task | undefined,
 ): { status: HealthStatus; reasons: HealthReason[] } {
   if (ops.requests === 0) {
     return {
@@ -75,7 +51,7 @@ export function healthStatus(
       code: "error_rate_above_max",
       message: `error rate ${fmt(ops.error_rate)} > ${thresholds.error_rate_max}`,
     });
-  reasons.push(...performanceReasons(performanceMetrics, thresholds));
+  reasons.push(...performanceReasons(performanceMetrics, thresholds, task));
   if (drift?.dataset_drift)
     reasons.push({
       severity: "warning",

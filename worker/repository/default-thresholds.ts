@@ -1,7 +1,8 @@
 import type { Manifest } from "../contracts/manifest.ts";
+import { taskNamed } from "../tasks/index.ts";
 import type { MonitoringThresholds } from "./registry-types.ts";
 
-/** Monitoring defaults of DESIGN.md; the recommender seed's bar (RMSE < 1.0, R² > 0.6) for regression. */
+/** Monitoring defaults of DESIGN.md, then the task's performance bars (regression: RMSE < 1.0, R² > 0.6). */
 export function defaultThresholds(task: Manifest["task"]): MonitoringThresholds {
   const common = {
     psi_warn: 0.1,
@@ -12,5 +13,5 @@ export function defaultThresholds(task: Manifest["task"]): MonitoringThresholds 
     min_feedback: 30,
     window_hours: 24,
   };
-  return task === "regression" ? { ...common, rmse_max: 1.0, r2_min: 0.6 } : { ...common, auc_min: 0.7 };
+  return { ...common, ...taskNamed(task).defaultBars };
 }

@@ -36,6 +36,9 @@ export interface IdentifiedPrediction extends RowPrediction {
   id: string;
 }
 
+/** One row of the /v1 predict answer: the prediction id, then the task's members. */
+export type RowView = { id: string } & Record<string, unknown>;
+
 /** The engine's output tensor named by `manifest.output.name` (numbers only; a string tensor is refused before). */
 export interface ScoreTensor {
   data: ArrayLike<number | bigint>;
@@ -110,7 +113,7 @@ export interface Task<Metrics extends { n: number } = { n: number }> {
   readPredictions(manifest: Manifest, tensor: ScoreTensor, intervalLevel: number): RowPrediction[];
 
   /** The /v1 predict view of one row (RowPrediction in the OpenAPI document). */
-  rowView(manifest: Manifest, prediction: IdentifiedPrediction): Record<string, unknown>;
+  rowView(manifest: Manifest, prediction: IdentifiedPrediction): RowView;
   /** The members of the /v1 row view this task fills, as zod (merged over tasks into the RowPrediction schema). */
   readonly rowViewShape: Record<string, z.ZodType>;
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
 import { recordFeedback } from "../../data-plane/feedback-service.ts";
+import { ACTUAL_DESCRIPTION } from "../../tasks/index.ts";
 import { createApiApp } from "../app-factory.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 
@@ -8,8 +9,7 @@ import { problemResponses } from "../schemas/problem-schema.ts";
 export const MAX_FEEDBACK_ITEMS = 1000;
 
 const actualSchema = z.union([z.number(), z.boolean(), z.string()]).openapi({
-  description:
-    "Ground truth: a number for regression (inside the model's clip range); 0/1, true/false or the model's label for classification.",
+  description: ACTUAL_DESCRIPTION,
   example: 4,
 });
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
+import { PERFORMANCE_BARS_REQUEST_SHAPE } from "../../tasks/index.ts";
 import { ENGINE_CHOICES, SCOPES } from "../../vocabulary/index.ts";
 
 export const modelParams = z.object({
@@ -48,9 +49,7 @@ export const thresholdsBodySchema = z
     psi_drift: positive.optional(),
     p_value: share.optional(),
     dataset_drift_share: share.optional(),
-    rmse_max: positive.optional(),
-    r2_min: z.number().lt(1).optional(),
-    auc_min: share.optional(),
+    ...PERFORMANCE_BARS_REQUEST_SHAPE,
     error_rate_max: share.optional(),
     min_feedback: z.number().int().min(1).optional(),
     window_hours: z

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { registryView } from "../../data-plane/registry-admin-service.ts";
 import type { AuditRow } from "../../repository/audit-log.ts";
 import type { ApiKeyRecord } from "../../repository/registry-types.ts";
+import { PERFORMANCE_BAR_NAMES, type PerformanceBarName } from "../../tasks/index.ts";
 import { ENGINES, SCOPES, VERSION_STATUSES } from "../../vocabulary/index.ts";
 
 /** Admin responses. The `*Check` types fail to compile when the builders return what these do not describe. */
@@ -18,6 +19,11 @@ export const createdApiKeySchema = apiKeySchema
   .extend({ key: z.string().openapi({ description: "Shown once" }), note: z.string() })
   .openapi("CreatedApiKey");
 export const apiKeysSchema = z.object({ keys: z.array(apiKeySchema) }).openapi("ApiKeys");
+
+/** Every task's performance bars (rmse_max, auc_min, …), each optional. */
+const performanceBarsView = Object.fromEntries(
+  PERFORMANCE_BAR_NAMES.map((name) => [name, z.number().optional()]),
+) as { [Bar in PerformanceBarName]: z.ZodOptional<z.ZodNumber> };
 
 export const registryViewSchema = z
   .object({
@@ -56,9 +62,7 @@ export const registryViewSchema = z
         psi_drift: z.number(),
         p_value: z.number(),
         dataset_drift_share: z.number(),
-        rmse_max: z.number().optional(),
-        r2_min: z.number().optional(),
-        auc_min: z.number().optional(),
+        ...performanceBarsView,
         error_rate_max: z.number(),
         min_feedback: z.number(),
         window_hours: z.number(),

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
+import { ROW_VIEW_SHAPE } from "../../tasks/index.ts";
+import { predictionIntervalSchema } from "../../tasks/regression.ts";
 import { SERVING_ROUTES, TASKS } from "../../vocabulary/index.ts";
 
 const isFeatureRow = (value: unknown): value is Record<string, unknown> =>
@@ -18,9 +20,7 @@ const featureRow = z
     description: "Raw feature values by name; the model's manifest defines names, types and ranges.",
   });
 
-export const intervalSchema = z
-  .object({ level: z.number(), lower: z.number(), upper: z.number() })
-  .openapi("PredictionInterval");
+export const intervalSchema = predictionIntervalSchema;
 
 export const predictRequestSchema = z
   .object({
@@ -53,16 +53,7 @@ export const predictRequestSchema = z
 export const rowPredictionSchema = z
   .object({
     id: z.string().openapi({ description: "Prediction id, for feedback." }),
-    value: z
-      .number()
-      .optional()
-      .openapi({ description: "Regression: the prediction (clipped to the range)." }),
-    interval: intervalSchema.optional(),
-    probability: z
-      .number()
-      .optional()
-      .openapi({ description: "Classification: positive-class probability." }),
-    label: z.union([z.string(), z.number()]).optional(),
+    ...ROW_VIEW_SHAPE,
   })
   .openapi("RowPrediction");
 
