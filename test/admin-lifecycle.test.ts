@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../worker/contracts/manifest.ts";
 import { MAX_ONNX_ARTIFACT_BYTES } from "../worker/inference/edge-limits.ts";
-import { sha256Hex } from "../worker/repository/artifact-store.ts";
+import { sha256Hex } from "../worker/platform/digest.ts";
 import { BASE, workerClient } from "./support/http.ts";
 import { CREDIT_SEED_REQUEST, RATING_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels, shippedVersion } from "./support/shipped-models.ts";

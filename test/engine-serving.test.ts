@@ -11,7 +11,7 @@ import { openOrtEngine } from "../worker/inference/ort-engine.ts";
 import { predictRows } from "../worker/inference/predictor.ts";
 import { randomRows } from "../worker/inference/random-rows.ts";
 import { rowsToFeeds } from "../worker/inference/tensor-mapping.ts";
-import { sha256Hex } from "../worker/repository/artifact-store.ts";
+import { sha256Hex } from "../worker/platform/digest.ts";
 import { readCompiled } from "../worker/repository/compiled-store.ts";
 import { artifactKey, compiledKey, manifestKey } from "../worker/repository/registry-keys.ts";
 import { readManifest } from "../worker/repository/registry-reader.ts";
@@ -363,18 +363,15 @@ describe("publish chooses the engine", () => {
     await expect(
       publishVersion(env, "erf_lean", lean, bytes, audit, { loadOrt: leanOrt }),
     ).rejects.toMatchObject({
-      init: {
-        status: 422,
-        type: "engine-unsupported",
-        detail: expect.stringContaining("Erf"),
-        errors: expect.arrayContaining([
-          expect.objectContaining({ field: "model", message: expect.stringContaining("Erf") }),
-        ]),
-      },
+      problem: { status: 422, slug: "engine-unsupported" },
+      detail: expect.stringContaining("Erf"),
+      errors: expect.arrayContaining([
+        expect.objectContaining({ field: "model", message: expect.stringContaining("Erf") }),
+      ]),
     });
     await expect(
       publishVersion(env, "erf_lean", lean, bytes, audit, { loadOrt: leanOrt, engine: "onnxruntime-web" }),
-    ).rejects.toMatchObject({ init: { status: 422, type: "engine-unavailable" } });
+    ).rejects.toMatchObject({ problem: { status: 422, slug: "engine-unavailable" } });
     // A compact graph publishes in the lean build (no ORT second opinion there).
     const shipped = shippedVersion("german_credit", "v1_logreg");
     const outcome = await publishVersion(

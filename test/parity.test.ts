@@ -93,7 +93,8 @@ describe("artifact integrity", () => {
     // and model.onnx fails its check.
     const tampered = { ...manifest, artifact: { ...manifest.artifact, sha256: "f".repeat(64) } };
     await expect(withModelSession(env.ARTIFACTS, tampered, async () => "loaded")).rejects.toMatchObject({
-      init: { status: 503, type: "artifact-unavailable", headers: { "retry-after": "30" } },
+      problem: { status: 503, slug: "artifact-unavailable" },
+      retryAfterSeconds: 30,
     });
     const moved = {
       ...manifest,
@@ -102,7 +103,7 @@ describe("artifact integrity", () => {
     };
     expect(await env.ARTIFACTS.head(artifactKey(moved.model, moved.version))).toBeNull();
     await expect(withModelSession(env.ARTIFACTS, moved, async () => "loaded")).rejects.toMatchObject({
-      init: { status: 503 },
+      problem: { status: 503 },
     });
   });
 

@@ -151,7 +151,7 @@ describe("registry mutations", () => {
     const archived = archive(record, "v1", NOW) as ModelRecord;
     expect(rollback(archived, NOW).to).toBe("v0");
     expect(() => rollback(base(), NOW)).toThrow(
-      expect.objectContaining({ init: expect.objectContaining({ status: 409 }) }),
+      expect.objectContaining({ problem: expect.objectContaining({ status: 409 }) }),
     );
   });
 
@@ -162,7 +162,7 @@ describe("registry mutations", () => {
         setWeights(archived, weights, NOW);
         return [];
       } catch (error) {
-        return (error as { init: { errors: { field: string }[] } }).init.errors.map((entry) => entry.field);
+        return (error as { errors: { field: string }[] }).errors.map((entry) => entry.field);
       }
     };
     expect(fields({ v0: 0.9, v1: 0.1 })).toEqual([]);
@@ -179,16 +179,16 @@ describe("registry mutations", () => {
   it("refuses to archive the default or a weighted version, and to shadow the default", () => {
     const weighted = setWeights(base(), { v0: 0.5, v1: 0.5 }, NOW);
     expect(() => archive(weighted, "v0", NOW)).toThrow(
-      expect.objectContaining({ init: expect.objectContaining({ type: "version-is-default" }) }),
+      expect.objectContaining({ problem: expect.objectContaining({ slug: "version-is-default" }) }),
     );
     expect(() => archive(weighted, "v1", NOW)).toThrow(
-      expect.objectContaining({ init: expect.objectContaining({ type: "version-in-ab-test" }) }),
+      expect.objectContaining({ problem: expect.objectContaining({ slug: "version-in-ab-test" }) }),
     );
     expect(() => addShadow(base(), "v0", NOW)).toThrow(
-      expect.objectContaining({ init: expect.objectContaining({ status: 409 }) }),
+      expect.objectContaining({ problem: expect.objectContaining({ status: 409 }) }),
     );
     expect(() => addShadow(base(), "nope", NOW)).toThrow(
-      expect.objectContaining({ init: expect.objectContaining({ status: 404 }) }),
+      expect.objectContaining({ problem: expect.objectContaining({ status: 404 }) }),
     );
   });
 });

@@ -34,10 +34,10 @@ describe("chooseVersion", () => {
 
   it("refuses unknown and archived explicit versions with 404 and 409", async () => {
     await expect(chooseVersion(record(), { explicitVersion: "nope", subject: null })).rejects.toMatchObject({
-      init: { status: 404 },
+      problem: { status: 404, slug: "version-not-found" },
     });
     await expect(chooseVersion(record(), { explicitVersion: "v3", subject: null })).rejects.toMatchObject({
-      init: { status: 409 },
+      problem: { status: 409, slug: "version-archived" },
     });
   });
 

@@ -6,7 +6,7 @@ import { getPlatformProxy } from "wrangler";
 import { planServing } from "../../worker/inference/engine-choice.ts";
 import type { EngineKind } from "../../worker/inference/model-engine.ts";
 import { storeVersion } from "../../worker/repository/registry-writer.ts";
-import { seedVersions } from "../../worker/repository/seed-versions.ts";
+import { seedVersions } from "../../worker/data-plane/seed-versions.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

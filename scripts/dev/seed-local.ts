@@ -1,5 +1,5 @@
 import { getPlatformProxy } from "wrangler";
-import { seedVersions } from "../../worker/repository/seed-versions.ts";
+import { seedVersions } from "../../worker/data-plane/seed-versions.ts";
 import { readShippedModels } from "./shipped-models.ts";
 
 /** Loads every version under models/ into the local (miniflare) KV/R2 that `wrangler dev` uses. Idempotent. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { manifestSchema } from "../../worker/contracts/manifest.ts";
-import type { ShippedVersion } from "../../worker/repository/seed-versions.ts";
+import type { ShippedVersion } from "../../worker/data-plane/seed-versions.ts";
 
 export const MODELS_DIR = new URL("../../models/", import.meta.url).pathname;
 

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
-import { seedVersions } from "../../worker/repository/seed-versions.ts";
+import { seedVersions } from "../../worker/data-plane/seed-versions.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import { type Manifest, manifestSchema } from "../../worker/contracts/manifest.ts";
-import { type ShippedVersion, seedVersions } from "../../worker/repository/seed-versions.ts";
+import { type ShippedVersion, seedVersions } from "../../worker/data-plane/seed-versions.ts";
 
 const manifestModules = import.meta.glob<{ default: unknown }>("../../models/*/*/manifest.json", {
   eager: true,

@@ -1,8 +1,8 @@
+import { sha256Bytes, toHex } from "../platform/digest.ts";
 import { listAllKeys } from "../repository/kv-list-all.ts";
 import { apiKeyKey } from "../repository/registry-keys.ts";
 import type { ApiKeyRecord } from "../repository/registry-types.ts";
-import type { Scope } from "./auth-context.ts";
-import { sha256Bytes, toHex } from "./credential-hash.ts";
+import type { Scope } from "../vocabulary/index.ts";
 
 /**
  * API keys: `ek_<43 base64url chars>` (256 random bits), shown once at creation. Only the SHA-256 of a key is

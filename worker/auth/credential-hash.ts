@@ -1,11 +1,4 @@
-const encoder = new TextEncoder();
-
-export async function sha256Bytes(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
-export const toHex = (bytes: Uint8Array): string =>
-  [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+import { sha256Bytes } from "../platform/digest.ts";
 
 /**
  * Compares two secrets in constant time: both are hashed first, so neither their lengths nor the position

@@ -1,12 +1,12 @@
 import type { Manifest } from "../contracts/manifest.ts";
-import { type FieldError, ProblemError, validationProblem } from "../http/problem.ts";
 import { type ActualValue, normaliseActual } from "../monitoring/feedback-validation.ts";
 import {
   type FeedbackRow,
   findLoggedPredictions,
   upsertFeedback,
 } from "../monitoring/store/feedback-store.ts";
-import type { Bindings } from "../platform/env.ts";
+import type { RequestScope } from "../platform/request-scope.ts";
+import { type FieldError, problems } from "../problems/index.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 
 export interface FeedbackItem {
@@ -29,12 +29,13 @@ export interface RecordedFeedback {
  * names each bad field.
  */
 export async function recordFeedback(
-  env: Bindings,
+  scope: RequestScope,
   items: readonly FeedbackItem[],
   fieldOf: (index: number, name: string) => string,
-  keyId: string | null,
   now = Date.now(),
 ): Promise<RecordedFeedback[]> {
+  const { env } = scope;
+  const keyId = scope.caller.keyId;
   const logged = await findLoggedPredictions(env.DB, [...new Set(items.map((item) => item.prediction_id))]);
   const manifests = new Map<string, Manifest>();
   const manifestOf = async (model: string, version?: string): Promise<Manifest> => {
@@ -85,15 +86,9 @@ export async function recordFeedback(
   }
   if (errors.length > 0) {
     if (items.length === 1 && unknownIds === 1 && errors[0]) {
-      throw new ProblemError({
-        status: 404,
-        type: "prediction-not-found",
-        title: "Prediction not found",
-        detail: errors[0].message,
-        headers: { "retry-after": "5" },
-      });
+      throw problems.predictionNotFound(errors[0].message);
     }
-    throw validationProblem(errors);
+    throw problems.validation(errors);
   }
   await upsertFeedback(env.DB, rows);
   return recorded;

@@ -1,5 +1,5 @@
 import { withModelSession } from "../inference/model-sessions.ts";
-import type { Bindings } from "../platform/env.ts";
+import type { RequestScope } from "../platform/request-scope.ts";
 import { readManifest, readModelRecord } from "../repository/registry-reader.ts";
 
 export interface ModelHealthCheck {
@@ -11,7 +11,10 @@ export interface ModelHealthCheck {
 }
 
 /** Liveness of one model: it is registered, its manifest parses and its artifact loads into its engine. */
-export async function checkModelHealth(env: Bindings, model: string): Promise<ModelHealthCheck> {
+export async function checkModelHealth(
+  { env }: Pick<RequestScope, "env">,
+  model: string,
+): Promise<ModelHealthCheck> {
   try {
     const record = await readModelRecord(env.REGISTRY, model);
     if (!record)

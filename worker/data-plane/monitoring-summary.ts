@@ -1,9 +1,9 @@
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
-import type { Bindings } from "../platform/env.ts";
+import type { RequestScope } from "../platform/request-scope.ts";
 
 /** The compact view of a model's latest report used by the health endpoints. */
-export async function monitoringSummary(env: Bindings, model: string) {
+export async function monitoringSummary({ env }: Pick<RequestScope, "env">, model: string) {
   const row = await latestReport(env.DB, model);
   if (!row) {
     return {

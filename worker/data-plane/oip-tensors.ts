@@ -1,5 +1,5 @@
 import type { Feature, Manifest } from "../contracts/manifest.ts";
-import { validationProblem } from "../http/problem.ts";
+import { problems } from "../problems/index.ts";
 import { taskOf } from "../tasks/index.ts";
 import type { ServedPrediction } from "./prediction-service.ts";
 
@@ -47,7 +47,9 @@ function flatten(data: unknown[], maxDepth: number, field: string): unknown[] {
       continue;
     }
     if (stack.length >= Math.max(1, maxDepth)) {
-      throw validationProblem([{ field, message: `nested deeper than its shape (${maxDepth} dimensions)` }]);
+      throw problems.validation([
+        { field, message: `nested deeper than its shape (${maxDepth} dimensions)` },
+      ]);
     }
     stack.push({ items: item, index: 0 });
   }
@@ -62,7 +64,7 @@ export function tensorsToRows(tensors: OipTensor[]): unknown[] {
     const values = flatten(tensor.data as unknown[], tensor.shape.length, `inputs[${index}].data`);
     const declared = tensor.shape.reduce((product, dim) => product * dim, 1);
     if (values.length !== declared) {
-      throw validationProblem([
+      throw problems.validation([
         {
           field: `inputs[${index}].data`,
           message: `has ${values.length} values but shape ${JSON.stringify(tensor.shape)} declares ${declared}`,
@@ -70,13 +72,13 @@ export function tensorsToRows(tensors: OipTensor[]): unknown[] {
       ]);
     }
     if (rowCount !== undefined && values.length !== rowCount) {
-      throw validationProblem([
+      throw problems.validation([
         { field: `inputs[${index}].shape`, message: `has ${values.length} rows, expected ${rowCount}` },
       ]);
     }
     rowCount = values.length;
     if (columns.has(tensor.name))
-      throw validationProblem([{ field: `inputs[${index}].name`, message: "duplicate input" }]);
+      throw problems.validation([{ field: `inputs[${index}].name`, message: "duplicate input" }]);
     columns.set(tensor.name, values);
   });
   return Array.from({ length: rowCount ?? 0 }, (_, row) =>

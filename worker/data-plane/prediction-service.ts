@@ -1,13 +1,12 @@
-import type { Context } from "hono";
-import { sha256Bytes, toHex } from "../auth/credential-hash.ts";
 import type { Manifest } from "../contracts/manifest.ts";
-import { ProblemError, validationProblem } from "../http/problem.ts";
 import { type FieldPath, type RowValidation, validateRows } from "../inference/feature-validation.ts";
 import { withModelSession } from "../inference/model-sessions.ts";
 import { intervalLevels, predictRows, type RowPrediction } from "../inference/predictor.ts";
 import { logPredictions } from "../monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../monitoring/prediction-record.ts";
-import type { AppEnv } from "../platform/env.ts";
+import { sha256Bytes, toHex } from "../platform/digest.ts";
+import type { RequestScope } from "../platform/request-scope.ts";
+import { DomainError, problems } from "../problems/index.ts";
 import { chooseVersion, type Route, type RouteDecision } from "../repository/choose-version.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
@@ -50,24 +49,23 @@ async function subjectHash(subject: string): Promise<string> {
   return toHex((await sha256Bytes(subject)).slice(0, 16));
 }
 
-function subjectOf(c: Context<AppEnv>, manifest: Manifest, rows: unknown[]): string | null {
-  const header = c.req.header("x-subject-id");
-  if (header) return header;
+function subjectOf(scope: RequestScope, manifest: Manifest, rows: unknown[]): string | null {
+  if (scope.subjectHint) return scope.subjectHint;
   const first = rows[0];
   if (manifest.subject_feature && typeof first === "object" && first !== null) {
     const value = (first as Record<string, unknown>)[manifest.subject_feature];
     if (typeof value === "string" || typeof value === "number") return `${manifest.subject_feature}:${value}`;
   }
-  const keyId = c.get("auth")?.keyId;
+  const keyId = scope.caller.keyId;
   return keyId ? `key:${keyId}` : null;
 }
 
 function checkBatch(request: PredictionRequest): void {
   if (request.rows.length === 0) {
-    throw validationProblem([{ field: request.batchField, message: "must contain at least one row" }]);
+    throw problems.validation([{ field: request.batchField, message: "must contain at least one row" }]);
   }
   if (request.rows.length > MAX_BATCH_ROWS) {
-    throw validationProblem([
+    throw problems.validation([
       {
         field: request.batchField,
         message: `at most ${MAX_BATCH_ROWS} rows per request, got ${request.rows.length}`,
@@ -80,7 +78,7 @@ function checkIntervalLevel(manifest: Manifest, request: PredictionRequest): voi
   if (request.intervalLevel === undefined) return;
   const levels = intervalLevels(manifest);
   if (!levels.some((level) => Math.abs(level - (request.intervalLevel ?? 0)) < 1e-9)) {
-    throw validationProblem([
+    throw problems.validation([
       {
         field: request.intervalField ?? "interval_level",
         message: levels.length
@@ -92,7 +90,7 @@ function checkIntervalLevel(manifest: Manifest, request: PredictionRequest): voi
 }
 
 async function scoreAndRecord(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   manifest: Manifest,
   rows: Parameters<typeof predictRows>[2],
   route: PredictionRecord["route"],
@@ -100,20 +98,14 @@ async function scoreAndRecord(
   intervalLevel: number | undefined,
   started: number,
 ): Promise<{ predictions: ServedPrediction[]; records: PredictionRecord[] }> {
-  const scored = await withModelSession(c.env.ARTIFACTS, manifest, async (session) => {
+  const scored = await withModelSession(scope.env.ARTIFACTS, manifest, async (session) => {
     try {
       return await predictRows(session, manifest, rows, intervalLevel);
     } catch (error) {
-      throw new ProblemError({
-        status: 503,
-        type: "inference-failed",
-        title: "Inference failed",
-        detail: `ONNX Runtime failed on ${manifest.model}/${manifest.version}: ${String(error)}`,
-        headers: { "retry-after": "5" },
-      });
+      throw problems.inferenceFailed(manifest.model, manifest.version, error);
     }
   });
-  const base = await recordBase(c, manifest.model, manifest.version, route, subject, started);
+  const base = await recordBase(scope, manifest.model, manifest.version, route, subject, started);
   const predictions = scored.map((prediction) => ({ ...prediction, id: crypto.randomUUID() }));
   const records = predictions.map(
     (prediction, index): PredictionRecord => ({
@@ -123,6 +115,7 @@ async function scoreAndRecord(
       output: prediction.output,
       label: prediction.label === null ? null : String(prediction.label),
       interval: prediction.interval,
+      ...(prediction.probabilities ? { probabilities: prediction.probabilities } : {}),
       status: "ok",
       error: null,
     }),
@@ -136,7 +129,7 @@ type RecordBase = Omit<
 >;
 
 async function recordBase(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   model: string,
   version: string,
   route: PredictionRecord["route"],
@@ -144,18 +137,17 @@ async function recordBase(
   started: number,
 ): Promise<RecordBase> {
   const ts = Date.now();
-  const cf = c.req.raw.cf as { colo?: string; country?: string } | undefined;
   return {
     ts,
-    request_id: c.get("requestId"),
+    request_id: scope.requestId,
     model,
     version,
     route,
     subject_hash: subject ? await subjectHash(subject) : null,
     latency_ms: ts - started,
-    colo: cf?.colo ?? null,
-    country: cf?.country ?? null,
-    key_id: c.get("auth")?.keyId ?? null,
+    colo: scope.colo,
+    country: scope.country,
+    key_id: scope.caller.keyId,
   };
 }
 
@@ -165,14 +157,14 @@ async function recordBase(
  * read only `ok` rows.
  */
 async function logFailure(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   decision: RouteDecision & { model: string },
   subject: string | null,
-  problem: ProblemError,
+  failure: DomainError,
   started: number,
 ): Promise<void> {
-  const base = await recordBase(c, decision.model, decision.version, decision.route, subject, started);
-  const failure: PredictionRecord = {
+  const base = await recordBase(scope, decision.model, decision.version, decision.route, subject, started);
+  const logged: PredictionRecord = {
     ...base,
     id: crypto.randomUUID(),
     inputs: {},
@@ -180,18 +172,14 @@ async function logFailure(
     label: null,
     interval: null,
     status: "error",
-    error: `${problem.init.status} ${problem.init.type ?? "error"}: ${problem.message}`.slice(0, 500),
+    error: `${failure.problem.status} ${failure.problem.slug}: ${failure.message}`.slice(0, 500),
   };
-  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), [failure], c.env.DB);
+  logPredictions(scope.env.PREDICTION_LOG, scope.waitUntil, [logged], scope.env.DB);
 }
 
 /** Hands served records to the log queue, off the critical path. */
-export function logServedRecords(c: Context<AppEnv>, records: PredictionRecord[]): void {
-  logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
-}
-
-function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
-  return (promise) => c.executionCtx.waitUntil(promise);
+export function logServedRecords(scope: RequestScope, records: PredictionRecord[]): void {
+  logPredictions(scope.env.PREDICTION_LOG, scope.waitUntil, records, scope.env.DB);
 }
 
 /**
@@ -200,7 +188,7 @@ function waitUntil(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
  * cannot score them is skipped and says so in the log.
  */
 function scoreShadows(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   record: ModelRecord,
   served: string,
   request: PredictionRequest,
@@ -209,9 +197,9 @@ function scoreShadows(
 ): void {
   for (const version of record.traffic.shadow) {
     if (version === served || versionEntry(record, version)?.status !== "active") continue;
-    waitUntil(c)(
+    scope.waitUntil(
       (async () => {
-        const manifest = await readManifest(c.env.REGISTRY, record.name, version);
+        const manifest = await readManifest(scope.env.REGISTRY, record.name, version);
         const { rows, errors } = validateRows(
           manifest,
           request.rows,
@@ -229,8 +217,16 @@ function scoreShadows(
           );
           return;
         }
-        const { records } = await scoreAndRecord(c, manifest, rows, "shadow", subject, undefined, started);
-        logPredictions(c.env.PREDICTION_LOG, waitUntil(c), records, c.env.DB);
+        const { records } = await scoreAndRecord(
+          scope,
+          manifest,
+          rows,
+          "shadow",
+          subject,
+          undefined,
+          started,
+        );
+        logServedRecords(scope, records);
       })().catch((error: unknown) => {
         console.error(
           JSON.stringify({ event: "shadow_failed", model: record.name, version, error: String(error) }),
@@ -243,27 +239,22 @@ function scoreShadows(
 function validateOrThrow(manifest: Manifest, request: PredictionRequest): RowValidation {
   const validation = validateRows(manifest, request.rows, request.fieldPath, request.ignoredFields);
   if (validation.errors.length === 0) return validation;
-  const total = validation.errors.length + validation.omitted;
-  const first = validation.errors
-    .slice(0, 5)
-    .map((error) => `${error.field} ${error.message}`)
-    .join("; ");
-  throw validationProblem(
-    validation.errors,
-    `${total} invalid field(s): ${first}${total > 5 ? "; ..." : ""}`,
-  );
+  throw problems.invalidRows(validation.errors, validation.omitted);
 }
 
-/** The whole serving path shared by every predict-style route: resolve, route, validate, infer, log. */
+/**
+ * The whole serving path shared by every predict-style adapter: resolve, route, validate, infer, log. The
+ * adapter reports `version` and `route` of the result to its client (HTTP: X-Model-Version / X-Model-Route).
+ */
 export async function runPrediction(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   request: PredictionRequest,
 ): Promise<PredictionResult> {
   const started = Date.now();
   checkBatch(request);
-  const record = await requireModelRecord(c.env.REGISTRY, request.model);
-  const defaultManifest = await readManifest(c.env.REGISTRY, record.name, record.default);
-  const subject = subjectOf(c, defaultManifest, request.rows);
+  const record = await requireModelRecord(scope.env.REGISTRY, request.model);
+  const defaultManifest = await readManifest(scope.env.REGISTRY, record.name, record.default);
+  const subject = subjectOf(scope, defaultManifest, request.rows);
   const decision = await chooseVersion(record, {
     explicitVersion: request.explicitVersion,
     ab: request.ab,
@@ -273,13 +264,13 @@ export async function runPrediction(
     const manifest =
       decision.version === record.default
         ? defaultManifest
-        : await readManifest(c.env.REGISTRY, record.name, decision.version);
+        : await readManifest(scope.env.REGISTRY, record.name, decision.version);
 
     const validation = validateOrThrow(manifest, request);
     checkIntervalLevel(manifest, request);
 
     const { predictions, records } = await scoreAndRecord(
-      c,
+      scope,
       manifest,
       validation.rows,
       decision.route,
@@ -287,15 +278,13 @@ export async function runPrediction(
       request.intervalLevel,
       started,
     );
-    if (!request.deferLogging) logServedRecords(c, records);
-    scoreShadows(c, record, decision.version, request, subject, started);
-    c.header("x-model-version", decision.version);
-    c.header("x-model-route", decision.route);
+    if (!request.deferLogging) logServedRecords(scope, records);
+    scoreShadows(scope, record, decision.version, request, subject, started);
     return { manifest, record, version: decision.version, route: decision.route, predictions, records };
   } catch (error) {
     // Server-side failures count against the model; a client's invalid rows (4xx) do not.
-    if (error instanceof ProblemError && error.init.status >= 500) {
-      await logFailure(c, { ...decision, model: record.name }, subject, error, started);
+    if (error instanceof DomainError && error.serverSide) {
+      await logFailure(scope, { ...decision, model: record.name }, subject, error, started);
     }
     throw error;
   }

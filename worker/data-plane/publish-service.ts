@@ -1,7 +1,7 @@
 import { type Manifest, manifestSchema } from "../contracts/manifest.ts";
-import { ProblemError } from "../http/problem.ts";
 import { type EngineRequest, planServing } from "../inference/engine-choice.ts";
 import { loadOrtEngine, type OrtLoader } from "../inference/ort-loader.ts";
+import { problems } from "../problems/index.ts";
 import { manifestKey } from "../repository/registry-keys.ts";
 import { addVersion } from "../repository/registry-mutations.ts";
 import {
@@ -48,14 +48,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const versionExists = (manifest: Manifest, what: string) =>
-  new ProblemError({
-    status: 409,
-    type: "version-exists",
-    title: "Version already published",
-    detail: `${manifest.model}/${manifest.version} is already published with a different ${what}; published versions are immutable, publish a new version name instead.`,
-  });
-
 /** The manifest as the data scientist wrote it: the Worker's `serving` block is not part of the comparison. */
 function uploaded(manifest: Manifest): Manifest {
   const { serving: _chosenByTheWorker, ...rest } = manifest;
@@ -74,11 +66,11 @@ async function sameAsPublished(
 ): Promise<Manifest | null> {
   const entry = record ? versionEntry(record, manifest.version) : undefined;
   if (!entry) return null;
-  if (entry.sha256 !== sha256) throw versionExists(manifest, "artifact");
+  if (entry.sha256 !== sha256) throw problems.versionExists(manifest.model, manifest.version, "artifact");
   const stored = await env.REGISTRY.get(manifestKey(manifest.model, manifest.version), "json");
   const parsedStored = stored === null ? null : manifestSchema.safeParse(stored);
   if (parsedStored?.success && canonical(uploaded(parsedStored.data)) !== canonical(manifest))
-    throw versionExists(manifest, "manifest");
+    throw problems.versionExists(manifest.model, manifest.version, "manifest");
   return parsedStored?.success ? parsedStored.data : manifest;
 }
 

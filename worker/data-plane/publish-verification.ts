@@ -1,6 +1,4 @@
 import { type Manifest, manifestSchema, type Serving } from "../contracts/manifest.ts";
-import { type FieldError, ProblemError } from "../http/problem.ts";
-import { zodFieldErrors } from "../http/zod-errors.ts";
 import { openCompactEngine } from "../inference/compact-engine.ts";
 import { MAX_ONNX_ARTIFACT_BYTES, MAX_ORT_ARTIFACT_BYTES } from "../inference/edge-limits.ts";
 import type { ServingPlan } from "../inference/engine-choice.ts";
@@ -10,7 +8,8 @@ import type { OrtLoader } from "../inference/ort-loader.ts";
 import { predictRows } from "../inference/predictor.ts";
 import { randomRows, seedOf } from "../inference/random-rows.ts";
 import { rowsToFeeds } from "../inference/tensor-mapping.ts";
-import { sha256Hex } from "../repository/artifact-store.ts";
+import { DomainError, type FieldError, problems, zodFieldErrors } from "../problems/index.ts";
+import { verifyArtifactBytes } from "../repository/artifact-store.ts";
 import { taskOf } from "../tasks/index.ts";
 
 /** Examples must reproduce training's outputs within this (absolute, plus relative for large values). */
@@ -39,32 +38,17 @@ export interface VerificationReport {
   ort_parity: OrtParityReport | null;
 }
 
-const rejected = (type: string, title: string, errors: FieldError[], status: 413 | 422 = 422) =>
-  new ProblemError({
-    status,
-    type,
-    title,
-    detail: `${title}: ${errors
-      .slice(0, 5)
-      .map((error) => `${error.field} ${error.message}`)
-      .join("; ")}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ""}`,
-    errors,
-  });
-
 /** Parses an uploaded manifest; a `serving` block is the Worker's to write, so an uploaded one is dropped. */
 export function parseManifest(raw: unknown, model: string): Manifest {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    throw rejected(
-      "manifest-invalid",
-      "Manifest does not match the schema",
-      zodFieldErrors(parsed.error, "manifest"),
-    );
+    throw problems.manifestInvalid(zodFieldErrors(parsed.error, "manifest"));
   }
   if (parsed.data.model !== model) {
-    throw rejected("manifest-invalid", "Manifest names another model", [
-      { field: "manifest.model", message: `is "${parsed.data.model}", the URL says "${model}"` },
-    ]);
+    throw problems.manifestInvalid(
+      [{ field: "manifest.model", message: `is "${parsed.data.model}", the URL says "${model}"` }],
+      "Manifest names another model",
+    );
   }
   const { serving: _chosenByTheWorker, ...manifest } = parsed.data;
   return manifest;
@@ -73,34 +57,11 @@ export function parseManifest(raw: unknown, model: string): Manifest {
 export async function checkArtifact(manifest: Manifest, bytes: Uint8Array): Promise<string> {
   // The engine-specific budgets (ORT's heap, a compact session's retained bytes) are checked once the engine is chosen.
   if (bytes.byteLength > MAX_ONNX_ARTIFACT_BYTES) {
-    throw rejected(
-      "artifact-too-large",
-      "Artifact over the size budget",
-      [
-        {
-          field: "model",
-          message: `${bytes.byteLength} bytes exceeds the ${MAX_ONNX_ARTIFACT_BYTES}-byte limit for any engine (schemas/edge-limits.json max_onnx_artifact_bytes; onnxruntime-web takes at most ${MAX_ORT_ARTIFACT_BYTES})`,
-        },
-      ],
-      413,
+    throw problems.artifactTooLarge(
+      `${bytes.byteLength} bytes exceeds the ${MAX_ONNX_ARTIFACT_BYTES}-byte limit for any engine (schemas/edge-limits.json max_onnx_artifact_bytes; onnxruntime-web takes at most ${MAX_ORT_ARTIFACT_BYTES})`,
     );
   }
-  const sha256 = await sha256Hex(bytes);
-  const errors: FieldError[] = [];
-  if (sha256 !== manifest.artifact.sha256) {
-    errors.push({
-      field: "manifest.artifact.sha256",
-      message: `is ${manifest.artifact.sha256}, the upload hashes to ${sha256}`,
-    });
-  }
-  if (bytes.byteLength !== manifest.artifact.bytes) {
-    errors.push({
-      field: "manifest.artifact.bytes",
-      message: `is ${manifest.artifact.bytes}, the upload has ${bytes.byteLength}`,
-    });
-  }
-  if (errors.length > 0) throw rejected("artifact-mismatch", "Artifact does not match its manifest", errors);
-  return sha256;
+  return verifyArtifactBytes(manifest, bytes);
 }
 
 function checkSignature(engine: ModelEngine, manifest: Manifest): void {
@@ -133,8 +94,7 @@ function checkSignature(engine: ModelEngine, manifest: Manifest): void {
       });
     }
   });
-  if (errors.length > 0)
-    throw rejected("signature-mismatch", "ONNX graph does not match the manifest", errors);
+  if (errors.length > 0) throw problems.signatureMismatch(errors);
 }
 
 function exampleRows(manifest: Manifest): FeatureRow[] {
@@ -143,8 +103,7 @@ function exampleRows(manifest: Manifest): FeatureRow[] {
     manifest.examples.map((example) => example.inputs),
     (row, name) => `manifest.examples[${row}].inputs.${name}`,
   );
-  if (validation.errors.length > 0)
-    throw rejected("examples-invalid", "Manifest examples fail its own feature rules", validation.errors);
+  if (validation.errors.length > 0) throw problems.examplesInvalid(validation.errors);
   return validation.rows;
 }
 
@@ -153,9 +112,10 @@ async function checkExamples(engine: ModelEngine, manifest: Manifest, rows: Feat
   try {
     predictions = await predictRows(engine, manifest, rows);
   } catch (error) {
-    throw rejected("examples-mismatch", "Examples could not be scored", [
-      { field: "manifest.examples", message: String(error) },
-    ]);
+    throw problems.examplesMismatch(
+      [{ field: "manifest.examples", message: String(error) }],
+      "Examples could not be scored",
+    );
   }
   const errors: FieldError[] = [];
   const task = taskOf(manifest);
@@ -173,8 +133,7 @@ async function checkExamples(engine: ModelEngine, manifest: Manifest, rows: Feat
     }
     errors.push(...task.checkExample(manifest, example, predictions[index], index, EXAMPLE_TOLERANCE));
   });
-  if (errors.length > 0)
-    throw rejected("examples-mismatch", "Model does not reproduce its manifest examples", errors);
+  if (errors.length > 0) throw problems.examplesMismatch(errors);
   return maxError;
 }
 
@@ -191,9 +150,7 @@ async function checkRandomRows(engine: ModelEngine, manifest: Manifest, rows: Fe
   try {
     results = await runAll(engine, manifest, rows);
   } catch (error) {
-    throw rejected("random-rows-failed", "Model fails on rows within the manifest's ranges", [
-      { field: "model", message: `${engine.kind}: ${String(error)}` },
-    ]);
+    throw problems.randomRowsFailed([{ field: "model", message: `${engine.kind}: ${String(error)}` }]);
   }
   const errors: FieldError[] = [];
   manifest.onnx.outputs.forEach((spec, index) => {
@@ -222,8 +179,7 @@ async function checkRandomRows(engine: ModelEngine, manifest: Manifest, rows: Fe
         errors.push({ field, message: `${spec.name}[${bad}] is ${data[bad]} for a row within range` });
     }
   });
-  if (errors.length > 0)
-    throw rejected("random-rows-failed", "Model fails on rows within the manifest's ranges", errors);
+  if (errors.length > 0) throw problems.randomRowsFailed(errors);
 }
 
 /** Largest |compact - ort| over every declared output; labels and strings must be identical. */
@@ -282,12 +238,7 @@ async function checkOrtParity(
   try {
     const [a, b] = [await runAll(compact, manifest, rows), await runAll(ort, manifest, rows)];
     const { maxAbsError, errors } = compareOutputs(manifest, a, b);
-    if (errors.length > 0)
-      throw rejected(
-        "engine-parity-mismatch",
-        "The compact engine disagrees with onnxruntime-web on this model (publish with engine=onnxruntime-web to serve it with ORT)",
-        errors,
-      );
+    if (errors.length > 0) throw problems.engineParityMismatch(errors);
     return { rows: rows.length, max_abs_error: maxAbsError };
   } finally {
     await ort.release().catch(() => undefined);
@@ -299,10 +250,8 @@ async function openPlanned(plan: ServingPlan, bytes: Uint8Array, loadOrt: OrtLoa
     if (plan.compiled) return openCompactEngine(plan.compiled);
     return await (await loadOrt()).openOrtEngine(bytes);
   } catch (error) {
-    if (error instanceof ProblemError) throw error;
-    throw rejected("onnx-invalid", `${plan.serving.engine} cannot load the model`, [
-      { field: "model", message: String(error) },
-    ]);
+    if (error instanceof DomainError) throw error;
+    throw problems.onnxUnloadable(plan.serving.engine, String(error));
   }
 }
 

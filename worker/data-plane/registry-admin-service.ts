@@ -1,14 +1,15 @@
-import type { Context } from "hono";
 import { actorOf } from "../auth/auth-context.ts";
-import type { AppEnv } from "../platform/env.ts";
+import type { RequestScope } from "../platform/request-scope.ts";
 import { promote } from "../repository/registry-mutations.ts";
 import { requireRecord } from "../repository/registry-reader.ts";
 import { type AuditEntry, type RegistryUpdate, updateModelRecord } from "../repository/registry-store.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
 
 /** Who acts, for the audit log: the credential kind and key id, never the secret. */
-export function auditContext(c: Context<AppEnv>): Omit<AuditEntry, "action" | "version" | "details"> {
-  return { actor: actorOf(c.get("auth")), requestId: c.get("requestId") };
+export function auditContext(
+  scope: Pick<RequestScope, "caller" | "requestId">,
+): Omit<AuditEntry, "action" | "version" | "details"> {
+  return { actor: actorOf(scope.caller), requestId: scope.requestId };
 }
 
 /**
@@ -16,7 +17,7 @@ export function auditContext(c: Context<AppEnv>): Omit<AuditEntry, "action" | "v
  * (e.g. the default it replaced): they are written with the audit entry of the attempt that commits.
  */
 export function changeModel(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   model: string,
   action: string,
   version: string | null,
@@ -24,17 +25,26 @@ export function changeModel(
 ): Promise<RegistryUpdate> {
   const now = new Date().toISOString();
   const details: Record<string, unknown> = {};
-  return updateModelRecord(c.env, model, (current) => change(requireRecord(current, model), now, details), {
-    ...auditContext(c),
-    action,
-    version,
-    details,
-  });
+  return updateModelRecord(
+    scope.env,
+    model,
+    (current) => change(requireRecord(current, model), now, details),
+    {
+      ...auditContext(scope),
+      action,
+      version,
+      details,
+    },
+  );
 }
 
 /** Promote: the admin API and the seed's `POST /load_version/{version_name}` both come here. */
-export const promoteVersion = (c: Context<AppEnv>, model: string, version: string): Promise<RegistryUpdate> =>
-  changeModel(c, model, "promote", version, (record, now, details) => {
+export const promoteVersion = (
+  scope: RequestScope,
+  model: string,
+  version: string,
+): Promise<RegistryUpdate> =>
+  changeModel(scope, model, "promote", version, (record, now, details) => {
     details.from = record.default;
     return promote(record, version, now);
   });

@@ -1,11 +1,11 @@
-import { isoSeconds } from "../http/iso-time.ts";
-import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { performance } from "../monitoring/performance.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
 import { readWindow } from "../monitoring/store/window-reader.ts";
-import type { Bindings } from "../platform/env.ts";
+import { isoSeconds } from "../platform/iso-time.ts";
+import type { RequestScope } from "../platform/request-scope.ts";
+import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 import type { RegressionMetrics } from "../tasks/metrics/regression-metrics.ts";
 import { regression } from "../tasks/regression.ts";
@@ -21,7 +21,11 @@ const LIVE_ROWS = 10_000;
  * over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6 (the model's registry thresholds). Answers from
  * the cron's latest report; when none is fresh, computes the same numbers from the log directly.
  */
-export async function readSeedModelHealth(env: Bindings, model: string, now = Date.now()) {
+export async function readSeedModelHealth(
+  { env }: Pick<RequestScope, "env">,
+  model: string,
+  now = Date.now(),
+) {
   const record = await requireModelRecord(env.REGISTRY, model);
   const defaultManifest = await readDefaultManifest(env.REGISTRY, record);
   const thresholds = effectiveThresholds(record, defaultManifest);

@@ -1,9 +1,14 @@
 import type { Manifest, Serving } from "../contracts/manifest.ts";
 import { planServing } from "../inference/engine-choice.ts";
-import { manifestKey, modelKey } from "./registry-keys.ts";
-import type { ModelRecord } from "./registry-types.ts";
-import { type RegistryBindings, storeVersion, withVersion, writeModelRecord } from "./registry-writer.ts";
-import { versionEntry } from "./version-lookup.ts";
+import { manifestKey, modelKey } from "../repository/registry-keys.ts";
+import type { ModelRecord } from "../repository/registry-types.ts";
+import {
+  type RegistryBindings,
+  storeVersion,
+  withVersion,
+  writeModelRecord,
+} from "../repository/registry-writer.ts";
+import { versionEntry } from "../repository/version-lookup.ts";
 
 export interface ShippedVersion {
   manifest: Manifest;

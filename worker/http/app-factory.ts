@@ -2,9 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Router } from "hono/router";
 import type { H, RouterRoute } from "hono/types";
 import type { AppEnv } from "../platform/env.ts";
-import { validationProblem } from "./problem.ts";
+import { problems, zodFieldErrors } from "../problems/index.ts";
 import { requireBody } from "./require-body.ts";
-import { zodFieldErrors } from "./zod-errors.ts";
 
 type RouteConfig = Parameters<OpenAPIHono<AppEnv>["openapi"]>[0];
 
@@ -16,7 +15,7 @@ export function createApiApp(options: { router?: Router<[H, RouterRoute]> } = {}
   const app = new OpenAPIHono<AppEnv>({
     ...options,
     defaultHook: (result) => {
-      if (!result.success) throw validationProblem(zodFieldErrors(result.error));
+      if (!result.success) throw problems.validation(zodFieldErrors(result.error));
     },
   });
   const register = app.openapi;

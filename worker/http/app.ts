@@ -1,15 +1,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "../platform/env.ts";
+import { problems } from "../problems/index.ts";
 import { createApiApp } from "./app-factory.ts";
 import { CachedRouter } from "./cached-router.ts";
-import { handleError } from "./error-handler.ts";
+import { domainErrorView, handleError, problemResponse } from "./error-handler.ts";
 import { accessPolicy } from "./middleware/access-policy.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestId } from "./middleware/request-id.ts";
-import { problemResponse } from "./problem.ts";
 import { adminRoutes } from "./routes/admin-routes.ts";
 import { creditSeedRoutes } from "./routes/credit-seed-routes.ts";
 import { docsRoutes, registerOpenApi } from "./routes/docs-routes.ts";
@@ -56,12 +56,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
 
   app.onError(handleError);
   app.notFound((c) =>
-    problemResponse(c, {
-      status: 404,
-      type: "not-found",
-      title: "Not found",
-      detail: `No route for ${c.req.method} ${c.req.path}.`,
-    }),
+    problemResponse(c, domainErrorView(problems.notFound(`No route for ${c.req.method} ${c.req.path}.`))),
   );
   return app;
 }

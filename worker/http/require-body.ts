@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../platform/env.ts";
-import { validationProblem } from "./problem.ts";
+import { problems } from "../problems/index.ts";
 
 /**
  * For operations whose body is required: a request with neither a Content-Type nor a body is a 422 naming
@@ -12,7 +12,7 @@ export const requireBody = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.header("content-type") === undefined) {
     const raw = c.req.raw;
     const empty = raw.body === null || (await raw.clone().arrayBuffer()).byteLength === 0;
-    if (empty) throw validationProblem([{ field: "(body)", message: "required: send a JSON body" }]);
+    if (empty) throw problems.validation([{ field: "(body)", message: "required: send a JSON body" }]);
   }
   await next();
 });

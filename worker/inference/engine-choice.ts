@@ -8,8 +8,8 @@ import {
   UnsafeGraphError,
   UnsupportedGraphError,
 } from "../engine/index.ts";
-import { type FieldError, ProblemError } from "../http/problem.ts";
-import { sha256Hex } from "../repository/artifact-store.ts";
+import { sha256Hex } from "../platform/digest.ts";
+import { DomainError, PROBLEMS, problems } from "../problems/index.ts";
 import {
   MAX_ORT_ARTIFACT_BYTES,
   MAX_SESSION_BYTES,
@@ -40,46 +40,21 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 const issueText = (issue: GraphIssue) =>
   `node ${issue.node || "<unnamed>"} (${issue.domain || "ai.onnx"}.${issue.op}${issue.attribute ? `, attribute ${issue.attribute}` : ""}): ${issue.message}`;
 
-const issueErrors = (issues: readonly GraphIssue[]): FieldError[] =>
-  issues.map((issue) => ({ field: "model", message: issueText(issue) }));
-
-function refuse(type: string, title: string, issues: readonly GraphIssue[], detail: string): ProblemError {
-  return new ProblemError({
-    status: 422,
-    type,
-    title,
-    detail: `${detail}: ${issues.slice(0, 5).map(issueText).join("; ")}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ""}`,
-    errors: issueErrors(issues),
-    extra: { issues },
-  });
-}
+const refuse = (
+  problem: typeof PROBLEMS.graphUnsafe | typeof PROBLEMS.engineUnsupported,
+  issues: readonly GraphIssue[],
+  reason: string,
+) => problems.graphRefused(problem, issues, issues.map(issueText), reason);
 
 const invalid = (error: unknown) =>
-  new ProblemError({
-    status: 422,
-    type: "onnx-invalid",
-    title: "Not a readable ONNX model",
-    detail: `The model part is not a readable ONNX model: ${error instanceof Error ? error.message : String(error)}`,
-    errors: [{ field: "model", message: error instanceof Error ? error.message : String(error) }],
-  });
+  problems.onnxUnreadable(error instanceof Error ? error.message : String(error));
 
 const unsafe = (issues: readonly GraphIssue[]) =>
   refuse(
-    "graph-unsafe",
-    "Graph memory depends on an input value",
+    PROBLEMS.graphUnsafe,
     issues,
     "Refused for every engine: a request could make the isolate allocate without bound",
   );
-
-function tooLarge(type: string, title: string, message: string): ProblemError {
-  return new ProblemError({
-    status: 413,
-    type,
-    title,
-    detail: `${title}: ${message}`,
-    errors: [{ field: "model", message }],
-  });
-}
 
 function ortPlan(bytes: Uint8Array, unsupported: GraphIssue[], options: ServingOptions): ServingPlan {
   const why = unsupported.length
@@ -87,25 +62,18 @@ function ortPlan(bytes: Uint8Array, unsupported: GraphIssue[], options: ServingO
     : "onnxruntime-web was requested";
   if (!options.ortInBuild) {
     if (options.requested === "onnxruntime-web")
-      throw new ProblemError({
-        status: 422,
-        type: "engine-unavailable",
-        title: "Engine not in this build",
-        detail:
-          "engine=onnxruntime-web was requested, but this deployment is the lean build without onnxruntime-web.",
-        errors: [{ field: "engine", message: "onnxruntime-web is not in this build" }],
-      });
+      throw problems.engineNotInBuild(
+        "engine=onnxruntime-web was requested, but this deployment is the lean build without onnxruntime-web.",
+        [{ field: "engine", message: "onnxruntime-web is not in this build" }],
+      );
     throw refuse(
-      "engine-unsupported",
-      "Graph outside the compact engine's operator set",
+      PROBLEMS.engineUnsupported,
       unsupported,
       "The compact engine cannot run this graph and this build has no onnxruntime-web",
     );
   }
   if (bytes.byteLength > MAX_ORT_ARTIFACT_BYTES) {
-    throw tooLarge(
-      "artifact-too-large",
-      "Artifact over onnxruntime-web's size budget",
+    throw problems.artifactOverOrtBudget(
       `${bytes.byteLength} bytes (${mib(bytes.byteLength)}) exceeds the ${MAX_ORT_ARTIFACT_BYTES}-byte (${mib(MAX_ORT_ARTIFACT_BYTES)}) limit for onnxruntime-web, whose heap takes ~${ORT_HEAP_BYTES_PER_ARTIFACT_BYTE}x the artifact (${mib(bytes.byteLength * ORT_HEAP_BYTES_PER_ARTIFACT_BYTE)}) against a per-session share of ${mib(MAX_SESSION_BYTES)}; ${why}`,
     );
   }
@@ -115,9 +83,7 @@ function ortPlan(bytes: Uint8Array, unsupported: GraphIssue[], options: ServingO
 async function compactPlan(compiled: Uint8Array): Promise<ServingPlan> {
   const session = openCompiled(compiled);
   if (session.retainedBytes > MAX_SESSION_BYTES) {
-    throw tooLarge(
-      "session-too-large",
-      "Model over the per-session memory budget",
+    throw problems.sessionTooLarge(
       `the compiled session retains ${session.retainedBytes} bytes (${mib(session.retainedBytes)}, ${session.treeNodes} tree nodes); one session may use at most ${MAX_SESSION_BYTES} bytes (${mib(MAX_SESSION_BYTES)}), a third of the isolate's ${mib(SESSION_BUDGET_BYTES)} session budget`,
     );
   }
@@ -150,7 +116,7 @@ export async function planServing(bytes: Uint8Array, options: ServingOptions): P
       // One parse in the common case: a successful compile means the graph is in the set and memory-safe.
       return await compactPlan(compileOnnx(bytes));
     } catch (error) {
-      if (error instanceof ProblemError) throw error;
+      if (error instanceof DomainError) throw error;
       if (error instanceof InvalidModelError) throw invalid(error);
       if (error instanceof UnsafeGraphError) throw unsafe(error.issues);
       if (!(error instanceof UnsupportedGraphError)) throw error;
@@ -168,8 +134,7 @@ export async function planServing(bytes: Uint8Array, options: ServingOptions): P
   const unsupported = inspection.unsupported.length > 0 ? inspection.unsupported : compileIssues;
   if (options.requested === "compact") {
     throw refuse(
-      "engine-unsupported",
-      "Graph outside the compact engine's operator set",
+      PROBLEMS.engineUnsupported,
       unsupported,
       "engine=compact was requested, but the compact engine cannot run this graph",
     );

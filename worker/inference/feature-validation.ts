@@ -1,5 +1,5 @@
 import type { Feature, Manifest } from "../contracts/manifest.ts";
-import type { FieldError } from "../http/problem.ts";
+import type { FieldError } from "../problems/index.ts";
 
 export type FeatureValue = number | string;
 /** A validated row: every manifest feature present, absent optional ones as `undefined`. */

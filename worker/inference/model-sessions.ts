@@ -1,6 +1,6 @@
 import type { Manifest } from "../contracts/manifest.ts";
 import { COMPACT_FORMAT_VERSION, compileOnnx, InvalidModelError } from "../engine/index.ts";
-import { ProblemError } from "../http/problem.ts";
+import { DomainError, problems } from "../problems/index.ts";
 import { loadVerifiedArtifact } from "../repository/artifact-store.ts";
 import { readCompiled, writeCompiled } from "../repository/compiled-store.ts";
 import { openCompactEngine } from "./compact-engine.ts";
@@ -24,15 +24,6 @@ export const sessionCache = new SessionCache<ModelEngine>({
 /** Compiled forms this isolate rebuilt from model.onnx (missing, stale format or corrupt in R2). */
 export const compiledRebuilds = { count: 0 };
 
-const unavailable = (detail: string) =>
-  new ProblemError({
-    status: 503,
-    type: "artifact-unavailable",
-    title: "Model artifact unavailable",
-    detail,
-    headers: { "retry-after": "30" },
-  });
-
 /** What a session is budgeted at before it is loaded (replaced by its actual size once it is). */
 export function sessionEstimate(manifest: Pick<Manifest, "serving" | "artifact">): number {
   const compiled = manifest.serving?.compiled;
@@ -52,7 +43,7 @@ async function rebuildCompiled(bucket: R2Bucket, manifest: Manifest): Promise<Mo
     compiled = compileOnnx(onnx);
     engine = openCompactEngine(compiled);
   } catch (error) {
-    throw unavailable(
+    throw problems.artifactUnavailable(
       `The compact engine could not compile ${manifest.model}/${manifest.version}: ${String(error)}`,
     );
   }
@@ -88,8 +79,10 @@ async function openOrt(bucket: R2Bucket, manifest: Manifest): Promise<ModelEngin
   try {
     return await ort.openOrtEngine(bytes);
   } catch (error) {
-    if (error instanceof ProblemError) throw error;
-    throw unavailable(`ONNX Runtime could not load ${manifest.model}/${manifest.version}: ${String(error)}`);
+    if (error instanceof DomainError) throw error;
+    throw problems.artifactUnavailable(
+      `ONNX Runtime could not load ${manifest.model}/${manifest.version}: ${String(error)}`,
+    );
   }
 }
 

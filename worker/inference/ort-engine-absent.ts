@@ -1,4 +1,4 @@
-import { ProblemError } from "../http/problem.ts";
+import { problems } from "../problems/index.ts";
 import type { ModelEngine } from "./model-engine.ts";
 
 /**
@@ -8,11 +8,7 @@ import type { ModelEngine } from "./model-engine.ts";
 export const ortInBuild = false;
 
 export async function openOrtEngine(_model: Uint8Array): Promise<ModelEngine> {
-  throw new ProblemError({
-    status: 503,
-    type: "engine-unavailable",
-    title: "Engine not in this build",
-    detail:
-      "This deployment is the lean build, without onnxruntime-web; it serves only versions the compact engine runs.",
-  });
+  throw problems.engineUnavailable(
+    "This deployment is the lean build, without onnxruntime-web; it serves only versions the compact engine runs.",
+  );
 }

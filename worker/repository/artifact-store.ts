@@ -1,19 +1,18 @@
-import { toHex } from "../auth/credential-hash.ts";
-import { ProblemError } from "../http/problem.ts";
+import type { Manifest } from "../contracts/manifest.ts";
+import { sha256Hex } from "../platform/digest.ts";
+import { problems } from "../problems/index.ts";
 import { artifactKey } from "./registry-keys.ts";
 
-export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+/** The one check of uploaded bytes against `manifest.artifact` (sha256 and size); returns the sha256. */
+export async function verifyArtifactBytes(
+  manifest: Pick<Manifest, "artifact">,
+  bytes: Uint8Array,
+): Promise<string> {
+  const sha256 = await sha256Hex(bytes);
+  const mismatch = problems.artifactMismatch(manifest.artifact, { sha256, bytes: bytes.byteLength });
+  if (mismatch) throw mismatch;
+  return sha256;
 }
-
-const unavailable = (detail: string): ProblemError =>
-  new ProblemError({
-    status: 503,
-    type: "artifact-unavailable",
-    title: "Model artifact unavailable",
-    detail,
-    headers: { "retry-after": "30" },
-  });
 
 /** Reads a version's ONNX bytes from R2 and refuses them unless their sha256 matches the registry. */
 export async function loadVerifiedArtifact(
@@ -23,11 +22,14 @@ export async function loadVerifiedArtifact(
   expectedSha256: string,
 ): Promise<Uint8Array> {
   const object = await bucket.get(artifactKey(model, version));
-  if (!object) throw unavailable(`The artifact of ${model}/${version} is missing from storage.`);
+  if (!object)
+    throw problems.artifactUnavailable(`The artifact of ${model}/${version} is missing from storage.`);
   const bytes = new Uint8Array(await object.arrayBuffer());
   const actual = await sha256Hex(bytes);
   if (actual !== expectedSha256) {
-    throw unavailable(`The artifact of ${model}/${version} failed its sha256 check; it will not be served.`);
+    throw problems.artifactUnavailable(
+      `The artifact of ${model}/${version} failed its sha256 check; it will not be served.`,
+    );
   }
   return bytes;
 }

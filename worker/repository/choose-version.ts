@@ -1,4 +1,4 @@
-import { ProblemError } from "../http/problem.ts";
+import { problems } from "../problems/index.ts";
 import type { ServingRoute } from "../vocabulary/index.ts";
 import type { ModelRecord } from "./registry-types.ts";
 import { versionEntry } from "./version-lookup.ts";
@@ -32,21 +32,10 @@ export function activeVersions(record: ModelRecord): string[] {
 export function requireServableVersion(record: ModelRecord, version: string): string {
   const entry = versionEntry(record, version);
   if (!entry) {
-    throw new ProblemError({
-      status: 404,
-      type: "version-not-found",
-      title: "Version not found",
-      detail: `Model "${record.name}" has no version "${version}".`,
-      extra: { versions: Object.keys(record.versions).sort() },
-    });
+    throw problems.versionNotFound(record.name, version, Object.keys(record.versions));
   }
   if (entry.status !== "active") {
-    throw new ProblemError({
-      status: 409,
-      type: "version-archived",
-      title: "Version archived",
-      detail: `Version "${version}" of "${record.name}" is archived and no longer served.`,
-    });
+    throw problems.versionArchived(record.name, version);
   }
   return version;
 }

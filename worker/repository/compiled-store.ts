@@ -1,5 +1,5 @@
 import type { Manifest } from "../contracts/manifest.ts";
-import { sha256Hex } from "./artifact-store.ts";
+import { sha256Hex } from "../platform/digest.ts";
 import { compiledKey } from "./registry-keys.ts";
 
 /**

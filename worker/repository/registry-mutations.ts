@@ -1,5 +1,5 @@
 import type { Manifest } from "../contracts/manifest.ts";
-import { type FieldError, ProblemError, validationProblem } from "../http/problem.ts";
+import { type FieldError, problems } from "../problems/index.ts";
 import { requireServableVersion } from "./choose-version.ts";
 import type { ModelRecord, MonitoringThresholds } from "./registry-types.ts";
 import { withVersion } from "./registry-writer.ts";
@@ -11,9 +11,6 @@ import { trafficWeight, versionEntry } from "./version-lookup.ts";
  */
 const MAX_PREVIOUS_DEFAULTS = 20;
 export const WEIGHT_SUM_TOLERANCE = 1e-6;
-
-const conflict = (type: string, title: string, detail: string): ProblemError =>
-  new ProblemError({ status: 409, type, title, detail });
 
 const withTraffic = (
   record: ModelRecord,
@@ -72,11 +69,7 @@ export function rollback(record: ModelRecord, now: string): { record: ModelRecor
       };
     }
   }
-  throw conflict(
-    "no-previous-version",
-    "Nothing to roll back to",
-    `"${record.name}" has no earlier active default; promote a version explicitly instead.`,
-  );
+  throw problems.noPreviousVersion(record.name);
 }
 
 /** Validates and sets A/B weights: active versions, each in [0, 1], summing to 1; `{}` ends the split. */
@@ -100,7 +93,7 @@ export function setWeights(
   if (Object.keys(weights).length > 0 && Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) {
     errors.push({ field: "weights", message: `must sum to 1, got ${Number(sum.toFixed(9))}` });
   }
-  if (errors.length > 0) throw validationProblem(errors);
+  if (errors.length > 0) throw problems.validation(errors);
   const positive = Object.fromEntries(Object.entries(weights).filter(([, weight]) => weight > 0));
   return {
     ...record,
@@ -115,11 +108,7 @@ export function setWeights(
 export function addShadow(record: ModelRecord, version: string, now: string): ModelRecord | null {
   requireServableVersion(record, version);
   if (version === record.default) {
-    throw conflict(
-      "shadow-is-default",
-      "The default cannot be a shadow",
-      `${version} already answers every unsplit request; shadow a candidate version instead.`,
-    );
+    throw problems.shadowIsDefault(version);
   }
   if (record.traffic.shadow.includes(version)) return null;
   return {
@@ -142,18 +131,10 @@ export function archive(record: ModelRecord, version: string, now: string): Mode
   if (!entry) requireServableVersion(record, version);
   if (entry?.status === "archived") return null;
   if (record.default === version) {
-    throw conflict(
-      "version-is-default",
-      "The default cannot be archived",
-      `${version} is the default of "${record.name}"; promote another version first.`,
-    );
+    throw problems.versionIsDefault(record.name, version);
   }
   if (trafficWeight(record, version) > 0) {
-    throw conflict(
-      "version-in-ab-test",
-      "Version has A/B traffic",
-      `${version} has weight ${trafficWeight(record, version)}; set new weights without it first.`,
-    );
+    throw problems.versionInAbTest(version, trafficWeight(record, version));
   }
   return {
     ...record,
@@ -186,7 +167,7 @@ export function restore(record: ModelRecord, version: string): ModelRecord | nul
 export function setThresholds(record: ModelRecord, patch: Partial<MonitoringThresholds>): ModelRecord | null {
   const thresholds = { ...record.thresholds, ...patch };
   if (thresholds.psi_warn >= thresholds.psi_drift) {
-    throw validationProblem([
+    throw problems.validation([
       { field: "psi_warn", message: `must be below psi_drift (${thresholds.psi_drift})` },
     ]);
   }

@@ -1,5 +1,5 @@
 import { type Manifest, manifestSchema } from "../contracts/manifest.ts";
-import { ProblemError } from "../http/problem.ts";
+import { problems } from "../problems/index.ts";
 import { listAllKeys } from "./kv-list-all.ts";
 import { MODEL_PREFIX, manifestKey, modelKey } from "./registry-keys.ts";
 import type { ModelRecord } from "./registry-types.ts";
@@ -45,12 +45,7 @@ export async function requireModelRecord(kv: KVNamespace, model: string): Promis
 /** The one 404 for an unknown model, shared by reads (KV) and admin writes (D1). */
 export function requireRecord(record: ModelRecord | null, model: string): ModelRecord {
   if (!record) {
-    throw new ProblemError({
-      status: 404,
-      type: "model-not-found",
-      title: "Model not found",
-      detail: `No model named "${model}" is published.`,
-    });
+    throw problems.modelNotFound(model);
   }
   return record;
 }
@@ -68,13 +63,7 @@ export async function readManifest(kv: KVNamespace, model: string, version: stri
   const raw = await kv.get(key, "json");
   const parsed = raw === null ? null : manifestSchema.safeParse(raw);
   if (!parsed?.success) {
-    throw new ProblemError({
-      status: 503,
-      type: "manifest-unavailable",
-      title: "Model version unavailable",
-      detail: `The manifest of ${model}/${version} is ${raw === null ? "missing" : "invalid"} in the registry.`,
-      headers: { "retry-after": "30" },
-    });
+    throw problems.manifestUnavailable(model, version, raw === null ? "missing" : "invalid");
   }
   if (manifestCache.size >= MAX_CACHED_MANIFESTS) {
     const oldest = manifestCache.keys().next().value;

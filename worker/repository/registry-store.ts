@@ -1,4 +1,4 @@
-import { ProblemError } from "../http/problem.ts";
+import { problems } from "../problems/index.ts";
 import { listAllKeys } from "./kv-list-all.ts";
 import { MODEL_PREFIX, modelKey } from "./registry-keys.ts";
 import { invalidateRegistryCache } from "./registry-reader.ts";
@@ -171,13 +171,7 @@ export async function updateModelRecord(
     }
     await sleep(Math.random() * 20 * attempt);
   }
-  throw new ProblemError({
-    status: 409,
-    type: "registry-conflict",
-    title: "Registry busy",
-    detail: `The registry record of "${model}" kept changing under this write; retry it.`,
-    headers: { "retry-after": "1" },
-  });
+  throw problems.registryConflict(model);
 }
 
 /** The authoritative record for admin reads: D1, else (not yet written through the admin API) KV. */

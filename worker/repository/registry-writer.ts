@@ -1,6 +1,6 @@
 import type { Manifest } from "../contracts/manifest.ts";
-import { ProblemError } from "../http/problem.ts";
-import { sha256Hex } from "./artifact-store.ts";
+import { problems } from "../problems/index.ts";
+import { verifyArtifactBytes } from "./artifact-store.ts";
 import { writeCompiled } from "./compiled-store.ts";
 import { defaultThresholds } from "./default-thresholds.ts";
 import { artifactKey, artifactManifestKey, manifestKey, modelKey } from "./registry-keys.ts";
@@ -27,16 +27,7 @@ export async function storeVersion(
   bytes: Uint8Array,
   compiled: Uint8Array | null = null,
 ): Promise<StoreOutcome> {
-  const sha256 = await sha256Hex(bytes);
-  if (sha256 !== manifest.artifact.sha256 || bytes.byteLength !== manifest.artifact.bytes) {
-    throw new ProblemError({
-      status: 422,
-      type: "artifact-mismatch",
-      title: "Artifact does not match its manifest",
-      detail: `sha256 ${sha256} / ${bytes.byteLength} bytes, manifest says ${manifest.artifact.sha256} / ${manifest.artifact.bytes}.`,
-      errors: [{ field: "manifest.artifact.sha256", message: "does not match the uploaded bytes" }],
-    });
-  }
+  const sha256 = await verifyArtifactBytes(manifest, bytes);
   const key = artifactKey(manifest.model, manifest.version);
   const existing = await env.ARTIFACTS.head(key);
   if (existing) {
@@ -52,12 +43,7 @@ export async function storeVersion(
       }
       return "unchanged";
     }
-    throw new ProblemError({
-      status: 409,
-      type: "version-exists",
-      title: "Version already published",
-      detail: `${manifest.model}/${manifest.version} exists with different bytes; publish a new version instead.`,
-    });
+    throw problems.versionExists(manifest.model, manifest.version, "artifact");
   }
   await env.ARTIFACTS.put(key, bytes, {
     sha256,

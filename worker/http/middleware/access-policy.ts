@@ -1,9 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import type { Scope } from "../../auth/auth-context.ts";
 import type { AppEnv } from "../../platform/env.ts";
-import { ProblemError } from "../problem.ts";
+import { problems } from "../../problems/index.ts";
+import type { Scope } from "../../vocabulary/index.ts";
 import { configuredAdminToken } from "./auth-mode.ts";
-import { unauthorized } from "./authenticate.ts";
 
 /**
  * Paths anyone may read: the service map, docs, the OpenAPI document and the liveness/readiness probes. (The
@@ -48,21 +47,18 @@ export function requireScope(scope: Scope) {
     if (auth?.open || auth?.scopes.includes(scope)) return next();
     if (!auth || auth.anonymous) {
       if (scope === "admin" && !configuredAdminToken(c.env)) {
-        throw unauthorized(
+        throw problems.unauthorized(
           "Admin calls need an admin credential and this deployment has no ADMIN_TOKEN configured " +
             "(`wrangler secret put ADMIN_TOKEN`), so only admin-scoped API keys are accepted.",
         );
       }
-      throw unauthorized(
+      throw problems.unauthorized(
         `This endpoint needs credentials with the "${scope}" scope: \`Authorization: Bearer <token>\` or \`X-API-Key: <key>\`.`,
       );
     }
-    throw new ProblemError({
-      status: 403,
-      type: "forbidden",
-      title: "Forbidden",
-      detail: `This credential lacks the "${scope}" scope (it has: ${auth.scopes.join(", ") || "none"}).`,
-    });
+    throw problems.forbidden(
+      `This credential lacks the "${scope}" scope (it has: ${auth.scopes.join(", ") || "none"}).`,
+    );
   });
 }
 

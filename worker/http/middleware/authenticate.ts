@@ -1,24 +1,17 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { looksLikeApiKey, resolveApiKey } from "../../auth/api-keys.ts";
-import { ANONYMOUS, type AuthContext } from "../../auth/auth-context.ts";
+import { ANONYMOUS } from "../../auth/auth-context.ts";
 import { secretsEqual } from "../../auth/credential-hash.ts";
+import type { AuthContext } from "../../platform/caller.ts";
 import type { AppEnv } from "../../platform/env.ts";
+import { problems } from "../../problems/index.ts";
 import { SCOPES } from "../../vocabulary/index.ts";
-import { ProblemError } from "../problem.ts";
 import { configuredAdminToken, isOpenMode, publicPredict } from "./auth-mode.ts";
 import { clientIp, enforceRateLimit, rateLimitKey } from "./rate-limit.ts";
 
+/** The WWW-Authenticate challenge the error handler sends with every 401. */
 export const AUTH_CHALLENGE = 'Bearer realm="edge-inference"';
-
-export const unauthorized = (detail: string): ProblemError =>
-  new ProblemError({
-    status: 401,
-    type: "unauthorized",
-    title: "Unauthorized",
-    detail,
-    headers: { "www-authenticate": AUTH_CHALLENGE },
-  });
 
 let warnedOpen = false;
 
@@ -36,11 +29,11 @@ const PUBLIC_ANONYMOUS: AuthContext = Object.freeze({
 function presentedCredential(authorization: string | undefined, apiKey: string | undefined): string | null {
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1]) throw unauthorized("Use `Authorization: Bearer <admin token or API key>`.");
+    if (!match?.[1]) throw problems.unauthorized("Use `Authorization: Bearer <admin token or API key>`.");
     return match[1];
   }
   if (apiKey !== undefined) {
-    if (!apiKey.trim()) throw unauthorized("The X-API-Key header is empty.");
+    if (!apiKey.trim()) throw problems.unauthorized("The X-API-Key header is empty.");
     return apiKey.trim();
   }
   return null;
@@ -55,14 +48,14 @@ async function resolve(c: Context<AppEnv>): Promise<AuthContext> {
   }
   if (looksLikeApiKey(credential)) {
     const record = await resolveApiKey(c.env.REGISTRY, credential);
-    if (!record) throw unauthorized("Unknown or revoked API key.");
+    if (!record) throw problems.unauthorized("Unknown or revoked API key.");
     return { keyId: record.id, scopes: record.scopes, anonymous: false, method: "api-key", open };
   }
   const adminToken = configuredAdminToken(c.env);
   if (adminToken && (await secretsEqual(credential, adminToken))) {
     return { keyId: "admin", scopes: ["predict", "admin"], anonymous: false, method: "admin-token", open };
   }
-  throw unauthorized("Invalid credentials.");
+  throw problems.unauthorized("Invalid credentials.");
 }
 
 /**

@@ -2,7 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { MAX_ONNX_ARTIFACT_BYTES } from "../../inference/edge-limits.ts";
 import type { AppEnv } from "../../platform/env.ts";
-import { ProblemError } from "../problem.ts";
+import { problems } from "../../problems/index.ts";
 
 /**
  * Publish uploads carry the artifact (at most MAX_ONNX_ARTIFACT_BYTES for any engine, schemas/edge-limits.json),
@@ -15,26 +15,17 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const PUBLISH_PATH = /^\/v1\/admin\/models\/[^/]+\/versions\/?$/;
 
-const tooLarge = (limit: number) =>
-  new ProblemError({
-    status: 413,
-    type: "payload-too-large",
-    title: "Payload too large",
-    detail: `The request body exceeds ${limit} bytes.`,
-    extra: { limit_bytes: limit },
-  });
-
 const limiters = {
   publish: bodyLimit({
     maxSize: MAX_PUBLISH_BODY_BYTES,
     onError: () => {
-      throw tooLarge(MAX_PUBLISH_BODY_BYTES);
+      throw problems.payloadTooLarge(MAX_PUBLISH_BODY_BYTES);
     },
   }),
   default: bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
-      throw tooLarge(MAX_BODY_BYTES);
+      throw problems.payloadTooLarge(MAX_BODY_BYTES);
     },
   }),
 };

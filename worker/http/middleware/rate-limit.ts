@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../platform/env.ts";
-import { ProblemError } from "../problem.ts";
+import { problems } from "../../problems/index.ts";
 
 /** The RATE_LIMITER binding's period (wrangler.toml `simple.period`), sent as Retry-After. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60;
@@ -28,13 +28,10 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: string): Promise
     console.error(JSON.stringify({ event: "rate_limiter_failed", error: String(error) }));
   }
   if (!success) {
-    throw new ProblemError({
-      status: 429,
-      type: "rate-limited",
-      title: "Too many requests",
-      detail: `Rate limit exceeded for this ${key.startsWith("ip:") ? "client address" : "credential"}; retry after ${RATE_LIMIT_PERIOD_SECONDS} s.`,
-      headers: { "retry-after": String(RATE_LIMIT_PERIOD_SECONDS) },
-    });
+    throw problems.rateLimited(
+      `Rate limit exceeded for this ${key.startsWith("ip:") ? "client address" : "credential"}; retry after ${RATE_LIMIT_PERIOD_SECONDS} s.`,
+      RATE_LIMIT_PERIOD_SECONDS,
+    );
   }
 }
 

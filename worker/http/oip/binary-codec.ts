@@ -1,4 +1,4 @@
-import { type FieldError, ProblemError, validationProblem } from "../problem.ts";
+import { type FieldError, problems } from "../../problems/index.ts";
 
 /**
  * The binary tensor data extension of the Open Inference Protocol (Triton / KServe v2 REST): a body is a JSON
@@ -29,13 +29,7 @@ const WIDTHS: Record<string, number> = {
 export const BINARY_DATATYPES = [...Object.keys(WIDTHS), "BYTES"];
 
 const badFraming = (detail: string, field = "Inference-Header-Content-Length") =>
-  new ProblemError({
-    status: 400,
-    type: "bad-request",
-    title: "Bad request",
-    detail: `${field}: ${detail}`,
-    errors: [{ field, message: detail }],
-  });
+  problems.badRequest(`${field}: ${detail}`, [{ field, message: detail }]);
 
 /** Splits a body into its JSON header and its binary part (empty without the header). */
 export function splitBody(
@@ -145,7 +139,7 @@ export function decodeBinaryInputs<T extends BinaryTensorRef>(
     const size = input.parameters?.binary_data_size;
     if (size === undefined) {
       if (input.data === undefined)
-        throw validationProblem([
+        throw problems.validation([
           inputError(
             index,
             input.name,
@@ -156,7 +150,7 @@ export function decodeBinaryInputs<T extends BinaryTensorRef>(
       return input as T & { data: unknown[] };
     }
     const fail = (suffix: string, message: string): never => {
-      throw validationProblem([inputError(index, input.name, suffix, message)]);
+      throw problems.validation([inputError(index, input.name, suffix, message)]);
     };
     if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
       fail(".parameters.binary_data_size", "must be a non-negative integer byte count");
@@ -178,7 +172,7 @@ export function decodeBinaryInputs<T extends BinaryTensorRef>(
     return { ...input, data };
   });
   if (offset !== binary.byteLength)
-    throw validationProblem([
+    throw problems.validation([
       {
         field: "inputs",
         message: `the binary part has ${binary.byteLength} bytes but the inputs' binary_data_size add up to ${offset}`,

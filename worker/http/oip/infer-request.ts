@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../platform/env.ts";
-import { ProblemError, validationProblem } from "../problem.ts";
-import { zodFieldErrors } from "../zod-errors.ts";
+import { problems, zodFieldErrors } from "../../problems/index.ts";
 import { decodeBinaryInputs, HEADER_LENGTH_HEADER, type ResponseTensor, splitBody } from "./binary-codec.ts";
 import { type InferRequest, inferRequestSchema } from "./infer-schema.ts";
 
@@ -15,15 +14,11 @@ export function requireInferContentType(contentType: string | undefined): void {
   if (!contentType) return;
   const essence = (contentType.split(";")[0] ?? "").trim().toLowerCase();
   if (ACCEPTED.test(essence)) return;
-  throw new ProblemError({
-    status: 415,
-    type: "unsupported-media-type",
-    title: "Unsupported media type",
-    detail:
-      `Content-Type ${essence || "(empty)"} is not an inference body; send JSON (application/json or none), ` +
+  throw problems.unsupportedMediaType(
+    essence,
+    `Content-Type ${essence || "(empty)"} is not an inference body; send JSON (application/json or none), ` +
       "or application/octet-stream with Inference-Header-Content-Length for binary tensors.",
-    errors: [{ field: "Content-Type", message: `${essence} is not accepted` }],
-  });
+  );
 }
 
 export type DecodedInferRequest = Omit<InferRequest, "inputs"> & {
@@ -39,16 +34,12 @@ export async function readInferRequest(c: Context<AppEnv>): Promise<DecodedInfer
   try {
     parsed = JSON.parse(new TextDecoder().decode(json));
   } catch {
-    throw new ProblemError({
-      status: 400,
-      type: "bad-request",
-      title: "Bad request",
-      detail: "Malformed JSON in request body (or in its Inference-Header-Content-Length bytes).",
-      errors: [{ field: "(body)", message: "not JSON" }],
-    });
+    throw problems.malformedJson(
+      "Malformed JSON in request body (or in its Inference-Header-Content-Length bytes).",
+    );
   }
   const result = inferRequestSchema.safeParse(parsed);
-  if (!result.success) throw validationProblem(zodFieldErrors(result.error));
+  if (!result.success) throw problems.validation(zodFieldErrors(result.error));
   const inputs = decodeBinaryInputs(result.data.inputs, binary) as DecodedInferRequest["inputs"];
   return { ...result.data, inputs };
 }

@@ -1,10 +1,11 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../auth/api-keys.ts";
 import { auditContext } from "../../data-plane/registry-admin-service.ts";
+import { problems } from "../../problems/index.ts";
 import { appendAudit } from "../../repository/audit-log.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
-import { notFoundProblem } from "../problem.ts";
+import { requestScope } from "../request-scope.ts";
 import { keyCreateSchema, keyParams } from "../schemas/admin-schemas.ts";
 import { apiKeySchema, apiKeysSchema, createdApiKeySchema } from "../schemas/admin-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
@@ -32,7 +33,7 @@ export function adminKeyRoutes() {
       const body = c.req.valid("json");
       const { key, record } = await createApiKey(c.env.REGISTRY, body);
       await appendAudit(c.env.DB, null, {
-        ...auditContext(c),
+        ...auditContext(requestScope(c)),
         action: "create_key",
         details: { key_id: record.id, name: record.name ?? null, scopes: record.scopes },
       });
@@ -70,9 +71,9 @@ export function adminKeyRoutes() {
     async (c) => {
       const { id } = c.req.valid("param");
       const revoked = await revokeApiKey(c.env.REGISTRY, id);
-      if (!revoked) throw notFoundProblem(`No API key with id ${id}.`);
+      if (!revoked) throw problems.notFound(`No API key with id ${id}.`);
       await appendAudit(c.env.DB, null, {
-        ...auditContext(c),
+        ...auditContext(requestScope(c)),
         action: "revoke_key",
         details: { key_id: id, name: revoked.name ?? null },
       });

@@ -6,6 +6,8 @@ import {
   promoteVersion,
   registryView,
 } from "../../data-plane/registry-admin-service.ts";
+import { problems } from "../../problems/index.ts";
+import { requireFitDriftChoices } from "../../repository/drift-choice-check.ts";
 import {
   addShadow,
   archive,
@@ -15,7 +17,6 @@ import {
   setThresholds,
   setWeights,
 } from "../../repository/registry-mutations.ts";
-import { requireFitDriftChoices } from "../../repository/drift-choice-check.ts";
 import { requireRecord } from "../../repository/registry-reader.ts";
 import {
   listRegistryModels,
@@ -25,7 +26,7 @@ import {
 } from "../../repository/registry-store.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
-import { ProblemError } from "../problem.ts";
+import { requestScope } from "../request-scope.ts";
 import {
   modelParams,
   promoteBodySchema,
@@ -53,13 +54,7 @@ async function parseManifestPart(part: string | File): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ProblemError({
-      status: 422,
-      type: "manifest-invalid",
-      title: "Manifest is not JSON",
-      detail: `The manifest part is not valid JSON: ${String(error)}`,
-      errors: [{ field: "manifest", message: "is not valid JSON" }],
-    });
+    throw problems.manifestNotJson(error);
   }
 }
 
@@ -132,7 +127,7 @@ export function adminModelRoutes() {
         model,
         await parseManifestPart(form.manifest),
         bytes,
-        auditContext(c),
+        auditContext(requestScope(c)),
         { engine: form.engine ?? "auto" },
       );
       return c.json(
@@ -163,7 +158,7 @@ export function adminModelRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       const { version } = c.req.valid("json");
-      const update = await promoteVersion(c, model, version);
+      const update = await promoteVersion(requestScope(c), model, version);
       return c.json(asJson(registryView(update.record, update)), 200);
     },
   );
@@ -179,7 +174,7 @@ export function adminModelRoutes() {
     }),
     async (c) => {
       const { model } = c.req.valid("param");
-      const update = await changeModel(c, model, "rollback", null, (record, now, details) => {
+      const update = await changeModel(requestScope(c), model, "rollback", null, (record, now, details) => {
         const result = rollback(record, now);
         Object.assign(details, { from: record.default, to: result.to });
         return result.record;
@@ -203,10 +198,20 @@ export function adminModelRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       const { weights, reshuffle } = c.req.valid("json");
-      const update = await changeModel(c, model, "set_weights", null, (record, now, details) => {
-        Object.assign(details, { from: record.traffic.weights, to: weights, reshuffle: reshuffle ?? false });
-        return setWeights(record, weights, now, reshuffle);
-      });
+      const update = await changeModel(
+        requestScope(c),
+        model,
+        "set_weights",
+        null,
+        (record, now, details) => {
+          Object.assign(details, {
+            from: record.traffic.weights,
+            to: weights,
+            reshuffle: reshuffle ?? false,
+          });
+          return setWeights(record, weights, now, reshuffle);
+        },
+      );
       return c.json(asJson(registryView(update.record, update)), 200);
     },
   );
@@ -228,10 +233,16 @@ export function adminModelRoutes() {
       const { model } = c.req.valid("param");
       const patch = c.req.valid("json");
       await requireFitDriftChoices(c.env.REGISTRY, model, patch.drift_methods);
-      const update = await changeModel(c, model, "set_thresholds", null, (record, _now, details) => {
-        Object.assign(details, { from: record.thresholds, set: patch });
-        return setThresholds(record, patch);
-      });
+      const update = await changeModel(
+        requestScope(c),
+        model,
+        "set_thresholds",
+        null,
+        (record, _now, details) => {
+          Object.assign(details, { from: record.thresholds, set: patch });
+          return setThresholds(record, patch);
+        },
+      );
       return c.json(asJson(registryView(update.record, update)), 200);
     },
   );
@@ -247,7 +258,7 @@ export function adminModelRoutes() {
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      const update = await changeModel(c, model, "add_shadow", version, (record, now) =>
+      const update = await changeModel(requestScope(c), model, "add_shadow", version, (record, now) =>
         addShadow(record, version, now),
       );
       return c.json(asJson(registryView(update.record, update)), 200);
@@ -265,7 +276,7 @@ export function adminModelRoutes() {
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      const update = await changeModel(c, model, "remove_shadow", version, (record, now) =>
+      const update = await changeModel(requestScope(c), model, "remove_shadow", version, (record, now) =>
         removeShadow(record, version, now),
       );
       return c.json(asJson(registryView(update.record, update)), 200);
@@ -283,7 +294,7 @@ export function adminModelRoutes() {
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      const update = await changeModel(c, model, "archive", version, (record, now) =>
+      const update = await changeModel(requestScope(c), model, "archive", version, (record, now) =>
         archive(record, version, now),
       );
       return c.json(asJson(registryView(update.record, update)), 200);
@@ -301,7 +312,9 @@ export function adminModelRoutes() {
     }),
     async (c) => {
       const { model, version } = c.req.valid("param");
-      const update = await changeModel(c, model, "restore", version, (record) => restore(record, version));
+      const update = await changeModel(requestScope(c), model, "restore", version, (record) =>
+        restore(record, version),
+      );
       return c.json(asJson(registryView(update.record, update)), 200);
     },
   );

@@ -4,11 +4,12 @@ import { checkModelHealth } from "../../data-plane/model-health-check.ts";
 import { describeSignature } from "../../data-plane/model-views.ts";
 import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
 import { runPrediction } from "../../data-plane/prediction-service.ts";
+import { isoSeconds } from "../../platform/iso-time.ts";
 import { readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
-import { isoSeconds } from "../iso-time.ts";
 import { type SeedLanguage, seedLanguage } from "../middleware/seed-language.ts";
+import { reportServedVersion, requestScope } from "../request-scope.ts";
 import { documentedRow, featureRowJsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { creditModelInfoSchema } from "../schemas/seed-view-schemas.ts";
@@ -79,12 +80,13 @@ export function creditSeedRoutes() {
       },
     }),
     async (c) => {
-      const result = await runPrediction(c, {
+      const result = await runPrediction(requestScope(c), {
         model: CREDIT_MODEL,
         rows: [c.req.valid("json")],
         fieldPath: (_row, name) => name,
         batchField: "(body)",
       });
+      reportServedVersion(c, result);
       const [prediction] = result.predictions;
       if (!prediction) throw new Error("prediction missing");
       c.header("x-prediction-id", prediction.id);
@@ -112,11 +114,13 @@ export function creditSeedRoutes() {
       },
     }),
     async (c) => {
-      const health = await checkModelHealth(c.env, CREDIT_MODEL);
+      const health = await checkModelHealth(requestScope(c), CREDIT_MODEL);
       // The probe is public; the monitoring summary (error rate, drifted features) is for credentialed callers.
       const canSeeMonitoring = c.get("auth")?.scopes.includes("predict") ?? false;
       const monitoring = canSeeMonitoring
-        ? await monitoringSummary(c.env, CREDIT_MODEL).catch((error: unknown) => ({ error: String(error) }))
+        ? await monitoringSummary(requestScope(c), CREDIT_MODEL).catch((error: unknown) => ({
+            error: String(error),
+          }))
         : undefined;
       return c.json(
         { ...health, ...(monitoring ? { monitoring } : {}), timestamp: isoSeconds() },

@@ -3,6 +3,7 @@ import { slugSchema } from "../../contracts/manifest.ts";
 import { recordFeedback } from "../../data-plane/feedback-service.ts";
 import { ACTUAL_DESCRIPTION } from "../../tasks/index.ts";
 import { createApiApp } from "../app-factory.ts";
+import { requestScope } from "../request-scope.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 
 /** The documented batch limit of feedback items per request. */
@@ -58,10 +59,9 @@ export function feedbackRoutes() {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
       const [recorded] = await recordFeedback(
-        c.env,
+        requestScope(c),
         [{ prediction_id: id, actual: body.actual, model: body.model }],
         (_index, name) => (name === "prediction_id" ? "id" : name),
-        c.get("auth")?.keyId ?? null,
       );
       if (!recorded) throw new Error("feedback not recorded");
       return c.json(recorded, 200);
@@ -90,10 +90,9 @@ export function feedbackRoutes() {
     async (c) => {
       const { feedback } = c.req.valid("json");
       const items = await recordFeedback(
-        c.env,
+        requestScope(c),
         feedback,
         (index, name) => `feedback[${index}].${name}`,
-        c.get("auth")?.keyId ?? null,
       );
       return c.json({ recorded: items.length, items }, 200);
     },

@@ -4,11 +4,12 @@ import { describeModel, describeVersion, describeVersions } from "../../data-pla
 import { runPrediction } from "../../data-plane/prediction-service.ts";
 import { toRowPredictionView } from "../../data-plane/prediction-views.ts";
 import { recommend } from "../../data-plane/recommendation-service.ts";
+import { problems } from "../../problems/index.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { versionEntry } from "../../repository/version-lookup.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
-import { notFoundProblem } from "../problem.ts";
+import { reportServedVersion, requestScope } from "../request-scope.ts";
 import {
   predictRequestSchema,
   predictResponseSchema,
@@ -105,7 +106,7 @@ export function modelRoutes() {
       const { model, version } = c.req.valid("param");
       const record = await requireModelRecord(c.env.REGISTRY, model);
       if (!versionEntry(record, version))
-        throw notFoundProblem(`Model "${model}" has no version "${version}".`);
+        throw problems.versionNotFound(model, version, Object.keys(record.versions));
       const manifest = await readManifest(c.env.REGISTRY, model, version);
       return c.json(asJson({ ...describeVersion(record, version, manifest), manifest }), 200) as never;
     },
@@ -133,7 +134,7 @@ export function modelRoutes() {
       const { model } = c.req.valid("param");
       const body = c.req.valid("json");
       const single = body.inputs !== undefined;
-      const result = await runPrediction(c, {
+      const result = await runPrediction(requestScope(c), {
         model,
         rows: single ? [body.inputs] : (body.instances ?? []),
         fieldPath: single ? (_row, name) => `inputs.${name}` : (row, name) => `instances[${row}].${name}`,
@@ -142,6 +143,7 @@ export function modelRoutes() {
         ab: body.ab,
         intervalLevel: body.interval_level,
       });
+      reportServedVersion(c, result);
       return c.json(
         {
           model,
@@ -174,7 +176,9 @@ export function modelRoutes() {
     }),
     async (c) => {
       const { model } = c.req.valid("param");
-      return c.json(await recommend(c, model, c.req.valid("json")), 200);
+      const result = await recommend(requestScope(c), model, c.req.valid("json"));
+      reportServedVersion(c, result);
+      return c.json(result, 200);
     },
   );
 

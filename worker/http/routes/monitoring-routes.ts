@@ -5,9 +5,10 @@ import { dashboardData } from "../../dashboard/dashboard-service.ts";
 import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
 import { listReports, readReport } from "../../monitoring/store/report-store.ts";
 import { trafficSeries } from "../../monitoring/store/traffic-series.ts";
+import { problems } from "../../problems/index.ts";
 import { requireModelRecord } from "../../repository/registry-reader.ts";
 import { createApiApp } from "../app-factory.ts";
-import { notFoundProblem, validationProblem } from "../problem.ts";
+import { requestScope } from "../request-scope.ts";
 import { modelParams } from "../schemas/admin-schemas.ts";
 import {
   modelReportSchema,
@@ -33,7 +34,7 @@ function checkBucketCount(hours: number, bucketMinutes: number): void {
   const buckets = Math.ceil((hours * 60) / bucketMinutes);
   if (buckets <= MAX_TRAFFIC_BUCKETS) return;
   const least = Math.ceil((hours * 60) / MAX_TRAFFIC_BUCKETS);
-  throw validationProblem([
+  throw problems.validation([
     {
       field: "bucket_minutes",
       message: `${hours} h in ${bucketMinutes}-min buckets is ${buckets} buckets, over ${MAX_TRAFFIC_BUCKETS}: use bucket_minutes ≥ ${least} or fewer hours`,
@@ -57,7 +58,7 @@ export function monitoringRoutes() {
     async (c) => {
       const { model } = c.req.valid("param");
       await requireModelRecord(c.env.REGISTRY, model);
-      return c.json(await monitoringSummary(c.env, model), 200);
+      return c.json(await monitoringSummary(requestScope(c), model), 200);
     },
   );
 
@@ -88,7 +89,7 @@ export function monitoringRoutes() {
       const { model } = c.req.valid("param");
       const { limit, before, full } = c.req.valid("query");
       if (full === "true" && limit > MAX_FULL_REPORTS)
-        throw validationProblem([
+        throw problems.validation([
           { field: "limit", message: `must be ≤ ${MAX_FULL_REPORTS} when full=true (got ${limit})` },
         ]);
       await requireModelRecord(c.env.REGISTRY, model);
@@ -118,7 +119,7 @@ export function monitoringRoutes() {
     async (c) => {
       const { model, id } = c.req.valid("param");
       const row = await readReport(c.env.DB, id);
-      if (!row || row.model !== model) throw notFoundProblem(`No report ${id} for model ${model}.`);
+      if (!row || row.model !== model) throw problems.notFound(`No report ${id} for model ${model}.`);
       return c.json(row.report, 200);
     },
   );

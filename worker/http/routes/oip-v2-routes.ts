@@ -11,6 +11,7 @@ import {
 } from "../../data-plane/oip-tensors.ts";
 import { runPrediction } from "../../data-plane/prediction-service.ts";
 import type { AppEnv } from "../../platform/env.ts";
+import { problems, zodFieldErrors } from "../../problems/index.ts";
 import { activeVersions, requireServableVersion } from "../../repository/choose-version.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { versionEntry } from "../../repository/version-lookup.ts";
@@ -23,7 +24,7 @@ import {
   repositoryIndexSchema,
 } from "../oip/infer-schema.ts";
 import { repositoryIndex, versionReadiness } from "../oip/version-readiness.ts";
-import { notFoundProblem, ProblemError, validationProblem } from "../problem.ts";
+import { reportServedVersion, requestScope } from "../request-scope.ts";
 import {
   oipInferResponseSchema,
   oipLiveSchema,
@@ -33,7 +34,6 @@ import {
   oipServerReadySchema,
 } from "../schemas/oip-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
-import { zodFieldErrors } from "../zod-errors.ts";
 
 /** Open Inference Protocol v2 (KServe / Triton REST) with its binary tensor data and model repository extensions. */
 const inferBody = {
@@ -64,7 +64,7 @@ const versionParam = slugSchema.openapi({ param: { name: "version", in: "path" }
 async function modelMetadata(c: Context<AppEnv>, model: string, version?: string) {
   const record = await requireModelRecord(c.env.REGISTRY, model);
   if (version && !versionEntry(record, version))
-    throw notFoundProblem(`Model "${model}" has no version "${version}".`);
+    throw problems.versionNotFound(model, version, Object.keys(record.versions));
   const manifest = await readManifest(c.env.REGISTRY, model, version ?? record.default);
   return {
     name: model,
@@ -77,13 +77,14 @@ async function modelMetadata(c: Context<AppEnv>, model: string, version?: string
 
 async function infer(c: Context<AppEnv>, model: string, version: string | undefined): Promise<Response> {
   const body = await readInferRequest(c);
-  const result = await runPrediction(c, {
+  const result = await runPrediction(requestScope(c), {
     model,
     rows: tensorsToRows(body.inputs),
     fieldPath: (row, name) => `inputs[name=${name}].data[${row}]`,
     batchField: "inputs",
     explicitVersion: version,
   });
+  reportServedVersion(c, result);
   const wanted = new Set(body.outputs?.map((output) => output.name));
   const response = {
     model_name: model,
@@ -181,7 +182,7 @@ export function oipV2Routes() {
     async (c) => {
       const { model } = c.req.valid("param");
       await requireModelRecord(c.env.REGISTRY, model);
-      const health = await checkModelHealth(c.env, model);
+      const health = await checkModelHealth(requestScope(c), model);
       const ready = health.model_loaded;
       return c.json(
         {
@@ -253,17 +254,11 @@ export function oipV2Routes() {
         try {
           parsed = JSON.parse(text);
         } catch {
-          throw new ProblemError({
-            status: 400,
-            type: "bad-request",
-            title: "Bad request",
-            detail: "Malformed JSON in request body.",
-            errors: [{ field: "(body)", message: "not JSON" }],
-          });
+          throw problems.malformedJson("Malformed JSON in request body.");
         }
       }
       const request = repositoryIndexRequestSchema.safeParse(parsed);
-      if (!request.success) throw validationProblem(zodFieldErrors(request.error));
+      if (!request.success) throw problems.validation(zodFieldErrors(request.error));
       return c.json(await repositoryIndex(c.env, request.data.ready === true), 200);
     },
   );

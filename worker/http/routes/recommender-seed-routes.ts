@@ -4,10 +4,11 @@ import { describeVersions } from "../../data-plane/model-views.ts";
 import { MAX_BATCH_ROWS, runPrediction } from "../../data-plane/prediction-service.ts";
 import { promoteVersion } from "../../data-plane/registry-admin-service.ts";
 import { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
+import { isoSeconds } from "../../platform/iso-time.ts";
+import { problems } from "../../problems/index.ts";
 import { requireModelRecord } from "../../repository/registry-reader.ts";
 import { createApiApp } from "../app-factory.ts";
-import { isoSeconds } from "../iso-time.ts";
-import { validationProblem } from "../problem.ts";
+import { reportServedVersion, requestScope } from "../request-scope.ts";
 import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { seedModelHealthSchema } from "../schemas/seed-view-schemas.ts";
@@ -88,21 +89,21 @@ function parseFlag(value: unknown, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (value === true || value === "true" || value === "1" || value === 1) return true;
   if (value === false || value === "false" || value === "0" || value === 0) return false;
-  throw validationProblem([{ field, message: "must be a boolean" }]);
+  throw problems.validation([{ field, message: "must be a boolean" }]);
 }
 
 function parseLevel(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const level = typeof value === "string" ? Number(value) : value;
   if (typeof level !== "number" || !Number.isFinite(level))
-    throw validationProblem([{ field, message: "must be a number" }]);
+    throw problems.validation([{ field, message: "must be a number" }]);
   return level;
 }
 
 function parseVersion(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" || value.length === 0)
-    throw validationProblem([{ field, message: "must be a version name" }]);
+    throw problems.validation([{ field, message: "must be a version name" }]);
   return value;
 }
 
@@ -156,7 +157,7 @@ export function recommenderSeedRoutes() {
     }),
     async (c) => {
       const { version_name } = c.req.valid("param");
-      const update = await promoteVersion(c, RECOMMENDER_MODEL, version_name);
+      const update = await promoteVersion(requestScope(c), RECOMMENDER_MODEL, version_name);
       const previous = update.record?.previous_defaults?.at(-1) ?? null;
       return c.json(
         {
@@ -198,7 +199,7 @@ export function recommenderSeedRoutes() {
       const query = c.req.valid("query");
       const batch = Array.isArray(body);
       const options: Record<string, unknown> = batch ? {} : body;
-      const result = await runPrediction(c, {
+      const result = await runPrediction(requestScope(c), {
         model: RECOMMENDER_MODEL,
         rows: batch ? body : [body],
         fieldPath: batch ? (row, name) => `[${row}].${name}` : (_row, name) => name,
@@ -214,6 +215,7 @@ export function recommenderSeedRoutes() {
           parseLevel(query.interval_level, "query.interval_level"),
         ignoredFields: SEED_OPTIONS,
       });
+      reportServedVersion(c, result);
       const rows = result.predictions.map((prediction) => ({
         prediction_id: prediction.id,
         predicted_rating: round4(prediction.output),
@@ -249,7 +251,7 @@ export function recommenderSeedRoutes() {
         ...problemResponses(404),
       },
     }),
-    async (c) => c.json(await readSeedModelHealth(c.env, RECOMMENDER_MODEL), 200),
+    async (c) => c.json(await readSeedModelHealth(requestScope(c), RECOMMENDER_MODEL), 200),
   );
 
   return app;
