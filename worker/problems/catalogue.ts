@@ -2,7 +2,7 @@
  * Every problem type the Worker answers with: its slug (the `type` is `urn:edge-inference:problem:<slug>`),
  * HTTP status, title and when it is used. Domain code raises them through ./factories.ts; only
  * worker/http/error-handler.ts turns them into application/problem+json. docs/problems.md is generated from
- * this table (`npx tsx scripts/docs/problems-doc.ts`).
+ * this table (`npx tsx scripts/docs/problems.ts`).
  */
 export interface ProblemEntry {
   slug: string;

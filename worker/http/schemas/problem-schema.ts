@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { PROBLEMS, problemTypeUri } from "../../problems/index.ts";
 
 export const problemSchema = z
   .object({
-    type: z.string().openapi({ example: "urn:edge-inference:problem:validation" }),
+    type: z.string().openapi({ example: problemTypeUri(PROBLEMS.validation.slug) }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
