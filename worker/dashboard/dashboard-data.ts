@@ -1,8 +1,9 @@
 import type { Manifest, ReferenceDistribution } from "../contracts/manifest.ts";
 import { type ArmComparison, compareArms } from "../monitoring/ab-comparison.ts";
-import { datasetDrift, type FeatureDrift, predictionDrift } from "../monitoring/feature-drift.ts";
+import { datasetDrift, type FeatureDrift } from "../monitoring/feature-drift.ts";
 import { groupBy, type OpsMetrics, opsMetrics } from "../monitoring/ops-metrics.ts";
 import { withFeedback } from "../monitoring/performance.ts";
+import { versionPredictionDrift } from "../monitoring/prediction-drift.ts";
 import { binProportions } from "../monitoring/stats/psi.ts";
 import type { WindowRow } from "../monitoring/store/window-reader.ts";
 import type { ModelRecord, MonitoringThresholds } from "../repository/registry-types.ts";
@@ -142,19 +143,8 @@ export function buildDashboardData(input: DashboardInput) {
     : [];
 
   const defaultRows = inputRows.filter((row) => row.version === record.default);
-  const outputs = defaultRows.flatMap((row) => (row.output === null ? [] : [row.output]));
   const prediction = manifest
-    ? (() => {
-        const whole = predictionDrift(manifest, outputs, thresholds);
-        return {
-          version: record.default,
-          n: whole.n,
-          psi: whole.psi,
-          p_value: whole.p_value,
-          status: whole.status,
-          distribution: distribution(manifest.reference.prediction, whole, outputs),
-        };
-      })()
+    ? { ...predictionView(manifest, defaultRows, thresholds, start, bucketMs), version: record.default }
     : null;
 
   return {
@@ -185,6 +175,47 @@ export function buildDashboardData(input: DashboardInput) {
 }
 
 const byTime = (a: Point, b: Point) => a.t - b.t;
+
+/**
+ * The default version's predictions against the reference its task names (numeric outputs, or the predicted
+ * classes of a multiclass model), for the whole range and per bucket (a class model's bucket also carries
+ * its class proportions: the class distribution over time).
+ */
+function predictionView(
+  manifest: Manifest,
+  rows: readonly WindowRow[],
+  thresholds: MonitoringThresholds,
+  start: number,
+  bucketMs: number,
+) {
+  const reference = taskOf(manifest).predictionReference(manifest);
+  const whole = versionPredictionDrift(manifest, rows, thresholds);
+  const values =
+    reference.type === "category"
+      ? rows.flatMap((row) => (typeof row.label === "string" ? [row.label] : []))
+      : rows.flatMap((row) => (row.output === null ? [] : [row.output]));
+  const series = [...bucketsOf(rows, start, bucketMs)].map(([t, group]) => {
+    const bucket = versionPredictionDrift(manifest, group, thresholds);
+    return {
+      t: Number(t),
+      n: bucket.n,
+      psi: bucket.psi,
+      status: bucket.status,
+      ...(bucket.proportions ? { proportions: bucket.proportions } : {}),
+    };
+  });
+  series.sort(byTime);
+  return {
+    type: reference.type,
+    n: whole.n,
+    psi: whole.psi,
+    test: whole.test,
+    p_value: whole.p_value,
+    status: whole.status,
+    distribution: distribution(reference, whole, values),
+    series,
+  };
+}
 
 function performanceView(manifest: Manifest, rows: readonly WindowRow[], start: number, bucketMs: number) {
   const labelled = withFeedback(rows);

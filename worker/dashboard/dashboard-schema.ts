@@ -96,11 +96,30 @@ export const dashboardDataSchema = z
     prediction: z
       .object({
         version: z.string(),
+        type: z.enum(["numeric", "category"]).openapi({
+          description:
+            "numeric: the output against its reference bins; category: the predicted classes (multiclass)",
+        }),
         n: z.number().int(),
         psi: nullableNumber,
+        test: z
+          .enum(DRIFT_METHOD_NAMES)
+          .openapi({ description: "The drift method that judged the prediction" }),
         p_value: nullableNumber,
         status: driftStatus,
         distribution,
+        series: z.array(
+          z.object({
+            t: z.number().int(),
+            n: z.number().int(),
+            psi: nullableNumber,
+            status: driftStatus,
+            proportions: z
+              .record(z.string(), z.number())
+              .optional()
+              .openapi({ description: "Category: each predicted class's share in the bucket" }),
+          }),
+        ),
       })
       .nullable(),
     performance: z

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Manifest } from "../contracts/manifest.ts";
 import { argmax, type MulticlassMetrics, multiclassMetrics } from "./metrics/multiclass-metrics.ts";
+import { multiclassMetricsSchema } from "./metrics/multiclass-metrics-schema.ts";
 import type { LabelledRow, Task } from "./task.ts";
 
 const fmt = (value: number) => Number(value.toPrecision(4));
@@ -177,6 +178,7 @@ export const multiclassClassification: Task<MulticlassMetrics> = {
         ece_macro: metrics.ece_macro,
       },
       confusion: confusionMatrix(manifest, rows),
+      per_class: metrics?.per_class ?? {},
       series,
     };
   },
@@ -196,6 +198,10 @@ export const multiclassClassification: Task<MulticlassMetrics> = {
       .nullable(),
     /** Rows are the true class, columns the predicted class, both in `classes` order. */
     confusion: z.array(z.array(z.number().int())),
+    per_class: multiclassMetricsSchema.shape.per_class.openapi({
+      description:
+        "Per class: precision, recall, F1, one-vs-rest Brier, ECE and reliability bins (calibration)",
+    }),
     series: z.array(z.object({ t: z.number().int(), n: z.number().int(), value: nullableNumber })),
   }),
   seriesValue: (metrics) => metrics?.accuracy ?? null,
