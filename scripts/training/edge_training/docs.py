@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from .data import generate_credit, generate_recommender, load_german_credit
+from .doc_format import fmt
 from .edge_budget import EDGE_BUDGET
+from .specs import model_specs
+from .tasks import task_class
 
 MODEL_ORDER = ["kredipusula", "recommender", "german_credit"]
 MIB = 1024 * 1024
@@ -38,12 +41,6 @@ PREVIOUS_CAPPED_FORESTS: list[dict[str, Any]] = [
 ]
 
 
-def _fmt(x: Any, digits: int = 4) -> str:
-    if isinstance(x, float):
-        return f"{x:.{digits}f}"
-    return str(x)
-
-
 def _manifests(models_dir: Path, model: str) -> list[dict[str, Any]]:
     return [json.loads(path.read_text()) for path in sorted((models_dir / model).glob("*/manifest.json"))]
 
@@ -54,31 +51,12 @@ def _default(models_dir: Path, model: str) -> str:
 
 
 def _model_description(model: str) -> str:
-    from .train import model_specs
-
     return model_specs()[model].description
 
 
 def _rationale(model: str) -> str:
-    from .train import model_specs
-
     spec = model_specs().get(model)
     return spec.default_rationale if spec else ""
-
-
-def _tree_nodes(m: dict[str, Any]) -> int:
-    """Measured by the compact engine (`training.edge`), or the ONNX count of versions trained before it."""
-    training = m["training"]
-    return int((training.get("edge") or training["edge_memory"])["tree_nodes"])
-
-
-def _compiled(m: dict[str, Any]) -> str:
-    edge = m["training"].get("edge")
-    if not edge:
-        return "not recorded"
-    if edge["engine"] != "compact":
-        return edge["engine"]
-    return f"{edge['compiled_bytes']:,}"
 
 
 def _leaderboard(m: dict[str, Any]) -> list[str]:
@@ -99,8 +77,8 @@ def _leaderboard(m: dict[str, Any]) -> list[str]:
         "|" + "---|" * (4 + len(extra)),
     ]
     for row in rows:
-        cells = [str(row.get("rank", "")), f"`{row['model']}`", _fmt(row["mean"]), _fmt(row.get("std", ""))]
-        cells += [_fmt(row[k]) for k in extra]
+        cells = [str(row.get("rank", "")), f"`{row['model']}`", fmt(row["mean"]), fmt(row.get("std", ""))]
+        cells += [fmt(row[k]) for k in extra]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -171,7 +149,6 @@ def render(models_dir: Path) -> str:
         if not manifests:
             continue
         default = _default(models_dir, model)
-        classifier = manifests[0]["task"] == "binary_classification"
         w(f"## {model}")
         w("")
         w(_model_description(model))
@@ -182,35 +159,7 @@ def render(models_dir: Path) -> str:
             + (f" — {rationale}" if rationale else ".")
         )
         w("")
-        if classifier:
-            w(
-                "| version | AUC | accuracy | F1 | precision | recall | Brier | log loss | threshold | ONNX bytes | parity max diff |"
-            )
-            w("|---|---|---|---|---|---|---|---|---|---|---|")
-            for m in manifests:
-                x = m["metrics"]
-                diff = max(v["max_abs_diff"] for v in m["training"]["parity"].values())
-                w(
-                    f"| `{m['version']}` | {_fmt(x['auc'])} | {_fmt(x['accuracy'])} | {_fmt(x['f1'])} | {_fmt(x['precision'])} "
-                    f"| {_fmt(x['recall'])} | {_fmt(x['brier'])} | {_fmt(x['log_loss'])} | {m['output']['threshold']} "
-                    f"| {m['artifact']['bytes']:,} | {diff:.1e} |"
-                )
-        else:
-            w(
-                "| version | RMSE | MAE | MSE | R² | seed health bar | 90 % PI ±q (holdout cov.) | 95 % PI ±q (holdout cov.) | ONNX bytes | tree nodes | compiled bytes | parity max diff |"
-            )
-            w("|---|---|---|---|---|---|---|---|---|---|---|---|")
-            for m in manifests:
-                x = m["metrics"]
-                lv = {lv["coverage"]: lv for lv in m["intervals"]["levels"]}
-                diff = max(v["max_abs_diff"] for v in m["training"]["parity"].values())
-                health = "healthy" if x["rmse"] < 1.0 and x["r2"] > 0.6 else "**unhealthy**"
-                w(
-                    f"| `{m['version']}` | {_fmt(x['rmse'])} | {_fmt(x['mae'])} | {_fmt(x['mse'])} | {_fmt(x['r2'])} | {health} "
-                    f"| ±{lv[0.9]['quantile']:.3f} ({lv[0.9]['holdout_coverage']:.3f}) "
-                    f"| ±{lv[0.95]['quantile']:.3f} ({lv[0.95]['holdout_coverage']:.3f}) "
-                    f"| {m['artifact']['bytes']:,} | {_tree_nodes(m):,} | {_compiled(m)} | {diff:.1e} |"
-                )
+        out.extend(task_class(manifests[0]["task"]).docs_table(manifests))
         w("")
         for m in manifests:
             sel = m["training"].get("threshold_selection")
@@ -337,8 +286,11 @@ def _edge_section(models_dir: Path) -> list[str]:
             "",
         ]
     recommender = {m["version"]: m for m in _manifests(models_dir, "recommender")}
-    rows = [(old, recommender.get(old["version"])) for old in PREVIOUS_CAPPED_FORESTS]
-    rows = [(old, new) for old, new in rows if new and new["training"].get("edge")]
+    rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for old in PREVIOUS_CAPPED_FORESTS:
+        new = recommender.get(old["version"])
+        if new and new["training"].get("edge"):
+            rows.append((old, new))
     if rows:
         out += [
             "### Recommender forests as specified vs the former node-capped versions",

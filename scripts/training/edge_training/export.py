@@ -65,8 +65,10 @@ def onnx_feed(X: pd.DataFrame, features: list[Feature]) -> dict[str, np.ndarray]
     return feed
 
 
-def export(pipeline: Any, features: list[Feature], classifier: bool, name: str) -> onnx.ModelProto:
-    options = {id(pipeline): {"zipmap": False}} if classifier else None
+def export(
+    pipeline: Any, features: list[Feature], name: str, options: dict[int, dict[str, Any]] | None = None
+) -> onnx.ModelProto:
+    """skl2onnx conversion with the task's converter ``options`` (Task.export_options), normalised metadata."""
     model = to_onnx(
         pipeline,
         initial_types=initial_types(features),
@@ -118,40 +120,6 @@ def positive_probability(outputs: dict[str, np.ndarray], positive_index: int = 1
     return np.asarray(outputs["probabilities"], dtype=np.float64)[:, positive_index]
 
 
-def check_parity(
-    pipeline: Any,
-    runner: OnnxRunner,
-    X: pd.DataFrame,
-    features: list[Feature],
-    classifier: bool,
-    threshold: float | None = None,
-) -> dict[str, float]:
-    """Fail loudly when ONNX Runtime and the source library disagree on X."""
-    outputs = runner.run(X, features)
-    frame = training_frame(X, features)
-    if classifier:
-        expected = pipeline.predict_proba(frame)[:, 1]
-        got = positive_probability(outputs)
-        diff = float(np.max(np.abs(expected - got)))
-        if diff > PROBABILITY_TOLERANCE:
-            raise ParityError(f"probability max abs diff {diff:.3g} > {PROBABILITY_TOLERANCE}")
-        labels = np.asarray(outputs["label"]).reshape(-1)
-        mismatched = int(np.sum(labels != pipeline.predict(frame)))
-        if mismatched:
-            raise ParityError(f"{mismatched} ONNX labels differ from the library's labels")
-        if threshold is not None:
-            flips = int(np.sum((expected >= threshold) != (got >= threshold)))
-            if flips:
-                raise ParityError(f"{flips} decisions at threshold {threshold} differ")
-        return {"max_abs_diff": diff, "rows": float(len(X)), "label_mismatches": 0.0}
-    expected = pipeline.predict(frame).astype(np.float64)
-    got = regression_output(outputs)
-    diff = float(np.max(np.abs(expected - got)))
-    if diff > REGRESSION_TOLERANCE:
-        raise ParityError(f"regression max abs diff {diff:.3g} > {REGRESSION_TOLERANCE}")
-    return {"max_abs_diff": diff, "rows": float(len(X))}
-
-
 def tree_nodes(model: onnx.ModelProto) -> int:
     """Tree nodes of every TreeEnsemble* node (what the compact engine reports as tree_nodes)."""
     return sum(
@@ -165,7 +133,7 @@ def tree_nodes(model: onnx.ModelProto) -> int:
 
 def describe_io(model: onnx.ModelProto) -> dict[str, Any]:
     """The manifest's `onnx` block: opsets, input and output tensor specs."""
-    elem = {
+    elem: dict[int, str] = {
         onnx.TensorProto.FLOAT: "float32",
         onnx.TensorProto.DOUBLE: "float64",
         onnx.TensorProto.INT64: "int64",

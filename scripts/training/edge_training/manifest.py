@@ -7,60 +7,20 @@ plus :func:`cross_field_errors`, a line-by-line mirror of the zod ``superRefine`
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import numpy as np
 
 from .features import Feature
+from .paths import REPO_ROOT as REPO_ROOT
+from .paths import SCHEMAS_DIR
+from .reference import N_BINS as N_BINS
+from .reference import category_reference as category_reference
+from .reference import numeric_reference as numeric_reference
+from .reference import sig as sig
+from .tasks import task_class
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SCHEMA_PATH = REPO_ROOT / "schemas" / "manifest.schema.json"
-N_BINS = 10
-
-
-def sig(x: float, digits: int = 10) -> float:
-    """Round to `digits` significant digits (stable JSON; far below any metric's precision)."""
-    x = float(x)
-    if x == 0 or not math.isfinite(x):
-        return 0.0 if x == 0 else x
-    return float(f"{x:.{digits}g}")
-
-
-def numeric_reference(values: np.ndarray) -> dict[str, Any]:
-    """PSI bins from reference deciles + 101 quantiles, mean, std, min, max.
-
-    Binning convention (the Worker must use the same): with ascending interior ``edges``
-    e_0 < ... < e_{k-2}, a value x falls in bin ``i = #{j : e_j <= x}`` (numpy
-    ``searchsorted(edges, x, side="right")``), i.e. bin i = [e_{i-1}, e_i).
-    """
-    v = np.asarray(values, dtype=np.float64)
-    edges = np.unique(np.quantile(v, np.linspace(0, 1, N_BINS + 1)[1:-1]))
-    # an edge equal to the minimum would leave bin 0 empty by construction: drop it
-    edges = edges[edges > v.min()]
-    counts = np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1)
-    return {
-        "type": "numeric",
-        "bins": {
-            "edges": [sig(e) for e in edges],
-            "proportions": [sig(c / len(v)) for c in counts],
-        },
-        "quantiles": [sig(q) for q in np.quantile(v, np.linspace(0, 1, 101))],
-        "mean": sig(v.mean()),
-        "std": sig(v.std(ddof=0)),
-        "min": sig(v.min()),
-        "max": sig(v.max()),
-    }
-
-
-def category_reference(values: np.ndarray, categories: tuple[str, ...]) -> dict[str, Any]:
-    v = np.asarray(values).astype(str)
-    return {
-        "type": "category",
-        "proportions": {c: sig(float(np.mean(v == c))) for c in sorted(categories)},
-    }
+SCHEMA_PATH = SCHEMAS_DIR / "manifest.schema.json"
 
 
 def feature_entries(features: list[Feature]) -> list[dict[str, Any]]:
@@ -122,10 +82,7 @@ def cross_field_errors(manifest: dict[str, Any]) -> list[str]:
                 errors.append(f"onnx.inputs: columns of {tensor['name']} must be 0..{len(columns) - 1}")
     if not any(o["name"] == manifest["output"]["name"] for o in manifest["onnx"]["outputs"]):
         errors.append(f"output.name: no ONNX output named {manifest['output']['name']}")
-    if manifest["task"] == "binary_classification":
-        for key in ("positive_index", "threshold"):
-            if key not in manifest["output"]:
-                errors.append(f"output.{key}: required for classification")
+    errors.extend(task_class(manifest["task"]).output_errors(manifest))
     subject = manifest.get("subject_feature")
     if subject and subject not in seen:
         errors.append(f"subject_feature: unknown feature {subject}")

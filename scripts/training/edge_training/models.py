@@ -163,7 +163,7 @@ def regression_cv(pipe: Pipeline, X: pd.DataFrame, y: pd.Series, seed: int) -> d
 
 def fit_auto_select(X: pd.DataFrame, y: pd.Series, features: list[Feature], seed: int) -> Fitted:
     """compare_models: k-fold CV of every candidate, best mean RMSE wins (ties: leaderboard order)."""
-    leaderboard = []
+    leaderboard: list[dict[str, Any]] = []
     candidates = regression_candidates(features, seed)
     for name, pipe in candidates.items():
         leaderboard.append({"model": name, **regression_cv(pipe, X, y, seed)})

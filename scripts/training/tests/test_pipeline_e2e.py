@@ -15,6 +15,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from edge_training import export, models, tracking, train
 from edge_training import manifest as mf
+from edge_training.tasks.regression import regression_metrics
 
 
 def _strip_volatile(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def test_parity_gate_fails_loudly_on_a_wrong_graph(quick_run: dict[str, Any]) ->
     )
     runner = export.OnnxRunner(quick_run["results"][("kredipusula", "v2_gbm")].blob)
     with pytest.raises(export.ParityError):
-        export.check_parity(other, runner, parts["holdout"][names], features, classifier=True)
+        spec.task.check_parity(other, runner, parts["holdout"][names], features, {"positive_index": 1})
 
 
 def test_health_bar_separates_good_from_bad_recommenders() -> None:
@@ -123,7 +124,7 @@ def test_health_bar_separates_good_from_bad_recommenders() -> None:
 
     for estimator in (DummyRegressor(), LinearRegression()):
         bad = models.pipeline(features, estimator, scale=True).fit(X, y)
-        metrics = train.regression_metrics(yh, np.clip(bad.predict(Xh), 1, 5))
+        metrics = regression_metrics(yh, np.clip(bad.predict(Xh), 1, 5))
         assert not healthy(metrics), (type(estimator).__name__, metrics)
 
     shipped = sorted((mf.REPO_ROOT / "models" / "recommender").glob("*/manifest.json"))

@@ -22,7 +22,7 @@ from .families import ModelSpec
 from .rows import Batch, edge_batches, feeds
 
 CASE_FORMAT = 1
-ELEMENT_TYPES = {
+ELEMENT_TYPES: dict[int, str] = {
     onnx.TensorProto.FLOAT: "float32",
     onnx.TensorProto.DOUBLE: "float64",
     onnx.TensorProto.INT64: "int64",

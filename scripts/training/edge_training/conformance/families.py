@@ -486,7 +486,7 @@ def hist_gradient_boosting() -> Iterator[ModelSpec]:
 
 
 def xgboost() -> Iterator[ModelSpec]:
-    common = {"tree_method": "hist", "n_jobs": 1}
+    common: dict[str, Any] = {"tree_method": "hist", "n_jobs": 1}
     yield matrix_spec(
         "xgboost",
         "regressor_nan_s0",
@@ -549,7 +549,7 @@ def xgboost() -> Iterator[ModelSpec]:
 
 
 def lightgbm() -> Iterator[ModelSpec]:
-    common = {"n_jobs": 1, "verbose": -1}
+    common: dict[str, Any] = {"n_jobs": 1, "verbose": -1}
     yield matrix_spec(
         "lightgbm",
         "regressor_nan_s0",

@@ -211,8 +211,8 @@ def threshold_batches(spec: ModelSpec, rng: np.random.Generator) -> list[Batch]:
         targets += [(row_on_path(numeric, n, rng), n.feature, n.threshold) for n in nodes]
     for column, values in spec.cut_points.items():
         for value in values:
-            base = random_rows(numeric, rng, 1)
-            targets.append(([float(base[c.name][0]) for c in numeric], column, float(F32(value))))
+            base_row = random_rows(numeric, rng, 1)
+            targets.append(([float(base_row[c.name][0]) for c in numeric], column, float(F32(value))))
     if not targets:
         return []
     exact = random_rows(spec.columns, rng, len(targets))

@@ -37,8 +37,11 @@ def _set(node: onnx.NodeProto, name: str, value: object) -> None:
     node.attribute.append(helper.make_attribute(name, value))
 
 
-def _get(node: onnx.NodeProto, name: str) -> onnx.AttributeProto | None:
-    return next((a for a in node.attribute if a.name == name), None)
+def _get(node: onnx.NodeProto, name: str) -> onnx.AttributeProto:
+    found = next((a for a in node.attribute if a.name == name), None)
+    if found is None:
+        raise KeyError(f"{node.op_type} node {node.name!r} has no attribute {name}")
+    return found
 
 
 def rewrite(
