@@ -1,6 +1,6 @@
-import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
 import { readWindow } from "../monitoring/store/window-reader.ts";
 import type { Bindings } from "../platform/env.ts";
+import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { requireModelRecord } from "../repository/registry-reader.ts";
 import {
   buildDashboardData,

@@ -5,13 +5,13 @@ import {
   sendAlert,
   shouldAlert,
 } from "../monitoring/alert-webhook.ts";
-import { effectiveThresholds, readDefaultManifest } from "../monitoring/effective-thresholds.ts";
 import type { HealthStatus } from "../monitoring/health-status.ts";
 import { buildModelReport, type ModelReport } from "../monitoring/model-report.ts";
 import { reportR2Key } from "../monitoring/report-keys.ts";
 import { latestReport, readReport, reportId, saveReport } from "../monitoring/store/report-store.ts";
 import { readWindow } from "../monitoring/store/window-reader.ts";
 import type { Bindings } from "../platform/env.ts";
+import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { readManifest } from "../repository/registry-reader.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
+import { driftMethodsSchema } from "../../monitoring/drift/method-choice-schema.ts";
 import { PERFORMANCE_BARS_REQUEST_SHAPE } from "../../tasks/index.ts";
 import { ENGINE_CHOICES, SCOPES } from "../../vocabulary/index.ts";
 
@@ -58,6 +59,7 @@ export const thresholdsBodySchema = z
       .min(1)
       .max(24 * 30)
       .optional(),
+    drift_methods: driftMethodsSchema.optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: "set at least one threshold", path: ["(body)"] })
