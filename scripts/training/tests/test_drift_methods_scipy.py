@@ -1,7 +1,7 @@
 """The Worker's Wasserstein and Jensen-Shannon drift methods (worker/monitoring/drift) against scipy.
 
 Generates windows and references, builds each reference exactly as a manifest does
-(``edge_training.manifest.numeric_reference``: decile bins, 101 quantiles, std), runs
+(``edge_training.reference.numeric_reference``: decile bins, 101 quantiles, std), runs
 ``npx tsx scripts/monitoring/drift-methods-runner.ts`` (JSON on stdin) and asserts:
 
 * Jensen-Shannon equals ``scipy.spatial.distance.jensenshannon`` (natural log) on the same vectors: raw vectors,
@@ -29,7 +29,8 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
-from edge_training.manifest import REPO_ROOT, numeric_reference
+from edge_training.paths import REPO_ROOT
+from edge_training.reference import numeric_reference
 
 RUNNER = "scripts/monitoring/drift-methods-runner.ts"
 EXACT_TOLERANCE = 1e-12
