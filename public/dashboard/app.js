@@ -46,6 +46,8 @@
   const badge = (status) =>
     el("span", { class: `badge ${status}`, title: status }, LABELS[status] ?? status.replaceAll("_", " "));
   const empty = (text) => el("p", { class: "empty" }, text);
+  const TEST_LABELS = { ks: "KS", chi_square: "χ²", psi: "PSI", wasserstein: "W1", jensen_shannon: "JS" };
+  const testLabel = (test) => TEST_LABELS[test] ?? test ?? "KS";
   const span = (data) => ({ from: data.start, to: data.end });
   const card = (title, panel, ...children) =>
     el("div", { class: "card", "data-panel": panel }, el("h3", {}, title), ...children);
@@ -230,7 +232,7 @@
           { "data-feature": "(prediction)" },
           el("td", { class: "name" }, "prediction"),
           el("td", { class: "num" }, num(data.prediction.psi)),
-          el("td", { class: "num" }, `KS ${pValue(data.prediction.p_value)}`),
+          el("td", { class: "num" }, `${testLabel(data.prediction.test)} ${pValue(data.prediction.p_value)}`),
           el("td", {}, badge(data.prediction.status)),
         ),
       );
@@ -297,6 +299,35 @@
     );
     wide.classList.add("wide");
     return wide;
+  }
+
+  /** A multiclass model: each predicted class's share per bucket, its reference share dashed. */
+  function classesOverTime(data) {
+    const p = data.prediction;
+    if (p?.type !== "category") return null;
+    const labels = p.distribution.labels;
+    const t = p.series.map((point) => point.t);
+    const lines = labels.flatMap((name, i) => [
+      { name, values: p.series.map((point) => (point.n ? (point.proportions?.[name] ?? 0) : null)) },
+      {
+        name: `${name} (reference)`,
+        values: t.map(() => p.distribution.reference[i]),
+        dashed: true,
+      },
+    ]);
+    return card(
+      `Predicted classes over time (${p.version})`,
+      "classes-time",
+      t.length
+        ? C.timeLines(t, lines, { ...span(data), format: (v) => `${Math.round(v * 100)} %` })
+        : empty("no predictions in this range"),
+      el(
+        "p",
+        { class: "muted" },
+        `Share of each predicted class per ${data.bucket_ms / 60000}-min bucket; dashed: its share on the training data. ` +
+          `Whole range: ${testLabel(p.test)} p ${pValue(p.p_value)}, PSI ${num(p.psi, 3)}.`,
+      ),
+    );
   }
 
   function regressionPanels(p, data) {
@@ -434,6 +465,130 @@
     ];
   }
 
+  function multiclassPanels(p, data) {
+    const m = p.metrics;
+    const classes = p.classes;
+    const perClass = classes.map((name) => ({ name, ...(p.per_class[name] ?? {}) }));
+    const calibrated = perClass.filter((c) => c.reliability?.length);
+    return [
+      card(
+        `Multiclass metrics from feedback (${m.n} labelled)`,
+        "metrics",
+        el(
+          "div",
+          { class: "scroll" },
+          el(
+            "table",
+            {},
+            el(
+              "tr",
+              {},
+              ...["n", "accuracy", "macro-F1", "log loss", "Brier", "ECE (macro)"].map((h) =>
+                el("th", { class: "num" }, h),
+              ),
+            ),
+            el(
+              "tr",
+              {},
+              el("td", { class: "num", "data-metric": "n" }, m.n),
+              el("td", { class: "num", "data-metric": "accuracy" }, num(m.accuracy, 3)),
+              el("td", { class: "num", "data-metric": "macro_f1" }, num(m.macro_f1, 3)),
+              el("td", { class: "num", "data-metric": "log_loss" }, num(m.log_loss, 3)),
+              el("td", { class: "num", "data-metric": "brier" }, num(m.brier, 4)),
+              el("td", { class: "num", "data-metric": "ece_macro" }, num(m.ece_macro, 4)),
+            ),
+          ),
+        ),
+        p.series.length
+          ? C.timeLines(
+              p.series.map((s) => s.t),
+              [{ name: "accuracy per bucket", values: p.series.map((s) => s.value) }],
+              { height: 120, ...span(data) },
+            )
+          : null,
+      ),
+      card(
+        "Per-class calibration (one-vs-rest reliability)",
+        "calibration",
+        calibrated.length
+          ? C.xy(
+              [
+                ...calibrated.map((c) => ({
+                  name: `${c.name} (ECE ${num(c.ece, 3)})`,
+                  x: c.reliability.map((b) => b.mean_predicted),
+                  y: c.reliability.map((b) => b.observed),
+                })),
+                { name: "perfectly calibrated", x: [0, 1], y: [0, 1], dashed: true },
+              ],
+              { xLabel: "mean predicted probability", yLabel: "observed share", square: true },
+            )
+          : empty("no labelled rows"),
+      ),
+      card(
+        "Confusion matrix and per-class scores",
+        "confusion",
+        el(
+          "div",
+          { class: "scroll" },
+          el(
+            "table",
+            { class: "confusion-matrix" },
+            el(
+              "tr",
+              {},
+              el("th", {}, "actual ↓ · predicted →"),
+              ...classes.map((name) => el("th", { class: "num" }, name)),
+            ),
+            ...classes.map((actual, i) =>
+              el(
+                "tr",
+                {},
+                el("th", {}, actual),
+                ...classes.map((predicted, j) =>
+                  el(
+                    "td",
+                    {
+                      class: `num ${i === j ? "hit" : p.confusion[i]?.[j] ? "miss" : ""}`,
+                      "data-cell": `${actual}:${predicted}`,
+                    },
+                    p.confusion[i]?.[j] ?? 0,
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+        el(
+          "div",
+          { class: "scroll" },
+          el(
+            "table",
+            {},
+            el(
+              "tr",
+              {},
+              ...["class", "support", "precision", "recall", "F1", "ECE"].map((h, i) =>
+                el("th", i ? { class: "num" } : {}, h),
+              ),
+            ),
+            ...perClass.map((c) =>
+              el(
+                "tr",
+                { "data-class": c.name },
+                el("td", { class: "name" }, c.name),
+                el("td", { class: "num" }, c.support ?? 0),
+                el("td", { class: "num" }, num(c.precision, 3)),
+                el("td", { class: "num" }, num(c.recall, 3)),
+                el("td", { class: "num", "data-metric": "f1" }, num(c.f1, 3)),
+                el("td", { class: "num" }, num(c.ece, 3)),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ];
+  }
+
   function performancePanels(data) {
     const p = data.performance;
     if (!p?.metrics)
@@ -444,6 +599,7 @@
           empty(`no feedback for ${data.default_version} in this range`),
         ),
       ];
+    if (p.kind === "multiclass") return multiclassPanels(p, data);
     return p.kind === "regression" ? regressionPanels(p, data) : classificationPanels(p);
   }
 
@@ -573,6 +729,7 @@
         trafficPanel(data),
         driftOverTime(data),
         distributions(data),
+        classesOverTime(data),
         driftTable(data),
         ...performancePanels(data),
         abPanel(data),
