@@ -1,10 +1,11 @@
-import { PROBLEM_URN_PREFIX, PROBLEMS } from "../../worker/problems/catalogue.ts";
+import { PROBLEM_URN_PREFIX, PROBLEMS, type ProblemEntry } from "../../worker/problems/catalogue.ts";
 
 const cell = (text: string): string => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 /** docs/problems.md, rendered from worker/problems/catalogue.ts (one row per catalogue entry). */
 export function renderProblemsDoc(): string {
-  const rows = Object.entries(PROBLEMS).map(
+  const entries: Array<[string, ProblemEntry]> = Object.entries(PROBLEMS);
+  const rows = entries.map(
     ([name, entry]) =>
       `| \`${entry.slug}\` | ${entry.status} | ${cell(entry.title)} | ${cell(entry.when)} | ${entry.retryAfterSeconds ?? ""} | \`PROBLEMS.${name}\` |`,
   );
