@@ -8,7 +8,8 @@ import {
   resolveMethod,
 } from "../worker/monitoring/drift/method-choice.ts";
 import { DRIFT_METHOD_NAMES, driftMethod } from "../worker/monitoring/drift/registry.ts";
-import { datasetDrift, predictionDrift } from "../worker/monitoring/feature-drift.ts";
+import { datasetDrift } from "../worker/monitoring/feature-drift.ts";
+import { versionPredictionDrift } from "../worker/monitoring/prediction-drift.ts";
 import { chiSquareAgainstReference } from "../worker/monitoring/stats/chi-square.ts";
 import { ksAgainstReference } from "../worker/monitoring/stats/ks-test.ts";
 import { binProportions, psi } from "../worker/monitoring/stats/psi.ts";
@@ -163,9 +164,9 @@ describe("drift through the registry", () => {
     expect(shifted.drifted_features).toEqual(["item_price"]);
     expect(shifted.features.item_price?.statistic).toBeGreaterThan(0.1);
     expect(
-      predictionDrift(
+      versionPredictionDrift(
         manifest,
-        rows.map(() => 3.5),
+        rows.map(() => ({ output: 3.5 })),
         rule,
       ).test,
     ).toBe("wasserstein");

@@ -227,18 +227,3 @@ export function datasetDrift(
     dataset_drift: evaluated.length > 0 && share >= thresholds.dataset_drift_share,
   };
 }
-
-/** The version's outputs against its manifest's reference prediction distribution (one test, no correction). */
-export function predictionDrift(
-  manifest: Manifest,
-  outputs: readonly number[],
-  thresholds: MonitoringThresholds,
-): FeatureDrift {
-  return numericDrift(outputs, manifest.reference.prediction, false, {
-    kind: "prediction",
-    name: null,
-    referenceRows: manifest.reference.rows,
-    testedTogether: 1,
-    thresholds,
-  });
-}
