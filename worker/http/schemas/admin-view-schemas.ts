@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { registryView } from "../../data-plane/registry-admin-service.ts";
+import { driftMethodsSchema } from "../../monitoring/drift/method-choice-schema.ts";
 import type { AuditRow } from "../../repository/audit-log.ts";
 import type { ApiKeyRecord } from "../../repository/registry-types.ts";
 import { PERFORMANCE_BAR_NAMES, type PerformanceBarName } from "../../tasks/index.ts";
@@ -66,6 +67,7 @@ export const registryViewSchema = z
         error_rate_max: z.number(),
         min_feedback: z.number(),
         window_hours: z.number(),
+        drift_methods: driftMethodsSchema.optional(),
       })
       .optional(),
     revision: z.number().optional(),
