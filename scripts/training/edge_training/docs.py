@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .data import generate_credit, generate_recommender, load_german_credit
+from .data import generate_credit, generate_credit_risk, generate_recommender, load_german_credit
 from .doc_format import fmt
 from .edge_budget import EDGE_BUDGET
 from .specs import model_specs
 from .tasks import task_class
 
-MODEL_ORDER = ["kredipusula", "recommender", "german_credit"]
+MODEL_ORDER = ["kredipusula", "kredipusula_risk", "recommender", "german_credit"]
 MIB = 1024 * 1024
 
 # The recommender forests as shipped before the shared compiled-bytes budget (git: ac30e4f), when a
@@ -138,6 +138,7 @@ def render(models_dir: Path) -> str:
     w("")
     for title, fn in (
         ("kredipusula (synthetic)", generate_credit),
+        ("kredipusula_risk (synthetic)", generate_credit_risk),
         ("recommender (synthetic)", generate_recommender),
         ("german_credit (real)", load_german_credit),
     ):

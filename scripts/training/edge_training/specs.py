@@ -16,7 +16,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
 
 from . import data, export, models
 from .features import CREDIT_FEATURES, RECOMMENDER_FEATURES, Feature, german_features
-from .tasks import BinaryClassification, Regression, Task
+from .tasks import BinaryClassification, MulticlassClassification, Regression, Task
 
 SEED = 42
 
@@ -71,6 +71,27 @@ def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
             default="v2_gbm",
             default_rationale="the gradient-boosted model learns the affordability cliff and the interactions of the "
             "generative story: higher CV and holdout AUC and lower Brier score than the calibrated logistic baseline.",
+            seed_request={
+                "income": 50000,
+                "age": 35,
+                "credit_history": "good",
+                "loan_amount": 10000,
+                "employment_years": 5,
+            },
+        ),
+        "kredipusula_risk": ModelSpec(
+            name="kredipusula_risk",
+            task=MulticlassClassification(classes=tuple(data.RISK_TIERS)),
+            title="KrediPusula risk tier",
+            description="Rates a loan application low, medium or high risk, or decline, with a calibrated probability "
+            "for every tier, from income, age, credit history, loan amount and employment years. Trained on the "
+            "seeded synthetic generator edge_training.data.generate_credit_risk.",
+            load=lambda: data.generate_credit_risk(n=n_credit, seed=SEED),
+            features=lambda frame: CREDIT_FEATURES,
+            versions=models.RISK_VERSIONS,
+            default="v1_gbm",
+            default_rationale="the only version: a multinomial gradient-boosted model, whose softmax probabilities "
+            "are better calibrated per class (lower one-vs-rest ECE and log loss) than a sigmoid-calibrated copy.",
             seed_request={
                 "income": 50000,
                 "age": 35,

@@ -15,8 +15,6 @@ import pytest
 from edge_training import conformal, edge_fit, export, models, train
 from edge_training import manifest as mf
 from edge_training.edge_budget import EDGE_BUDGET
-from edge_training.tasks.binary_classification import classification_metrics
-from edge_training.tasks.regression import regression_metrics
 
 from .conftest import EXPECTED_VERSIONS, MODELS_DIR, load_manifest
 
@@ -71,10 +69,8 @@ def _features(manifest: dict[str, Any]) -> list[Any]:
 
 
 def _score(runner: export.OnnxRunner, manifest: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
-    out = runner.run(frame, _features(manifest))
-    if manifest["task"] == "binary_classification":
-        return export.positive_probability(out, manifest["output"]["positive_index"])
-    return export.regression_output(out)
+    """The model's task reads its score from the committed graph's outputs (as training did)."""
+    return train.model_specs()[manifest["model"]].task.score(runner.run(frame, _features(manifest)))
 
 
 def test_examples_reproduce_in_onnxruntime(committed: Committed) -> None:
@@ -82,9 +78,15 @@ def test_examples_reproduce_in_onnxruntime(committed: Committed) -> None:
     runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
     assert len(manifest["examples"]) >= 5
     frame = pd.DataFrame([e["inputs"] for e in manifest["examples"]])
-    got = _score(runner, manifest, frame)
-    want = np.array([e["expected"]["output"] for e in manifest["examples"]])
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    task = train.model_specs()[model].task
+    for example, score in zip(manifest["examples"], _score(runner, manifest, frame), strict=True):
+        got, want = task.expected(score, manifest["output"]), example["expected"]
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            if isinstance(value, str):
+                assert got[key] == value, key
+            else:
+                np.testing.assert_allclose(got[key], value, rtol=0, atol=1e-6, err_msg=key)
     seed = train.model_specs()[model].seed_request
     if seed:
         assert manifest["examples"][0]["inputs"] == seed
@@ -97,28 +99,31 @@ def test_examples_reproduce_in_onnxruntime(committed: Committed) -> None:
 
 
 @pytest.fixture(scope="module")
-def holdouts() -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+def splits() -> dict[str, dict[str, tuple[pd.DataFrame, np.ndarray]]]:
     out = {}
     for name, spec in train.model_specs().items():
         ds = spec.load()
         parts = train.split(ds, spec.task.stratify, train.SEED)
-        out[name] = (parts["holdout"], parts["holdout"][ds.target].to_numpy())
+        out[name] = {part: (frame, frame[ds.target].to_numpy()) for part, frame in parts.items()}
     return out
 
 
-def test_holdout_metrics_reproduce_from_data_and_onnx(committed: Committed, holdouts: dict[str, Any]) -> None:
-    """Regenerate the data (deterministic), score the holdout with the committed ONNX, compare metrics."""
+@pytest.fixture(scope="module")
+def holdouts(splits: dict[str, Any]) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+    return {name: parts["holdout"] for name, parts in splits.items()}
+
+
+def test_holdout_metrics_reproduce_from_data_and_onnx(committed: Committed, splits: dict[str, Any]) -> None:
+    """Regenerate the data (deterministic), score the calibration and holdout splits with the committed ONNX, let
+    the model's task evaluate them as training did: the same output block and the same metrics."""
     model, _, manifest, directory = committed
-    frame, y = holdouts[model]
+    (cal_frame, y_cal), (frame, y) = splits[model]["calibration"], splits[model]["holdout"]
     assert manifest["training"]["rows"]["holdout"] == len(frame)
     runner = export.OnnxRunner((directory / "model.onnx").read_bytes())
-    pred = _score(runner, manifest, frame)
-    if manifest["task"] == "binary_classification":
-        metrics = classification_metrics(y, pred, manifest["output"]["threshold"])
-    else:
-        clip = manifest["output"]["clip"]
-        metrics = regression_metrics(y, np.clip(pred, clip["min"], clip["max"]))
-    for key, value in metrics.items():
+    task = train.model_specs()[model].task
+    evaluation = task.evaluate(y_cal, _score(runner, manifest, cal_frame), y, _score(runner, manifest, frame))
+    assert evaluation.output == manifest["output"]
+    for key, value in evaluation.metrics.items():
         assert manifest["metrics"][key] == pytest.approx(value, rel=1e-5, abs=1e-7), key
 
 

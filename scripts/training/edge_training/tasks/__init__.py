@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .base import Evaluation, Task
 from .binary_classification import BinaryClassification
+from .multiclass_classification import MulticlassClassification
 from .regression import Regression
 from .vocabulary import task_names
 
@@ -12,6 +13,7 @@ from .vocabulary import task_names
 TASKS: dict[str, type[Task]] = {
     Regression.name: Regression,
     BinaryClassification.name: BinaryClassification,
+    MulticlassClassification.name: MulticlassClassification,
 }
 
 
@@ -23,4 +25,13 @@ def task_class(name: str) -> type[Task]:
         raise ValueError(f"task: unknown task {name!r} (known: {', '.join(TASKS)})") from None
 
 
-__all__ = ["TASKS", "BinaryClassification", "Evaluation", "Regression", "Task", "task_class", "task_names"]
+__all__ = [
+    "TASKS",
+    "BinaryClassification",
+    "Evaluation",
+    "MulticlassClassification",
+    "Regression",
+    "Task",
+    "task_class",
+    "task_names",
+]
