@@ -21,8 +21,6 @@ export function driftMethod(name: DriftMethodName): DriftMethod {
   return BY_NAME.get(name) as DriftMethod;
 }
 
-export const isDriftMethodName = (name: string): name is DriftMethodName => BY_NAME.has(name);
-
 export function appliesTo(name: DriftMethodName, kind: DriftFeatureKind): boolean {
   return driftMethod(name).kinds.includes(kind);
 }
