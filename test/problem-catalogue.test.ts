@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import problemsDoc from "../docs/problems.md?raw";
 import { renderProblemsDoc } from "../scripts/docs/problems-table.ts";
 import { PROBLEM_URN_PREFIX, PROBLEMS } from "../worker/problems/catalogue.ts";
