@@ -19,8 +19,6 @@ export const DASHBOARD_RANGES = {
 export type DashboardRange = keyof typeof DASHBOARD_RANGES;
 /** Rows analysed per answer (the newest are kept; `rows.sampled` says when the range held more). */
 export const MAX_DASHBOARD_ROWS = 20_000;
-/** Predicted-vs-actual points per answer (the regression panel's; evenly thinned by time beyond it). */
-export { MAX_SCATTER_POINTS } from "../tasks/regression.ts";
 
 export interface DashboardInput {
   record: ModelRecord;

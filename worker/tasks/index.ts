@@ -9,6 +9,8 @@ import { multiclassClassification } from "./multiclass-classification.ts";
 import { regression } from "./regression.ts";
 import type { PerformanceBarName, Task } from "./task.ts";
 
+/** The interval of a served value (regression's; the recommender's items carry it too). */
+export { predictionIntervalSchema } from "./regression.ts";
 export type * from "./task.ts";
 
 /**
@@ -26,12 +28,8 @@ export const TASK_LIST: readonly Task[] = Object.values(TASK_OBJECTS);
 /** Metrics of any task (what a report's performance block holds). */
 export type PerformanceMetrics = RegressionMetrics | ClassificationMetrics | MulticlassMetrics;
 
-/** The task object of a task name; throws for a name without one (the manifest enum admits only registered names). */
-export function taskNamed(name: TaskName): Task {
-  const task = TASK_OBJECTS[name];
-  if (!task) throw new Error(`no task object for ${name}`);
-  return task;
-}
+/** The task object of a task name (every name of the vocabulary has one: the registry's type demands it). */
+export const taskNamed = (name: TaskName): Task => TASK_OBJECTS[name];
 
 /** The task object of a manifest. */
 export const taskOf = (manifest: Pick<Manifest, "task">): Task => taskNamed(manifest.task);

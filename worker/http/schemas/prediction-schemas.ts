@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
-import { ROW_VIEW_SHAPE } from "../../tasks/index.ts";
-import { predictionIntervalSchema } from "../../tasks/regression.ts";
+import { predictionIntervalSchema, ROW_VIEW_SHAPE } from "../../tasks/index.ts";
 import { SERVING_ROUTES, TASKS } from "../../vocabulary/index.ts";
 
 const isFeatureRow = (value: unknown): value is Record<string, unknown> =>
