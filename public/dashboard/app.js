@@ -307,12 +307,18 @@
     if (p?.type !== "category") return null;
     const labels = p.distribution.labels;
     const t = p.series.map((point) => point.t);
+    const color = (i) => C.COLORS[i % C.COLORS.length];
     const lines = labels.flatMap((name, i) => [
-      { name, values: p.series.map((point) => (point.n ? (point.proportions?.[name] ?? 0) : null)) },
       {
-        name: `${name} (reference)`,
+        name,
+        values: p.series.map((point) => (point.n ? (point.proportions?.[name] ?? 0) : null)),
+        color: color(i),
+      },
+      {
+        name: `${name} ref.`,
         values: t.map(() => p.distribution.reference[i]),
         dashed: true,
+        color: color(i),
       },
     ]);
     return card(
@@ -480,23 +486,25 @@
           el(
             "table",
             {},
-            el(
-              "tr",
-              {},
-              ...["n", "accuracy", "macro-F1", "log loss", "Brier", "ECE (macro)"].map((h) =>
-                el("th", { class: "num" }, h),
+            ...[
+              [
+                ["n", "n", m.n],
+                ["accuracy", "accuracy", num(m.accuracy, 3)],
+                ["macro-F1", "macro_f1", num(m.macro_f1, 3)],
+              ],
+              [
+                ["log loss", "log_loss", num(m.log_loss, 3)],
+                ["Brier", "brier", num(m.brier, 4)],
+                ["ECE (macro)", "ece_macro", num(m.ece_macro, 4)],
+              ],
+            ].flatMap((cells) => [
+              el("tr", {}, ...cells.map(([head]) => el("th", { class: "num" }, head))),
+              el(
+                "tr",
+                {},
+                ...cells.map(([, name, value]) => el("td", { class: "num", "data-metric": name }, value)),
               ),
-            ),
-            el(
-              "tr",
-              {},
-              el("td", { class: "num", "data-metric": "n" }, m.n),
-              el("td", { class: "num", "data-metric": "accuracy" }, num(m.accuracy, 3)),
-              el("td", { class: "num", "data-metric": "macro_f1" }, num(m.macro_f1, 3)),
-              el("td", { class: "num", "data-metric": "log_loss" }, num(m.log_loss, 3)),
-              el("td", { class: "num", "data-metric": "brier" }, num(m.brier, 4)),
-              el("td", { class: "num", "data-metric": "ece_macro" }, num(m.ece_macro, 4)),
-            ),
+            ]),
           ),
         ),
         p.series.length
@@ -536,7 +544,7 @@
             el(
               "tr",
               {},
-              el("th", {}, "actual ↓ · predicted →"),
+              el("th", { title: "rows: true class, columns: predicted class" }, "true ↓"),
               ...classes.map((name) => el("th", { class: "num" }, name)),
             ),
             ...classes.map((actual, i) =>
@@ -567,7 +575,7 @@
             el(
               "tr",
               {},
-              ...["class", "support", "precision", "recall", "F1", "ECE"].map((h, i) =>
+              ...["class", "n", "prec.", "recall", "F1", "ECE"].map((h, i) =>
                 el("th", i ? { class: "num" } : {}, h),
               ),
             ),

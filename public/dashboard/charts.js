@@ -43,9 +43,9 @@
     return box;
   }
 
-  function withLegend(chart, names) {
+  function withLegend(chart, names, colors) {
     const box = document.createElement("div");
-    box.append(chart, legend(names));
+    box.append(chart, legend(names, colors));
     return box;
   }
 
@@ -55,8 +55,8 @@
     splits.map((v) => (v === null || v === undefined ? "" : format(v)));
 
   /**
-   * Lines over time. `t` in ms; `series` = [{ name, values, dashed? }]. `format` labels the y axis; `from`
-   * and `to` (ms) fix the x axis to the chosen range.
+   * Lines over time. `t` in ms; `series` = [{ name, values, dashed?, color? (palette colour by default) }].
+   * `format` labels the y axis; `from` and `to` (ms) fix the x axis to the chosen range.
    */
   function timeLines(t, series, { height = 170, format = number, yMin, from, to } = {}) {
     const points = t.length;
@@ -81,7 +81,7 @@
               {},
               ...series.map((s, i) => ({
                 label: s.name,
-                stroke: COLORS[i % COLORS.length],
+                stroke: s.color ?? COLORS[i % COLORS.length],
                 width: 2,
                 dash: s.dashed ? [6, 4] : undefined,
                 spanGaps: true,
@@ -97,6 +97,7 @@
     return withLegend(
       chart,
       series.map((s) => s.name),
+      series.map((s, i) => s.color ?? COLORS[i % COLORS.length]),
     );
   }
 

@@ -26,6 +26,9 @@ let dev: LocalWorker | undefined;
 let base = "";
 let session: SessionResult;
 let browser: Browser;
+/** The shipped multiclass model: labelled traffic, the true tier being the predicted one for 3 rows in 4. */
+const RISK_MODEL = "kredipusula_risk";
+const RISK_ROWS = 120;
 /** The A/B phase's labelled predictions served by the default version (v4_xgboost). */
 const labelledDefault: { predicted: number; actual: number }[] = [];
 
@@ -56,11 +59,35 @@ async function call(path: string, init: RequestInit = {}) {
 }
 
 interface DashboardJson {
+  rows: { analyzed: number };
   ops: { total: { requests: number } };
   drift: { features: { name: string; status: string }[] };
   performance: { kind: string; metrics: { n: number; rmse?: number; auc?: number } };
   ab: { arms: { version: string; rows: number; feedback: number; verdict: string }[] };
 }
+/** Multiclass traffic (KrediPusula applicants scored into risk tiers) and feedback by class name. */
+async function multiclassPhase() {
+  const { rows } = fixtureRows("kredipusula", "201");
+  const response = await call(`/v1/models/${RISK_MODEL}/predict`, {
+    method: "POST",
+    body: JSON.stringify({ instances: rows.slice(0, RISK_ROWS) }),
+  });
+  const { predictions } = (await response.json()) as { predictions: { id: string; label: string }[] };
+  const tiers = ["low", "medium", "high", "decline"];
+  const feedback = predictions.map((prediction, i) => ({
+    prediction_id: prediction.id,
+    actual:
+      i % 4 === 3
+        ? (tiers[(tiers.indexOf(prediction.label) + 1) % tiers.length] as string)
+        : prediction.label,
+  }));
+  for (let tries = 0; (await dashboardJson(RISK_MODEL)).rows.analyzed < RISK_ROWS; tries++) {
+    if (tries > 240) throw new Error(`${RISK_MODEL}: rows not logged`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await call("/v1/predictions/feedback", { method: "POST", body: JSON.stringify({ feedback }) });
+}
+
 const dashboardJson = async (model: string) =>
   (await (await call(`/v1/models/${model}/dashboard?range=1h`)).json()) as DashboardJson;
 
@@ -102,6 +129,7 @@ before(async () => {
   base = dev.url;
   session = await runMonitoringSession(base, () => undefined);
   await abPhase();
+  await multiclassPhase();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox"],
@@ -285,6 +313,22 @@ for (const width of [390, 1440]) {
         "the confusion matrix counts every labelled row",
       );
       assert.equal(await credit.locator('td[data-metric="n"]').textContent(), "60");
+
+      const risk = page.locator(`section[data-model="${RISK_MODEL}"]`);
+      for (const panel of ["classes-time", "calibration", "distributions"]) {
+        const points = await chartPoints(page, RISK_MODEL, panel);
+        assert.ok(points.length > 0 && points.every((n) => n > 0), `${RISK_MODEL} ${panel}: ${points}`);
+      }
+      const riskCells = await risk.locator("[data-cell]").allTextContents();
+      assert.equal(riskCells.length, 16, "a 4 × 4 confusion matrix");
+      assert.equal(
+        riskCells.map(Number).reduce((a, b) => a + b, 0),
+        RISK_ROWS,
+      );
+      assert.equal(await risk.locator('td[data-metric="n"]').textContent(), String(RISK_ROWS));
+      assert.equal(await risk.locator('td[data-metric="accuracy"]').textContent(), "0.750");
+      assert.equal(await risk.locator("tr[data-class]").count(), 4, "a row of scores per class");
+      assert.match((await risk.locator('tr[data-feature="(prediction)"]').textContent()) ?? "", /χ²/);
 
       const seen = await layout(page);
       assert.ok(
