@@ -1,4 +1,5 @@
 import { buildApp } from "./http/app.ts";
+import { fastPath } from "./http/fast-path.ts";
 import { consumePredictionLogs } from "./jobs/prediction-log-consumer.ts";
 import { runScheduledJobs } from "./jobs/scheduled.ts";
 import type { Bindings } from "./platform/env.ts";
@@ -6,7 +7,8 @@ import type { Bindings } from "./platform/env.ts";
 const app = buildApp();
 
 export default {
-  fetch: app.fetch,
+  // The prediction routes skip Hono's per-request machinery (same answers: worker/http/fast-path.ts).
+  fetch: (request, env, ctx) => fastPath(request, env, ctx) ?? app.fetch(request, env, ctx),
   // Returned, not waitUntil'd: a rejection marks the cron invocation failed.
   scheduled: async (controller, env) => {
     await runScheduledJobs(env, controller.scheduledTime);

@@ -28,23 +28,31 @@ const FRAMEWORK_TITLES: Record<number, string> = {
   429: "Too many requests",
 };
 
-/** Built with the context, so headers set earlier (x-request-id, x-auth-mode) are kept. */
-export function problemResponse(c: Context, view: ProblemView): Response {
+/** The application/problem+json document of `view` for a request to `instance` (its path). */
+export function problemDocument(view: ProblemView, instance: string): string {
   const body = {
     type: problemTypeUri(view.slug),
     title: view.title,
     status: view.status,
     detail: view.detail,
-    instance: c.req.path,
+    instance,
     ...(view.errors?.length ? { errors: view.errors } : {}),
     ...view.extra,
     // Open Inference Protocol clients read `error`.
     error: view.detail,
   };
-  return c.body(JSON.stringify(body), view.status, {
-    ...view.headers,
-    "content-type": "application/problem+json",
-  });
+  return JSON.stringify(body);
+}
+
+/** The response headers of `view` (its own, then the media type). */
+export const problemHeaders = (view: ProblemView): Record<string, string> => ({
+  ...view.headers,
+  "content-type": "application/problem+json",
+});
+
+/** Built with the context, so headers set earlier (x-request-id, x-auth-mode) are kept. */
+export function problemResponse(c: Context, view: ProblemView): Response {
+  return c.body(problemDocument(view, c.req.path), view.status, problemHeaders(view));
 }
 
 /** The one mapping from a catalogue error to HTTP: status, body and the headers its type calls for. */
@@ -73,26 +81,25 @@ function frameworkErrorView(error: HTTPException): ProblemView {
   };
 }
 
+/** What any failure becomes (shared by the root `onError` and the prediction fast path); defects are logged. */
+export function errorView(error: unknown, requestId: string | undefined): ProblemView {
+  if (error instanceof DomainError) return domainErrorView(error);
+  if (error instanceof HTTPException) return frameworkErrorView(error);
+  console.error(
+    JSON.stringify({
+      event: "unhandled_error",
+      request_id: requestId,
+      error: String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    }),
+  );
+  // Only a defect lands here: every known failure is a DomainError or HTTPException with its own status.
+  return domainErrorView(problems.internalError());
+}
+
 /** The root `onError`: every failure leaves as application/problem+json, never a bare 500. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
-  let view: ProblemView;
-  if (error instanceof DomainError) {
-    view = domainErrorView(error);
-  } else if (error instanceof HTTPException) {
-    view = frameworkErrorView(error);
-  } else {
-    console.error(
-      JSON.stringify({
-        event: "unhandled_error",
-        request_id: c.get("requestId"),
-        error: String(error),
-        stack: error.stack,
-      }),
-    );
-    // Only a defect lands here: every known failure is a DomainError or HTTPException with its own status.
-    view = domainErrorView(problems.internalError());
-  }
-  const response = problemResponse(c, view);
+  const response = problemResponse(c, errorView(error, c.get("requestId")));
   const id = c.get("requestId");
   if (id) response.headers.set("x-request-id", id);
   return response;

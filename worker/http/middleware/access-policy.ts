@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../../platform/env.ts";
+import type { AuthContext } from "../../platform/caller.ts";
+import type { AppEnv, Bindings } from "../../platform/env.ts";
 import { problems } from "../../problems/index.ts";
 import type { Scope } from "../../vocabulary/index.ts";
 import { configuredAdminToken } from "./auth-mode.ts";
@@ -43,23 +44,32 @@ export function requiredScope(path: string): Scope | null {
 /** Refuses the request unless the caller (set by `authenticate`) holds `scope`; open mode allows all. */
 export function requireScope(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const auth = c.get("auth");
-    if (auth?.open || auth?.scopes.includes(scope)) return next();
-    if (!auth || auth.anonymous) {
-      if (scope === "admin" && !configuredAdminToken(c.env)) {
-        throw problems.unauthorized(
-          "Admin calls need an admin credential and this deployment has no ADMIN_TOKEN configured " +
-            "(`wrangler secret put ADMIN_TOKEN`), so only admin-scoped API keys are accepted.",
-        );
-      }
+    assertScope(c.env, c.get("auth"), scope);
+    return next();
+  });
+}
+
+/** Throws 401/403 unless `auth` holds `scope` (open mode allows all). */
+export function assertScope(
+  env: Pick<Bindings, "ENVIRONMENT" | "ADMIN_TOKEN">,
+  auth: AuthContext | undefined,
+  scope: Scope,
+): void {
+  if (auth?.open || auth?.scopes.includes(scope)) return;
+  if (!auth || auth.anonymous) {
+    if (scope === "admin" && !configuredAdminToken(env)) {
       throw problems.unauthorized(
-        `This endpoint needs credentials with the "${scope}" scope: \`Authorization: Bearer <token>\` or \`X-API-Key: <key>\`.`,
+        "Admin calls need an admin credential and this deployment has no ADMIN_TOKEN configured " +
+          "(`wrangler secret put ADMIN_TOKEN`), so only admin-scoped API keys are accepted.",
       );
     }
-    throw problems.forbidden(
-      `This credential lacks the "${scope}" scope (it has: ${auth.scopes.join(", ") || "none"}).`,
+    throw problems.unauthorized(
+      `This endpoint needs credentials with the "${scope}" scope: \`Authorization: Bearer <token>\` or \`X-API-Key: <key>\`.`,
     );
-  });
+  }
+  throw problems.forbidden(
+    `This credential lacks the "${scope}" scope (it has: ${auth.scopes.join(", ") || "none"}).`,
+  );
 }
 
 const byScope = { admin: requireScope("admin"), predict: requireScope("predict") };

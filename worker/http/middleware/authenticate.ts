@@ -1,14 +1,13 @@
-import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { looksLikeApiKey, resolveApiKey } from "../../auth/api-keys.ts";
 import { ANONYMOUS } from "../../auth/auth-context.ts";
 import { secretsEqual } from "../../auth/credential-hash.ts";
 import type { AuthContext } from "../../platform/caller.ts";
-import type { AppEnv } from "../../platform/env.ts";
+import type { AppEnv, Bindings } from "../../platform/env.ts";
 import { problems } from "../../problems/index.ts";
 import { SCOPES } from "../../vocabulary/index.ts";
 import { configuredAdminToken, isOpenMode, publicPredict } from "./auth-mode.ts";
-import { clientIp, enforceRateLimit, rateLimitKey } from "./rate-limit.ts";
+import { limitRequests, rateLimitKey } from "./rate-limit.ts";
 
 /** The WWW-Authenticate challenge the error handler sends with every 401. */
 export const AUTH_CHALLENGE = 'Bearer realm="edge-inference"';
@@ -39,19 +38,23 @@ function presentedCredential(authorization: string | undefined, apiKey: string |
   return null;
 }
 
-async function resolve(c: Context<AppEnv>): Promise<AuthContext> {
-  const open = isOpenMode(c.env);
-  const credential = presentedCredential(c.req.header("authorization"), c.req.header("x-api-key"));
+async function resolve(
+  env: Bindings,
+  authorization: string | undefined,
+  apiKey: string | undefined,
+): Promise<AuthContext> {
+  const open = isOpenMode(env);
+  const credential = presentedCredential(authorization, apiKey);
   if (credential === null) {
     if (open) return OPEN_ANONYMOUS;
-    return publicPredict(c.env) ? PUBLIC_ANONYMOUS : ANONYMOUS;
+    return publicPredict(env) ? PUBLIC_ANONYMOUS : ANONYMOUS;
   }
   if (looksLikeApiKey(credential)) {
-    const record = await resolveApiKey(c.env.REGISTRY, credential);
+    const record = await resolveApiKey(env.REGISTRY, credential);
     if (!record) throw problems.unauthorized("Unknown or revoked API key.");
     return { keyId: record.id, scopes: record.scopes, anonymous: false, method: "api-key", open };
   }
-  const adminToken = configuredAdminToken(c.env);
+  const adminToken = configuredAdminToken(env);
   if (adminToken && (await secretsEqual(credential, adminToken))) {
     return { keyId: "admin", scopes: ["predict", "admin"], anonymous: false, method: "admin-token", open };
   }
@@ -63,16 +66,18 @@ async function resolve(c: Context<AppEnv>): Promise<AuthContext> {
  * AuthContext. Wrong credentials are refused everywhere, even in open mode; missing ones make the caller
  * anonymous, and the access policy decides what an anonymous caller may do.
  */
-export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+export async function authenticateCaller(
+  env: Bindings,
+  header: (name: string) => string | undefined,
+): Promise<AuthContext> {
   let auth: AuthContext;
   try {
-    auth = await resolve(c);
+    auth = await resolve(env, header("authorization"), header("x-api-key"));
   } catch (error) {
     // Failed attempts count against the client address, so guessing credentials hits the limit too.
-    await enforceRateLimit(c, rateLimitKey(null, clientIp(c)));
+    await limitRequests(env, rateLimitKey(null, header("cf-connecting-ip")));
     throw error;
   }
-  c.set("auth", auth);
   if (auth.open && !warnedOpen) {
     warnedOpen = true;
     console.warn(
@@ -80,6 +85,13 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
         "Set ADMIN_TOKEN in .dev.vars to require credentials locally; deployed environments never run open.",
     );
   }
+  return auth;
+}
+
+/** `authenticateCaller` as middleware: the caller goes to `c.get("auth")`; open mode is stated on the response. */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = await authenticateCaller(c.env, (name) => c.req.header(name));
+  c.set("auth", auth);
   await next();
   if (auth.open) c.res.headers.set("x-auth-mode", "open");
 });

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../../platform/env.ts";
+import type { AppEnv, Bindings } from "../../platform/env.ts";
 import { problems } from "../../problems/index.ts";
 
 /** The RATE_LIMITER binding's period (wrangler.toml `simple.period`), sent as Retry-After. */
@@ -18,8 +18,8 @@ export const clientIp = (c: Context<AppEnv>): string | undefined => c.req.header
  * limit. Its counters are per location and eventually consistent, so it protects capacity rather than
  * metering exactly. A binding failure lets the request through: availability over strictness.
  */
-export async function enforceRateLimit(c: Context<AppEnv>, key: string): Promise<void> {
-  const limiter = c.env.RATE_LIMITER;
+export async function limitRequests(env: Pick<Bindings, "RATE_LIMITER">, key: string): Promise<void> {
+  const limiter = env.RATE_LIMITER;
   if (!limiter) return;
   let success = true;
   try {
@@ -37,6 +37,6 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: string): Promise
 
 /** Per key (or per IP when anonymous); runs after `authenticate`. */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  await enforceRateLimit(c, rateLimitKey(c.get("auth")?.keyId ?? null, clientIp(c)));
+  await limitRequests(c.env, rateLimitKey(c.get("auth")?.keyId ?? null, clientIp(c)));
   await next();
 });

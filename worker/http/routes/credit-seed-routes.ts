@@ -1,24 +1,23 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { creditDecision } from "../../data-plane/credit-decision.ts";
 import { checkModelHealth } from "../../data-plane/model-health-check.ts";
 import { describeSignature } from "../../data-plane/model-views.ts";
 import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
-import { runPrediction } from "../../data-plane/prediction-service.ts";
 import { isoSeconds } from "../../platform/iso-time.ts";
 import { readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
 import { type SeedLanguage, seedLanguage } from "../middleware/seed-language.ts";
-import { reportServedVersion, requestScope } from "../request-scope.ts";
+import { requestScope } from "../request-scope.ts";
 import { documentedRow, featureRowJsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { creditModelInfoSchema } from "../schemas/seed-view-schemas.ts";
 import { shippedModel } from "../schemas/shipped-models.ts";
+import { CREDIT_MODEL, creditAnswer } from "./predict-answers.ts";
+
+export { CREDIT_MODEL };
 
 /** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
-export const CREDIT_MODEL = "kredipusula";
-
-const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedModel(CREDIT_MODEL))).openapi(
+export const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedModel(CREDIT_MODEL))).openapi(
   "CreditApplication",
 );
 
@@ -80,22 +79,13 @@ export function creditSeedRoutes() {
       },
     }),
     async (c) => {
-      const result = await runPrediction(requestScope(c), {
-        model: CREDIT_MODEL,
-        rows: [c.req.valid("json")],
-        fieldPath: (_row, name) => name,
-        batchField: "(body)",
-      });
-      reportServedVersion(c, result);
-      const [prediction] = result.predictions;
-      if (!prediction) throw new Error("prediction missing");
-      c.header("x-prediction-id", prediction.id);
-      const language = c.get("language") as SeedLanguage;
-      c.header("content-language", language);
-      return c.json(
-        { ...creditDecision(result.manifest, prediction.output, language), timestamp: isoSeconds() },
-        200,
+      const answer = await creditAnswer(
+        requestScope(c),
+        c.req.valid("json"),
+        c.get("language") as SeedLanguage,
       );
+      for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+      return c.json(answer.body, 200);
     },
   );
 

@@ -1,8 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
 import { describeModel, describeVersion, describeVersions } from "../../data-plane/model-views.ts";
-import { runPrediction } from "../../data-plane/prediction-service.ts";
-import { toRowPredictionView } from "../../data-plane/prediction-views.ts";
 import { recommend } from "../../data-plane/recommendation-service.ts";
 import { problems } from "../../problems/index.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
@@ -18,6 +16,7 @@ import {
 } from "../schemas/prediction-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { modelViewSchema, versionsViewSchema, versionViewSchema } from "../schemas/view-schemas.ts";
+import { modelPredictAnswer } from "./predict-answers.ts";
 
 const modelParams = z.object({
   model: slugSchema.openapi({ param: { name: "model", in: "path" }, example: "kredipusula" }),
@@ -132,30 +131,9 @@ export function modelRoutes() {
     }),
     async (c) => {
       const { model } = c.req.valid("param");
-      const body = c.req.valid("json");
-      const single = body.inputs !== undefined;
-      const result = await runPrediction(requestScope(c), {
-        model,
-        rows: single ? [body.inputs] : (body.instances ?? []),
-        fieldPath: single ? (_row, name) => `inputs.${name}` : (row, name) => `instances[${row}].${name}`,
-        batchField: "instances",
-        explicitVersion: body.version,
-        ab: body.ab,
-        intervalLevel: body.interval_level,
-      });
-      reportServedVersion(c, result);
-      return c.json(
-        {
-          model,
-          version: result.version,
-          route: result.route,
-          task: result.manifest.task,
-          predictions: result.predictions.map((prediction) =>
-            toRowPredictionView(result.manifest, prediction),
-          ),
-        },
-        200,
-      );
+      const answer = await modelPredictAnswer(requestScope(c), model, c.req.valid("json"));
+      for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+      return c.json(answer.body, 200);
     },
   );
 
