@@ -1,3 +1,4 @@
+import { enqueueRecords, FLUSH_AT_RECORDS } from "./log-batcher.ts";
 import { packMessages } from "./pack-messages.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
 import { insertPredictionRecords } from "./store/prediction-log-writer.ts";
@@ -17,6 +18,17 @@ export function logPredictions(
   fallbackDb?: D1Database,
 ): void {
   if (records.length === 0) return;
+  // A batch request's records are a send of their own; a few rows wait briefly for other requests' records
+  // (log-batcher.ts), so concurrent single-row predictions share one sendBatch.
+  if (records.length >= FLUSH_AT_RECORDS) {
+    waitUntil(sendRecords(queue, records, fallbackDb));
+    return;
+  }
+  enqueueRecords(queue, records, (batched) => sendRecords(queue, batched, fallbackDb), waitUntil);
+}
+
+/** One send of `records` with today's fallbacks; never rejects. */
+function sendRecords(queue: Queue, records: PredictionRecord[], fallbackDb?: D1Database): Promise<void> {
   const send = async () => {
     let sent = 0;
     try {
@@ -37,9 +49,7 @@ export function logPredictions(
       }
     }
   };
-  waitUntil(
-    send().catch((error: unknown) => {
-      console.error(JSON.stringify({ event: "prediction_log_lost", error: String(error), records }));
-    }),
-  );
+  return send().catch((error: unknown) => {
+    console.error(JSON.stringify({ event: "prediction_log_lost", error: String(error), records }));
+  });
 }
