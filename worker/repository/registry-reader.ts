@@ -1,6 +1,7 @@
 import { type Manifest, manifestSchema } from "../contracts/manifest.ts";
 import { problems } from "../problems/index.ts";
 import { listAllKeys } from "./kv-list-all.ts";
+import { openSealedManifest } from "./manifest-seal.ts";
 import { MODEL_PREFIX, manifestKey, modelKey } from "./registry-keys.ts";
 import type { ModelRecord } from "./registry-types.ts";
 
@@ -60,15 +61,20 @@ export async function readManifest(kv: KVNamespace, model: string, version: stri
   const key = manifestKey(model, version);
   const cached = manifestCache.get(key);
   if (cached) return cached;
-  const raw = await kv.get(key, "json");
-  const parsed = raw === null ? null : manifestSchema.safeParse(raw);
-  if (!parsed?.success) {
-    throw problems.manifestUnavailable(model, version, raw === null ? "missing" : "invalid");
-  }
+  const { value: text, metadata } = await kv.getWithMetadata(key, "text");
+  if (text === null) throw problems.manifestUnavailable(model, version, "missing");
+  const manifest = (await openSealedManifest(text, metadata)) ?? validateManifest(text, model, version);
   if (manifestCache.size >= MAX_CACHED_MANIFESTS) {
     const oldest = manifestCache.keys().next().value;
     if (oldest !== undefined) manifestCache.delete(oldest);
   }
-  manifestCache.set(key, parsed.data);
+  manifestCache.set(key, manifest);
+  return manifest;
+}
+
+/** A manifest stored without a seal this code trusts (older writer, other schema, edited by hand). */
+function validateManifest(text: string, model: string, version: string): Manifest {
+  const parsed = manifestSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw problems.manifestUnavailable(model, version, "invalid");
   return parsed.data;
 }

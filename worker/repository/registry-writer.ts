@@ -3,6 +3,7 @@ import { problems } from "../problems/index.ts";
 import { verifyArtifactBytes } from "./artifact-store.ts";
 import { writeCompiled } from "./compiled-store.ts";
 import { defaultThresholds } from "./default-thresholds.ts";
+import { sealManifest } from "./manifest-seal.ts";
 import { artifactKey, artifactManifestKey, manifestKey, modelKey } from "./registry-keys.ts";
 import { invalidateRegistryCache } from "./registry-reader.ts";
 import type { ModelRecord } from "./registry-types.ts";
@@ -71,7 +72,9 @@ async function writeManifests(env: RegistryBindings, manifest: Manifest): Promis
   await env.ARTIFACTS.put(artifactManifestKey(manifest.model, manifest.version), JSON.stringify(manifest), {
     httpMetadata: { contentType: "application/json" },
   });
-  await env.REGISTRY.put(manifestKey(manifest.model, manifest.version), JSON.stringify(manifest));
+  // Sealed: readers trust this text without re-validating it (manifest-seal.ts).
+  const { text, seal } = await sealManifest(manifest);
+  await env.REGISTRY.put(manifestKey(manifest.model, manifest.version), text, { metadata: seal });
 }
 
 export function newModelRecord(manifest: Manifest, now: string): ModelRecord {
