@@ -1,9 +1,14 @@
 /**
  * Coalesces the prediction records of concurrent requests in one isolate into one queue send. A request's
- * records join the isolate's open batch for its queue; the batch is sent when it holds FLUSH_AT_RECORDS or
- * FLUSH_DELAY_MS after it opened, whichever comes first. Every request that joined holds the batch's
- * `done` promise in its `waitUntil`, so the isolate is kept alive until the send (or its fallback) has
- * finished. `done` never rejects: the sender owns failures.
+ * records join the isolate's open batch for its queue. The request that opens a batch starts a short timer
+ * and holds it in its `waitUntil`; when the timer fires, that request sends the batch (unless a later request
+ * already did) and its `waitUntil` ends only when the send (or its fallback) has finished. A request whose
+ * records fill the batch (FLUSH_AT_RECORDS) sends it at once and holds that send in its own `waitUntil`.
+ *
+ * No request waits on another request's I/O: workerd cancels a request context that only awaits work
+ * owned by another one ("Promise will never complete"). Records of a request that neither opened nor filled
+ * the batch are carried by the request that did: its context stays alive until the send is done, so they
+ * live as long as the isolate does, like that request's own records.
  */
 
 /** Records per send: a credit record is ~1 KB, so a full batch is a few messages in one sendBatch call. */
@@ -15,25 +20,23 @@ export type SendRecords<T> = (records: T[]) => Promise<void>;
 
 interface OpenBatch<T> {
   records: T[];
-  done: Promise<void>;
-  release: () => void;
   flushed: boolean;
   send: SendRecords<T>;
 }
 
 const openBatches = new WeakMap<object, OpenBatch<unknown>>();
 
-function flush<T>(key: object, batch: OpenBatch<T>): void {
-  if (batch.flushed) return;
+/** Sends `batch` in the caller's request context; a batch already sent resolves at once. */
+function flush<T>(key: object, batch: OpenBatch<T>): Promise<void> {
+  if (batch.flushed) return Promise.resolve();
   batch.flushed = true;
   if (openBatches.get(key) === batch) openBatches.delete(key);
-  batch.send(batch.records).then(batch.release, batch.release);
+  return batch.send(batch.records).catch(() => {});
 }
 
 /**
  * Adds `records` to the open batch of `key` (the queue binding), opening one (sent through `send`) if there
- * is none, and hands its completion to `waitUntil`. At most FLUSH_AT_RECORDS - 1 records wait per key
- * beyond what a single request adds.
+ * is none. At most FLUSH_AT_RECORDS - 1 records wait per key beyond what a single request adds.
  */
 export function enqueueRecords<T>(
   key: object,
@@ -43,16 +46,17 @@ export function enqueueRecords<T>(
 ): void {
   let batch = openBatches.get(key) as OpenBatch<T> | undefined;
   if (!batch) {
-    let release = () => {};
-    const done = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const opened: OpenBatch<T> = { records: [], done, release, flushed: false, send };
+    const opened: OpenBatch<T> = { records: [], flushed: false, send };
     openBatches.set(key, opened as OpenBatch<unknown>);
-    setTimeout(() => flush(key, opened), FLUSH_DELAY_MS);
+    waitUntil(
+      new Promise<void>((resolve) => {
+        setTimeout(() => {
+          flush(key, opened).then(resolve);
+        }, FLUSH_DELAY_MS);
+      }),
+    );
     batch = opened;
   }
   for (const record of records) batch.records.push(record);
-  waitUntil(batch.done);
-  if (batch.records.length >= FLUSH_AT_RECORDS) flush(key, batch);
+  if (batch.records.length >= FLUSH_AT_RECORDS) waitUntil(flush(key, batch));
 }
