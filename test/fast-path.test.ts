@@ -5,7 +5,7 @@ import { fastPath } from "../worker/http/fast-path.ts";
 import { MAX_BODY_BYTES } from "../worker/http/middleware/body-size.ts";
 import type { Bindings } from "../worker/platform/env.ts";
 import { BASE } from "./support/http.ts";
-import { CREDIT_SEED_REQUEST } from "./support/seed-requests.ts";
+import { CREDIT_SEED_REQUEST, RATING_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
 /**
@@ -86,7 +86,7 @@ async function expectSame(c: Case, status: number): Promise<Seen> {
 }
 
 beforeAll(async () => {
-  await seedShippedModels(env, ["kredipusula"]);
+  await seedShippedModels(env, ["kredipusula", "recommender"]);
 });
 
 describe("prediction fast path answers exactly like the Hono app", () => {
@@ -111,6 +111,30 @@ describe("prediction fast path answers exactly like the Hono app", () => {
         headers: { "content-type": "application/json; charset=utf-8" },
       },
       200,
+    );
+  });
+
+  it("rating seed /predict: one row with its options, a batch, and bad options", async () => {
+    const single = await expectSame(
+      {
+        path: "/predict",
+        body: JSON.stringify({ ...RATING_SEED_REQUEST, enable_ab_testing: "false", version_name: null }),
+      },
+      200,
+    );
+    expect(single.headers["x-model-route"]).toBe("default");
+    await expectSame(
+      { path: "/predict", body: JSON.stringify([RATING_SEED_REQUEST, RATING_SEED_REQUEST]) },
+      200,
+    );
+    await expectSame(
+      { path: "/predict", body: JSON.stringify({ ...RATING_SEED_REQUEST, enable_ab_testing: "maybe" }) },
+      422,
+    );
+    await expectSame({ path: "/predict", body: "[]" }, 422);
+    await expectSame(
+      { path: "/predict", body: JSON.stringify({ ...RATING_SEED_REQUEST, version_name: "v9_none" }) },
+      404,
     );
   });
 
@@ -204,5 +228,12 @@ describe("prediction fast path answers exactly like the Hono app", () => {
       }),
     ).toBeNull();
     expect(plain("/api/v1/predict/", { method: "POST", body })).toBeNull();
+    expect(
+      plain("/predict?version_name=v2_random_forest", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+      }),
+    ).toBeNull();
   });
 });

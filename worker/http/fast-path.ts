@@ -13,10 +13,12 @@ import { seedLanguageOf } from "./middleware/seed-language.ts";
 import { rawRequestScope } from "./request-scope.ts";
 import { creditRequestSchema } from "./routes/credit-seed-routes.ts";
 import { creditAnswer, modelPredictAnswer } from "./routes/predict-answers.ts";
+import { recommenderAnswer } from "./routes/recommender-answer.ts";
+import { predictBodySchema as recommenderBodySchema } from "./routes/recommender-seed-routes.ts";
 import { predictRequestSchema } from "./schemas/prediction-schemas.ts";
 
 /**
- * The prediction routes without Hono's per-request machinery (Context, compose, the middleware chain, the
+ * The prediction routes (credit seed, rating seed without a query string, /v1 predict) without Hono's per-request machinery (Context, compose, the middleware chain, the
  * router): a plain string match on method and path, then the same steps the chain takes for these routes, in
  * the same order, through the same functions: request id, authenticate (failed attempts rate-limited),
  * rate limit, access policy, body size, Accept-Language (credit seed), JSON body and its zod schema, the
@@ -32,10 +34,12 @@ const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))
 const UNSAFE_REQUEST_ID = /[^\w\-=]/;
 const MAX_REQUEST_ID_LENGTH = 128;
 const CREDIT_PATH = "/api/v1/predict";
+/** The rating seed's predict; taken only without a query string (its options in the query go to Hono). */
+const RECOMMENDER_PATH = "/predict";
 const MODELS_PREFIX = "/v1/models/";
 const PREDICT_SUFFIX = "/predict";
 
-type FastRoute = { kind: "credit" } | { kind: "model"; model: string };
+type FastRoute = { kind: "credit" } | { kind: "recommender" } | { kind: "model"; model: string };
 
 /** The path as Hono reads it (no query), or null when it needs decoding (then Hono decides). */
 function plainPath(url: string): string | null {
@@ -52,8 +56,9 @@ function plainPath(url: string): string | null {
   return url.slice(start, end);
 }
 
-function matchRoute(path: string): FastRoute | null {
+function matchRoute(path: string, url: string): FastRoute | null {
   if (path === CREDIT_PATH) return { kind: "credit" };
+  if (path === RECOMMENDER_PATH) return url.includes("?") ? null : { kind: "recommender" };
   if (!path.startsWith(MODELS_PREFIX) || !path.endsWith(PREDICT_SUFFIX)) return null;
   const model = path.slice(MODELS_PREFIX.length, path.length - PREDICT_SUFFIX.length);
   return VERSION_SLUG.test(model) ? { kind: "model", model } : null;
@@ -116,7 +121,9 @@ async function serve(
     const answer =
       route.kind === "credit"
         ? await creditAnswer(requestScope, validated(creditRequestSchema, json), language ?? "tr")
-        : await modelPredictAnswer(requestScope, route.model, validated(predictRequestSchema, json));
+        : route.kind === "recommender"
+          ? await recommenderAnswer(requestScope, validated(recommenderBodySchema, json), {})
+          : await modelPredictAnswer(requestScope, route.model, validated(predictRequestSchema, json));
     body = JSON.stringify(answer.body);
     responseHeaders = { "x-request-id": requestId, ...answer.headers, "content-type": "application/json" };
   } catch (error) {
@@ -134,7 +141,7 @@ export function fastPath(request: Request, env: Bindings, ctx: ExecutionContext)
   if (request.method !== "POST") return null;
   const path = plainPath(request.url);
   if (path === null) return null;
-  const route = matchRoute(path);
+  const route = matchRoute(path, request.url);
   if (route === null || !plainJsonBody(request.headers)) return null;
   return serve(request, env, ctx, path, route);
 }

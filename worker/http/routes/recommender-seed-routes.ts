@@ -1,14 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
 import { describeVersions } from "../../data-plane/model-views.ts";
-import { MAX_BATCH_ROWS, runPrediction } from "../../data-plane/prediction-service.ts";
+import { MAX_BATCH_ROWS } from "../../data-plane/prediction-service.ts";
 import { promoteVersion } from "../../data-plane/registry-admin-service.ts";
 import { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
 import { isoSeconds } from "../../platform/iso-time.ts";
-import { problems } from "../../problems/index.ts";
 import { requireModelRecord } from "../../repository/registry-reader.ts";
 import { createApiApp } from "../app-factory.ts";
-import { reportServedVersion, requestScope } from "../request-scope.ts";
+import { requestScope } from "../request-scope.ts";
 import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 import { seedModelHealthSchema } from "../schemas/seed-view-schemas.ts";
@@ -18,9 +17,9 @@ import {
   ratingResponseSchema,
   recommenderVersionsSchema,
 } from "../schemas/view-schemas.ts";
+import { RECOMMENDER_MODEL, recommenderAnswer } from "./recommender-answer.ts";
 
-/** The rating recommender seed's API, verbatim paths and shapes. */
-export const RECOMMENDER_MODEL = "recommender";
+export { RECOMMENDER_MODEL };
 
 const loadVersionParams = z.object({
   version_name: slugSchema.openapi({
@@ -28,8 +27,6 @@ const loadVersionParams = z.object({
     example: "v2_random_forest",
   }),
 });
-
-const SEED_OPTIONS = new Set(["version_name", "enable_ab_testing", "interval_level"]);
 
 const recommender = shippedModel(RECOMMENDER_MODEL);
 const levels = recommender.interval_levels;
@@ -60,7 +57,7 @@ const BATCH_ROW = featureRowJsonSchema(recommender, {
   interval_level: {},
 });
 
-const predictBodySchema = z
+export const predictBodySchema = z
   .union([
     documentedRow(featureRowJsonSchema(recommender, SEED_OPTION_SCHEMAS)).openapi("RatingPredictRow", {
       description: "One row of features, optionally with version_name / enable_ab_testing / interval_level.",
@@ -83,30 +80,7 @@ const predictQuerySchema = z.object({
     .openapi({ enum: levels.map(String), description: "Coverage of the returned conformal interval." }),
 });
 
-const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;
-
-function parseFlag(value: unknown, field: string): boolean | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (value === true || value === "true" || value === "1" || value === 1) return true;
-  if (value === false || value === "false" || value === "0" || value === 0) return false;
-  throw problems.validation([{ field, message: "must be a boolean" }]);
-}
-
-function parseLevel(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const level = typeof value === "string" ? Number(value) : value;
-  if (typeof level !== "number" || !Number.isFinite(level))
-    throw problems.validation([{ field, message: "must be a number" }]);
-  return level;
-}
-
-function parseVersion(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || value.length === 0)
-    throw problems.validation([{ field, message: "must be a version name" }]);
-  return value;
-}
-
+/** The rating recommender seed's API, verbatim paths and shapes. */
 export function recommenderSeedRoutes() {
   const app = createApiApp();
 
@@ -195,45 +169,9 @@ export function recommenderSeedRoutes() {
       },
     }),
     async (c) => {
-      const body = c.req.valid("json");
-      const query = c.req.valid("query");
-      const batch = Array.isArray(body);
-      const options: Record<string, unknown> = batch ? {} : body;
-      const result = await runPrediction(requestScope(c), {
-        model: RECOMMENDER_MODEL,
-        rows: batch ? body : [body],
-        fieldPath: batch ? (row, name) => `[${row}].${name}` : (_row, name) => name,
-        batchField: "(body)",
-        explicitVersion:
-          parseVersion(options.version_name, "version_name") ??
-          parseVersion(query.version_name, "query.version_name"),
-        ab:
-          parseFlag(options.enable_ab_testing, "enable_ab_testing") ??
-          parseFlag(query.enable_ab_testing, "query.enable_ab_testing"),
-        intervalLevel:
-          parseLevel(options.interval_level, "interval_level") ??
-          parseLevel(query.interval_level, "query.interval_level"),
-        ignoredFields: SEED_OPTIONS,
-      });
-      reportServedVersion(c, result);
-      const rows = result.predictions.map((prediction) => ({
-        prediction_id: prediction.id,
-        predicted_rating: round4(prediction.output),
-        confidence_interval: prediction.interval && {
-          level: prediction.interval.level,
-          lower: round4(prediction.interval.lower),
-          upper: round4(prediction.interval.upper),
-        },
-      }));
-      const common = {
-        model_version: result.version,
-        routing: result.route,
-        ab_testing: result.route === "ab",
-        timestamp: isoSeconds(),
-      };
-      const [first] = rows;
-      if (batch || !first) return c.json({ predictions: rows, ...common }, 200);
-      return c.json({ ...first, ...common }, 200);
+      const answer = await recommenderAnswer(requestScope(c), c.req.valid("json"), c.req.valid("query"));
+      for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+      return c.json(answer.body, 200);
     },
   );
 
