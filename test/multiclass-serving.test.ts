@@ -346,4 +346,28 @@ describe("publish through the admin API", () => {
     const problem = await expectProblemJson<Problem>(response, 422);
     expect(problem.errors?.map((error) => error.field)).toContain("manifest.output.classes");
   });
+
+  it("refuses examples the model does not reproduce: a class probability, or a decisive label", async () => {
+    const { serving: _serving, ...manifest } = shipped;
+    const examples = structuredClone(manifest.examples);
+    const [first, second] = examples;
+    if (!first?.expected.probabilities || !second?.expected.probabilities) throw new Error("examples needed");
+    // another column than the predicted class's: `expected.output` still matches, only the class check sees it
+    const column = first.expected.probabilities.indexOf(Math.min(...first.expected.probabilities));
+    first.expected.probabilities[column] = (first.expected.probabilities[column] ?? 0) + 0.01;
+    second.expected.label = CLASSES.find((name) => name !== second.expected.label);
+    const form = new FormData();
+    form.append("manifest", JSON.stringify({ ...manifest, version: "v9_bad_examples", examples }));
+    form.append("model", new File([bytes], "model.onnx", { type: "application/octet-stream" }));
+    const response = await SELF.fetch(`${BASE}/v1/admin/models/${MODEL}/versions`, {
+      method: "POST",
+      body: form,
+    });
+    const problem = await expectProblemJson<Problem & { type: string }>(response, 422);
+    expect(problem.type).toContain("examples-mismatch");
+    expect(problem.errors?.map((error) => error.field)).toEqual([
+      `manifest.examples[0].expected.probabilities[${column}]`,
+      "manifest.examples[1].expected.label",
+    ]);
+  });
 });
