@@ -14,6 +14,7 @@ import {
   UnsupportedGraphError,
 } from "../worker/engine/index.ts";
 import { OPERATORS } from "../worker/engine/ops/registry.ts";
+import { taskOf } from "../worker/tasks/index.ts";
 import { type ModelSpec, writeOnnxModel } from "./support/onnx-writer.ts";
 import { shippedVersions } from "./support/shipped-models.ts";
 
@@ -60,13 +61,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function score(manifest: Manifest, output: EngineTensor): number {
-  const width = output.dims.length > 1 ? (output.dims[1] ?? 1) : 1;
-  const column =
-    manifest.task === "binary_classification" && width > 1 ? (manifest.output.positive_index ?? 1) : 0;
-  return Number(output.data[column]);
-}
-
 describe("shipped versions run on the compact engine", () => {
   it.each(
     shippedVersions.map(
@@ -87,13 +81,12 @@ describe("shipped versions run on the compact engine", () => {
     if (session.treeNodes > 10_000) expect(session.retainedBytes / session.treeNodes).toBeLessThanOrEqual(32);
     for (const example of manifest.examples) {
       const outputs = session.run(exampleFeeds(manifest, example.inputs), [manifest.output.name]);
-      const raw = score(manifest, outputs[manifest.output.name] as EngineTensor);
-      expect(Math.abs(raw - example.expected.output)).toBeLessThanOrEqual(1e-5);
+      const tensor = outputs[manifest.output.name] as EngineTensor;
+      const scores = { data: tensor.data as ArrayLike<number>, dims: tensor.dims };
+      const [prediction] = taskOf(manifest).readPredictions(manifest, scores, 0.9);
+      expect(Math.abs((prediction?.raw ?? Number.NaN) - example.expected.output)).toBeLessThanOrEqual(1e-5);
       if (example.expected.label !== undefined) {
-        const positive = raw >= (manifest.output.threshold ?? 0.5);
-        const label =
-          (positive ? manifest.output.positive_label : manifest.output.negative_label) ?? (positive ? 1 : 0);
-        expect(String(label)).toBe(String(example.expected.label));
+        expect(String(prediction?.label)).toBe(String(example.expected.label));
       }
     }
   });

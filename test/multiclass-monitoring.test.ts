@@ -1,12 +1,11 @@
 /**
- * Multiclass classification on the monitoring side, in workerd: predictions logged through the real queue
- * consumer (with every class probability), feedback with the true class, the real cron's report (accuracy,
- * macro-F1, log loss, per-class calibration; prediction drift over the predicted classes through the drift
- * method registry), and the dashboard's data for the model.
+ * Multiclass classification on the monitoring side, in workerd, with the shipped kredipusula_risk: predictions
+ * logged through the real queue consumer (with every class probability), feedback with the true class, the
+ * real cron's report (accuracy, macro-F1, log loss, per-class calibration; prediction drift over the
+ * predicted classes through the drift method registry), and the dashboard's data for the model.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { manifestSchema } from "../worker/contracts/manifest.ts";
 import { seedVersions } from "../worker/data-plane/seed-versions.ts";
 import worker from "../worker/index.ts";
 import { validateRows } from "../worker/inference/feature-validation.ts";
@@ -17,19 +16,12 @@ import type { FeatureDrift } from "../worker/monitoring/feature-drift.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
 import { chiSquareAgainstReference } from "../worker/monitoring/stats/chi-square.ts";
 import { type MulticlassMetrics, multiclassMetrics } from "../worker/tasks/metrics/multiclass-metrics.ts";
-import fixtureManifest from "./fixtures/onnx/risk-tier-multiclass.manifest.json";
 import { workerClient } from "./support/http.ts";
 import { runCron, waitForLogged } from "./support/monitoring-helpers.ts";
+import { shippedVersion } from "./support/shipped-models.ts";
 
-// The test fixture of the multiclass task (4 risk tiers); the shipped model has the same shape.
-const manifest = manifestSchema.parse(fixtureManifest);
-const fixtureModels = import.meta.glob<{ default: ArrayBuffer }>(
-  "./fixtures/onnx/risk-tier-multiclass.onnx",
-  {
-    eager: true,
-  },
-);
-const bytes = new Uint8Array(Object.values(fixtureModels)[0]?.default ?? new ArrayBuffer(0));
+// The shipped multiclass model: KrediPusula applicants scored into four risk tiers.
+const { manifest, bytes } = shippedVersion("kredipusula_risk");
 const MODEL = manifest.model;
 const CLASSES = manifest.output.classes ?? [];
 const HOUR = 3_600_000;
@@ -160,7 +152,7 @@ beforeAll(async () => {
   // Two disjoint 24 h windows: served reference-like traffic now, then (30 h later) traffic in one class only.
   const now = Date.now();
   steady = await servedWindow(plainRows(randomRows(manifest, 400, 11)), 240, now + HOUR, mostlyRight);
-  const records = await recordsPredictedAs("low", 120, now + 30 * HOUR);
+  const records = await recordsPredictedAs("decline", 120, now + 30 * HOUR);
   const batch = createMessageBatch<PredictionRecord[]>("edge-inference-prediction-log", [
     { id: "drifted", timestamp: new Date(), attempts: 1, body: records },
   ]);
@@ -238,7 +230,7 @@ describe("the cron's report of a multiclass model", () => {
     const report = await storedReport(driftedEnd);
     const drift = report.prediction_drift[manifest.version] as FeatureDrift;
     expect(drift).toMatchObject({ type: "category", n: 120, status: "drift", significant: true });
-    expect(drift.proportions).toEqual({ low: 1 });
+    expect(drift.proportions).toEqual({ decline: 1 });
     expect(report.performance.default).toBeNull();
     expect(report.reasons.map((reason: { code: string }) => reason.code)).toContain("prediction_drift");
   });

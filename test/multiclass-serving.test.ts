@@ -5,31 +5,22 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Manifest, manifestSchema } from "../worker/contracts/manifest.ts";
-import { seedVersions } from "../worker/data-plane/seed-versions.ts";
+import type { Manifest } from "../worker/contracts/manifest.ts";
 import { decodeBinaryInputs } from "../worker/http/oip/binary-codec.ts";
 import { validateRows } from "../worker/inference/feature-validation.ts";
 import { withModelSession } from "../worker/inference/model-sessions.ts";
 import { predictRows } from "../worker/inference/predictor.ts";
 import { randomRows } from "../worker/inference/random-rows.ts";
 import { readManifest } from "../worker/repository/registry-reader.ts";
-import fixtureManifest from "./fixtures/onnx/risk-tier-multiclass.manifest.json";
 import { BASE, expectProblemJson, workerClient } from "./support/http.ts";
 import { waitForLogged } from "./support/monitoring-helpers.ts";
+import { seedShippedModels, shippedVersion } from "./support/shipped-models.ts";
 
 /** Examples are training's onnxruntime outputs: the compact engine reproduces them within this. */
 const EXAMPLE_PARITY = 1e-5;
 const BATCH_ROWS = 1000;
 
-// TODO(T2a): switch to shippedVersion("kredipusula_risk") once P2's model lands
-const shipped = manifestSchema.parse(fixtureManifest);
-const fixtureModels = import.meta.glob<{ default: ArrayBuffer }>(
-  "./fixtures/onnx/risk-tier-multiclass.onnx",
-  {
-    eager: true,
-  },
-);
-const bytes = new Uint8Array(Object.values(fixtureModels)[0]?.default ?? new ArrayBuffer(0));
+const { manifest: shipped, bytes } = shippedVersion("kredipusula_risk");
 const MODEL = shipped.model;
 const CLASSES = shipped.output.classes ?? [];
 const { get, post } = workerClient();
@@ -82,7 +73,7 @@ function expectClassView(row: RowView | undefined): asserts row is RowView {
 }
 
 beforeAll(async () => {
-  await seedVersions(env, [{ manifest: shipped, bytes }], { [MODEL]: shipped.version });
+  await seedShippedModels(env, [MODEL]);
 });
 
 describe("parity: the shipped multiclass version reproduces its manifest examples with the compact engine", () => {
@@ -113,6 +104,13 @@ describe("parity: the shipped multiclass version reproduces its manifest example
 });
 
 describe("/v1 predictions", () => {
+  it("describes the classes in the model's signature", async () => {
+    const body = (await (await get(`/v1/models/${MODEL}`)).json()) as {
+      signature: { output: { name: string; classes?: string[] } };
+    };
+    expect(body.signature.output).toMatchObject({ name: shipped.output.name, classes: CLASSES });
+  });
+
   it("answers one row with the class, its probability and every class's probability", async () => {
     const [example] = shipped.examples;
     const response = await post(`/v1/models/${MODEL}/predict`, { inputs: example?.inputs });
@@ -347,5 +345,29 @@ describe("publish through the admin API", () => {
     });
     const problem = await expectProblemJson<Problem>(response, 422);
     expect(problem.errors?.map((error) => error.field)).toContain("manifest.output.classes");
+  });
+
+  it("refuses examples the model does not reproduce: a class probability, or a decisive label", async () => {
+    const { serving: _serving, ...manifest } = shipped;
+    const examples = structuredClone(manifest.examples);
+    const [first, second] = examples;
+    if (!first?.expected.probabilities || !second?.expected.probabilities) throw new Error("examples needed");
+    // another column than the predicted class's: `expected.output` still matches, only the class check sees it
+    const column = first.expected.probabilities.indexOf(Math.min(...first.expected.probabilities));
+    first.expected.probabilities[column] = (first.expected.probabilities[column] ?? 0) + 0.01;
+    second.expected.label = CLASSES.find((name) => name !== second.expected.label);
+    const form = new FormData();
+    form.append("manifest", JSON.stringify({ ...manifest, version: "v9_bad_examples", examples }));
+    form.append("model", new File([bytes], "model.onnx", { type: "application/octet-stream" }));
+    const response = await SELF.fetch(`${BASE}/v1/admin/models/${MODEL}/versions`, {
+      method: "POST",
+      body: form,
+    });
+    const problem = await expectProblemJson<Problem & { type: string }>(response, 422);
+    expect(problem.type).toContain("examples-mismatch");
+    expect(problem.errors?.map((error) => error.field)).toEqual([
+      `manifest.examples[0].expected.probabilities[${column}]`,
+      "manifest.examples[1].expected.label",
+    ]);
   });
 });

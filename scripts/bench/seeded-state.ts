@@ -3,10 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
+import { seedVersions } from "../../worker/data-plane/seed-versions.ts";
 import { planServing } from "../../worker/inference/engine-choice.ts";
 import type { EngineKind } from "../../worker/inference/model-engine.ts";
 import { storeVersion } from "../../worker/repository/registry-writer.ts";
-import { seedVersions } from "../../worker/data-plane/seed-versions.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -245,8 +245,6 @@ export const PROBLEMS = {
   }),
 } as const satisfies Record<string, ProblemEntry>;
 
-export type ProblemName = keyof typeof PROBLEMS;
-
 export const PROBLEM_URN_PREFIX = "urn:edge-inference:problem:";
 
 /** Problems without a slug answer with `about:blank`: the HTTP status says it all (405, Hono's own 4xx). */

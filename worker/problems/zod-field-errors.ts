@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { FieldError } from "./domain-error.ts";
 
 /** `["instances", 3, "age"]` → `instances[3].age`. */
-export function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = ""): string {
+function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = ""): string {
   let out = prefix;
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;

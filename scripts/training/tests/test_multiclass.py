@@ -170,7 +170,7 @@ def test_multiclass_cross_field_rules_reject_broken_manifests() -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def test_quick_training_run_is_registered_in_mlflow(tmp_path: Path) -> None:
+def test_quick_training_run_is_registered_in_mlflow_and_reproducible(tmp_path: Path) -> None:
     uri = tracking.configure(f"sqlite:///{tmp_path / 'mlflow.db'}")
     spec = train.model_specs(quick=True)[MODEL]
     (result,) = train.train_model(spec, tmp_path / "models", train.SEED, True, [VERSION], log=lambda _: None)
@@ -190,3 +190,11 @@ def test_quick_training_run_is_registered_in_mlflow(tmp_path: Path) -> None:
     assert client.get_model_version_by_alias(MODEL, tracking.CHAMPION_ALIAS).version == mv.version
     local = Path(mlflow.artifacts.download_artifacts(f"models:/{MODEL}/{info['registered_version']}"))
     assert (local / "model.onnx").read_bytes() == result.blob
+    # seeded: a second run (no MLflow) gives the same ONNX bytes and the same manifest but for the volatile keys
+    (again,) = train.train_model(spec, tmp_path / "again", train.SEED, False, [VERSION], log=lambda _: None)
+    assert again.blob == result.blob
+    first = json.loads(mf.dumps(result.manifest))
+    for m in (first, again.manifest):
+        m["training"].pop("trained_at")
+        m["training"].pop("mlflow", None)
+    assert mf.dumps(again.manifest) == mf.dumps(first)

@@ -76,7 +76,8 @@ export const monitoringSummarySchema = z
       .object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
       .optional(),
     performance: z.looseObject({ version: z.string(), feedback_count: z.number() }).optional().openapi({
-      description: "Plus the default version's metrics (RMSE, R², … or AUC, …) once feedback exists",
+      description:
+        "Plus the default version's metrics (RMSE, R², …; AUC, …; or accuracy, macro-F1, per-class calibration) once feedback exists",
     }),
     drift: z
       .object({
