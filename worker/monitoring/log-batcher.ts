@@ -14,9 +14,9 @@
 /** Records per send: a credit record is ~1 KB, so a full batch is a few messages in one sendBatch call. */
 export const FLUSH_AT_RECORDS = 64;
 /** How long an open batch waits for more requests' records (after their responses: no latency added). */
-export const FLUSH_DELAY_MS = 4;
+const FLUSH_DELAY_MS = 4;
 
-export type SendRecords<T> = (records: T[]) => Promise<void>;
+type SendRecords<T> = (records: T[]) => Promise<void>;
 
 interface OpenBatch<T> {
   records: T[];

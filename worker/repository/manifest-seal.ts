@@ -13,7 +13,7 @@ import { sha256Hex } from "../platform/digest.ts";
  */
 export const MANIFEST_CONTRACT = "manifest/742113bc140b";
 
-export interface ManifestSeal {
+interface ManifestSeal {
   contract: string;
   sha256: string;
 }

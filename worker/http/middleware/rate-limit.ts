@@ -11,7 +11,7 @@ export function rateLimitKey(keyId: string | null, ip: string | undefined): stri
   return keyId ? `key:${keyId}` : `ip:${ip ?? "unknown"}`;
 }
 
-export const clientIp = (c: Context<AppEnv>): string | undefined => c.req.header("cf-connecting-ip");
+const clientIp = (c: Context<AppEnv>): string | undefined => c.req.header("cf-connecting-ip");
 
 /**
  * Counts one request against `key` with Cloudflare's Rate Limiting binding and throws 429 when over the

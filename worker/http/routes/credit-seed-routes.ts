@@ -14,8 +14,6 @@ import { creditModelInfoSchema } from "../schemas/seed-view-schemas.ts";
 import { shippedModel } from "../schemas/shipped-models.ts";
 import { CREDIT_MODEL, creditAnswer } from "./predict-answers.ts";
 
-export { CREDIT_MODEL };
-
 /** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
 export const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedModel(CREDIT_MODEL))).openapi(
   "CreditApplication",

@@ -5,14 +5,8 @@ import { isoSeconds } from "../../platform/iso-time.ts";
 import type { RequestScope } from "../../platform/request-scope.ts";
 import type { SeedLanguage } from "../middleware/seed-language.ts";
 
-/**
- * The prediction operations' answers without HTTP framework: a 200 body and the headers that go with it.
- * The Hono routes and the fast path (worker/http/fast-path.ts) both render these, so they cannot drift.
- */
-export interface Answer<T> {
-  headers: Record<string, string>;
-  body: T;
-}
+// The prediction operations' answers without an HTTP framework: a 200 body and the headers that go with it.
+// The Hono routes and the fast path (worker/http/fast-path.ts) both render these, so they cannot drift.
 
 /** The KrediPusula seed's model name (its routes serve only this one). */
 export const CREDIT_MODEL = "kredipusula";
@@ -47,7 +41,7 @@ export async function creditAnswer(
 }
 
 /** The body of POST /v1/models/{model}/predict once its schema has checked it. */
-export interface ModelPredictBody {
+interface ModelPredictBody {
   inputs?: Record<string, unknown> | undefined;
   instances?: Record<string, unknown>[] | undefined;
   version?: string | undefined;

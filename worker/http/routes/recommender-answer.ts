@@ -34,7 +34,7 @@ function parseVersion(value: unknown, field: string): string | undefined {
 }
 
 /** POST /predict's query once its schema has checked it. */
-export interface RecommenderQuery {
+interface RecommenderQuery {
   version_name?: string | undefined;
   enable_ab_testing?: string | undefined;
   interval_level?: string | undefined;

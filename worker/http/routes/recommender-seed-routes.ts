@@ -19,8 +19,6 @@ import {
 } from "../schemas/view-schemas.ts";
 import { RECOMMENDER_MODEL, recommenderAnswer } from "./recommender-answer.ts";
 
-export { RECOMMENDER_MODEL };
-
 const loadVersionParams = z.object({
   version_name: slugSchema.openapi({
     param: { name: "version_name", in: "path" },
