@@ -16,7 +16,7 @@ import { creditModelInfoSchema } from "../schemas/seed-view-schemas.ts";
 import { shippedModel } from "../schemas/shipped-models.ts";
 
 /** The KrediPusula seed's API, verbatim: the credit model served under its original paths and shapes. */
-export const CREDIT_MODEL = "kredipusula";
+const CREDIT_MODEL = "kredipusula";
 
 const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedModel(CREDIT_MODEL))).openapi(
   "CreditApplication",

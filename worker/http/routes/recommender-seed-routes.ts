@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
 import { describeVersions } from "../../data-plane/model-views.ts";
-import { MAX_BATCH_ROWS, runPrediction } from "../../data-plane/prediction-service.ts";
+import { runPrediction } from "../../data-plane/prediction-service.ts";
 import { promoteVersion } from "../../data-plane/registry-admin-service.ts";
 import { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
 import { isoSeconds } from "../../platform/iso-time.ts";
 import { problems } from "../../problems/index.ts";
 import { requireModelRecord } from "../../repository/registry-reader.ts";
+import { MAX_BATCH_ROWS } from "../../vocabulary/index.ts";
 import { createApiApp } from "../app-factory.ts";
 import { reportServedVersion, requestScope } from "../request-scope.ts";
 import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";
@@ -20,7 +21,7 @@ import {
 } from "../schemas/view-schemas.ts";
 
 /** The rating recommender seed's API, verbatim paths and shapes. */
-export const RECOMMENDER_MODEL = "recommender";
+const RECOMMENDER_MODEL = "recommender";
 
 const loadVersionParams = z.object({
   version_name: slugSchema.openapi({
