@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MAX_BATCH_ROWS } from "../worker/data-plane/prediction-service.ts";
 import { artifactKey, manifestKey } from "../worker/repository/registry-keys.ts";
 import { withVersion, writeModelRecord } from "../worker/repository/registry-writer.ts";
+import { MAX_BATCH_ROWS } from "../worker/vocabulary/index.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
 import { CREDIT_SEED_REQUEST, RATING_SEED_REQUEST } from "./support/seed-requests.ts";
 import { seedShippedModels, shippedDefaults, shippedVersion } from "./support/shipped-models.ts";

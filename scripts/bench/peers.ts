@@ -4,7 +4,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
-import { ENGINE_KINDS, type EngineKind } from "../../worker/inference/model-engine.ts";
+import { ENGINES, type EngineName } from "../../worker/vocabulary/index.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
 import { ensureBenchVenv, ensureNodeOrt } from "./ensure-peers.ts";
@@ -312,7 +312,7 @@ interface ColdResult {
  * Per engine and shipped version: a fresh workerd on a state where every version was published for that
  * engine, its HTTP floor (median of 15 GETs after the first), then the first prediction of the isolate.
  */
-async function coldStarts(script: string, engines: readonly EngineKind[]): Promise<ColdResult[]> {
+async function coldStarts(script: string, engines: readonly EngineName[]): Promise<ColdResult[]> {
   const { versions } = readShippedModels();
   const results: ColdResult[] = [];
   for (const engine of engines) {
@@ -502,7 +502,7 @@ try {
     printWarm(measurements, targets);
   }
   if (!args.includes("--no-cold")) {
-    cold = await coldStarts(projectScript, ENGINE_KINDS);
+    cold = await coldStarts(projectScript, ENGINES);
     printCold(cold);
   }
 } finally {

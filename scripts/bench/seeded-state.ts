@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import { seedVersions } from "../../worker/data-plane/seed-versions.ts";
 import { planServing } from "../../worker/inference/engine-choice.ts";
-import type { EngineKind } from "../../worker/inference/model-engine.ts";
 import { storeVersion } from "../../worker/repository/registry-writer.ts";
+import type { EngineName } from "../../worker/vocabulary/index.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -23,7 +23,7 @@ export interface SeededState {
   refused: Record<string, string>;
 }
 
-export async function seededState(engine?: EngineKind): Promise<SeededState> {
+export async function seededState(engine?: EngineName): Promise<SeededState> {
   const refused: Record<string, string> = {};
   const persistDir = mkdtempSync(join(tmpdir(), "edge-bench-"));
   const migrate = spawnSync(

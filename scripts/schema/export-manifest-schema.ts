@@ -5,7 +5,7 @@ import * as vocabulary from "../../worker/vocabulary/index.ts";
 
 /**
  * Writes the JSON Schema of the manifest (input side: defaults optional) and the shared vocabulary (tasks, scopes,
- * statuses, routes, engines) for the Python training package, so each list is defined once, in worker/vocabulary.
+ * statuses, routes, engines, limits) for the Python training package, so each list is defined once, in worker/vocabulary.
  */
 const manifestTarget = new URL("../../schemas/manifest.schema.json", import.meta.url);
 const jsonSchema = z.toJSONSchema(manifestSchema, { io: "input", unrepresentable: "any" });
@@ -21,7 +21,9 @@ const lists = {
   health_statuses: vocabulary.HEALTH_STATUSES,
   version_statuses: vocabulary.VERSION_STATUSES,
   log_statuses: vocabulary.LOG_STATUSES,
+  drift_statuses: vocabulary.DRIFT_STATUSES,
   engines: vocabulary.ENGINES,
+  limits: { max_batch_rows: vocabulary.MAX_BATCH_ROWS, max_feedback_items: vocabulary.MAX_FEEDBACK_ITEMS },
 };
 writeFileSync(
   vocabularyTarget,

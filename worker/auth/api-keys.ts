@@ -9,11 +9,11 @@ import type { Scope } from "../vocabulary/index.ts";
  * stored (KV `apikey:<sha256hex>`); a key's public id is the first 16 hex digits of that hash, so revocation
  * by id finds the entry with a prefix list and no secret is ever needed again.
  */
-export const API_KEY_PREFIX = "ek_";
+const API_KEY_PREFIX = "ek_";
 const KEY_ID_LENGTH = 16;
 const CACHE_TTL_MS = 10_000;
 
-export interface CreatedApiKey {
+interface CreatedApiKey {
   key: string;
   record: ApiKeyRecord;
 }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ENGINES, TASKS } from "../vocabulary/index.ts";
+import { ENGINES, MAX_BATCH_ROWS, TASKS } from "../vocabulary/index.ts";
 
 /**
  * The model manifest: the contract between training (Python) and serving (this Worker).
@@ -8,15 +8,14 @@ import { ENGINES, TASKS } from "../vocabulary/index.ts";
  * below and are mirrored by the Python checks and exercised by the workerd parity test.
  */
 
-export const VERSION_SLUG = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-export const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const VERSION_SLUG = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export const slugSchema = z.string().regex(VERSION_SLUG, "lowercase slug [a-z0-9][a-z0-9_.-]{0,63}");
 const sha256Schema = z.string().regex(/^[a-f0-9]{64}$/, "lowercase hex sha256");
 const finite = z.number().refine(Number.isFinite, "must be finite");
 
-export const tensorTypeSchema = z.enum(["float32", "float64", "int64", "int32", "string", "bool"]);
-export type TensorType = z.infer<typeof tensorTypeSchema>;
+const tensorTypeSchema = z.enum(["float32", "float64", "int64", "int32", "string", "bool"]);
 
 const tensorSpecSchema = z.object({
   name: z.string().min(1),
@@ -130,11 +129,11 @@ const catalogSchema = z.object({
   /** Feature that identifies an item, and the item features a catalog row provides. */
   key: z.string(),
   features: z.array(z.string()).min(1),
-  /** Scored in one request, so no larger than a batch (MAX_BATCH_ROWS). */
+  /** Scored in one request, so no larger than a batch. */
   items: z
     .array(z.record(z.string(), z.union([z.number(), z.string()])))
     .min(1)
-    .max(1000),
+    .max(MAX_BATCH_ROWS),
 });
 
 /**
@@ -338,4 +337,3 @@ function checkMulticlass(
 }
 
 export type Manifest = z.infer<typeof manifestSchema>;
-export type ManifestInput = z.input<typeof manifestSchema>;

@@ -20,7 +20,7 @@ export type DashboardRange = keyof typeof DASHBOARD_RANGES;
 /** Rows analysed per answer (the newest are kept; `rows.sampled` says when the range held more). */
 export const MAX_DASHBOARD_ROWS = 20_000;
 
-export interface DashboardInput {
+interface DashboardInput {
   record: ModelRecord;
   manifest: Manifest | undefined;
   thresholds: MonitoringThresholds;
@@ -254,5 +254,3 @@ function abView(
     })),
   };
 }
-
-export type DashboardData = ReturnType<typeof buildDashboardData>;

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { DRIFT_METHOD_NAMES } from "../monitoring/drift/registry.ts";
 import { TASK_LIST } from "../tasks/index.ts";
-import { TASKS } from "../vocabulary/index.ts";
+import { DRIFT_STATUSES, TASKS } from "../vocabulary/index.ts";
 import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS } from "./dashboard-data.ts";
 
 /** The response of GET /v1/models/{model}/dashboard, documented in the OpenAPI document. */
 const nullableNumber = z.number().nullable();
-const driftStatus = z.enum(["ok", "warn", "drift", "insufficient_data"]);
+const driftStatus = z.enum(DRIFT_STATUSES);
 const opsPoint = z.object({
   t: z.number().int().openapi({ description: "Bucket start (ms since the epoch)" }),
   requests: z.number().int(),

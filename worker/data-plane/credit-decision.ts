@@ -1,10 +1,10 @@
 import type { Manifest } from "../contracts/manifest.ts";
 import { decisionThreshold } from "../tasks/binary-classification.ts";
 
-export type Language = "tr" | "en";
+type Language = "tr" | "en";
 
 /** Within this distance of the threshold a decision is flagged for manual review. */
-export const REVIEW_MARGIN = 0.05;
+const REVIEW_MARGIN = 0.05;
 
 const TEXTS: Record<
   "approved" | "review_approved" | "review_declined" | "declined",

@@ -9,14 +9,14 @@ import type { RequestScope } from "../platform/request-scope.ts";
 import { type FieldError, problems } from "../problems/index.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 
-export interface FeedbackItem {
+interface FeedbackItem {
   prediction_id: string;
   actual: ActualValue;
   /** Lets feedback be recorded before the prediction's log row has landed (it is queued, not instant). */
   model?: string | undefined;
 }
 
-export interface RecordedFeedback {
+interface RecordedFeedback {
   prediction_id: string;
   model: string;
   version: string | null;

@@ -2,7 +2,7 @@ import { withModelSession } from "../inference/model-sessions.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
 import { readManifest, readModelRecord } from "../repository/registry-reader.ts";
 
-export interface ModelHealthCheck {
+interface ModelHealthCheck {
   status: "healthy" | "unhealthy";
   model: string;
   model_loaded: boolean;

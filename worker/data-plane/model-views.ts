@@ -10,7 +10,7 @@ export function servingPlatform(manifest: Pick<Manifest, "serving">): string {
 }
 
 /** How a version is served: its engine and, for the compact engine, the compiled form's facts. */
-export function describeServing(manifest: Pick<Manifest, "serving">) {
+function describeServing(manifest: Pick<Manifest, "serving">) {
   const compiled = manifest.serving?.compiled;
   return {
     engine: servingEngine(manifest),

@@ -4,7 +4,7 @@ import { taskOf } from "../tasks/index.ts";
 import type { ServedPrediction } from "./prediction-service.ts";
 
 /** Open Inference Protocol v2 tensor (REST). Data may be flat or nested row-major. */
-export interface OipTensor {
+interface OipTensor {
   name: string;
   shape: number[];
   datatype: string;
@@ -12,7 +12,7 @@ export interface OipTensor {
   parameters?: Record<string, unknown>;
 }
 
-export const oipDatatype = (feature: Feature): string =>
+const oipDatatype = (feature: Feature): string =>
   feature.kind === "category" ? "BYTES" : feature.kind === "integer" ? "INT64" : "FP32";
 
 export function oipInputsMetadata(manifest: Manifest) {

@@ -11,11 +11,11 @@ import { chooseVersion, type Route, type RouteDecision } from "../repository/cho
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
 import { versionEntry } from "../repository/version-lookup.ts";
+import { MAX_BATCH_ROWS } from "../vocabulary/index.ts";
 
 /** The documented batch limit: rows per request, scored in one ORT call. */
-export const MAX_BATCH_ROWS = 1000;
 
-export interface PredictionRequest {
+interface PredictionRequest {
   model: string;
   rows: unknown[];
   fieldPath: FieldPath;
@@ -35,7 +35,7 @@ export interface ServedPrediction extends RowPrediction {
   id: string;
 }
 
-export interface PredictionResult {
+interface PredictionResult {
   manifest: Manifest;
   record: ModelRecord;
   version: string;

@@ -1,5 +1,5 @@
 import { type Manifest, manifestSchema } from "../contracts/manifest.ts";
-import { type EngineRequest, planServing } from "../inference/engine-choice.ts";
+import { planServing } from "../inference/engine-choice.ts";
 import { loadOrtEngine, type OrtLoader } from "../inference/ort-loader.ts";
 import { problems } from "../problems/index.ts";
 import { manifestKey } from "../repository/registry-keys.ts";
@@ -13,6 +13,7 @@ import {
 import type { ModelRecord } from "../repository/registry-types.ts";
 import { type RegistryBindings, storeVersion } from "../repository/registry-writer.ts";
 import { versionEntry } from "../repository/version-lookup.ts";
+import type { EngineChoice } from "../vocabulary/index.ts";
 import {
   checkArtifact,
   parseManifest,
@@ -20,16 +21,16 @@ import {
   verifyWithEngine,
 } from "./publish-verification.ts";
 
-export type PublishEnv = RegistryStoreEnv & RegistryBindings;
+type PublishEnv = RegistryStoreEnv & RegistryBindings;
 
-export interface PublishOptions {
+interface PublishOptions {
   /** `engine=` of the publish request: force one engine instead of letting the graph decide. */
-  engine?: EngineRequest;
+  engine?: EngineChoice;
   /** Tests substitute the lean build's stand-in here; the Worker uses its own build's ORT adapter. */
   loadOrt?: OrtLoader;
 }
 
-export interface PublishOutcome {
+interface PublishOutcome {
   status: "created" | "unchanged";
   manifest: Manifest;
   record: ModelRecord | null;

@@ -3,7 +3,7 @@ import { openCompactEngine } from "../inference/compact-engine.ts";
 import { MAX_ONNX_ARTIFACT_BYTES, MAX_ORT_ARTIFACT_BYTES } from "../inference/edge-limits.ts";
 import type { ServingPlan } from "../inference/engine-choice.ts";
 import { type FeatureRow, validateRows } from "../inference/feature-validation.ts";
-import type { EngineKind, EngineTensor, ModelEngine } from "../inference/model-engine.ts";
+import type { EngineTensor, ModelEngine } from "../inference/model-engine.ts";
 import type { OrtLoader } from "../inference/ort-loader.ts";
 import { predictRows } from "../inference/predictor.ts";
 import { randomRows, seedOf } from "../inference/random-rows.ts";
@@ -11,13 +11,14 @@ import { rowsToFeeds } from "../inference/tensor-mapping.ts";
 import { DomainError, type FieldError, problems, zodFieldErrors } from "../problems/index.ts";
 import { verifyArtifactBytes } from "../repository/artifact-store.ts";
 import { taskOf } from "../tasks/index.ts";
+import type { EngineName } from "../vocabulary/index.ts";
 
 /** Examples must reproduce training's outputs within this (absolute, plus relative for large values). */
-export const EXAMPLE_TOLERANCE = 1e-4;
+const EXAMPLE_TOLERANCE = 1e-4;
 /** The compact engine must agree with onnxruntime-web within this on every output (labels exactly). */
-export const ENGINE_PARITY_TOLERANCE = 1e-5;
+const ENGINE_PARITY_TOLERANCE = 1e-5;
 /** Seeded rows within the manifest's ranges run through the serving engine at publish. */
-export const RANDOM_VERIFICATION_ROWS = 64;
+const RANDOM_VERIFICATION_ROWS = 64;
 
 export interface OrtParityReport {
   rows: number;
@@ -27,7 +28,7 @@ export interface OrtParityReport {
 export interface VerificationReport {
   sha256: string;
   bytes: number;
-  engine: EngineKind;
+  engine: EngineName;
   inputs: string[];
   outputs: string[];
   examples: number;
@@ -183,7 +184,7 @@ async function checkRandomRows(engine: ModelEngine, manifest: Manifest, rows: Fe
 }
 
 /** Largest |compact - ort| over every declared output; labels and strings must be identical. */
-export function compareOutputs(
+function compareOutputs(
   manifest: Manifest,
   compact: Record<string, EngineTensor>,
   ort: Record<string, EngineTensor>,

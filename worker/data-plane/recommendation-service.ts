@@ -4,7 +4,7 @@ import { problems } from "../problems/index.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 import { logServedRecords, runPrediction } from "./prediction-service.ts";
 
-export interface RecommendRequest {
+interface RecommendRequest {
   /** The subject's features (everything the catalog does not provide). */
   user: Record<string, unknown>;
   k: number;

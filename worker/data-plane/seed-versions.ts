@@ -15,7 +15,7 @@ export interface ShippedVersion {
   bytes: Uint8Array;
 }
 
-export interface SeedSummary {
+interface SeedSummary {
   created: string[];
   unchanged: string[];
   /** How each version is served, by `model/version`. */

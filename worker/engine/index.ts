@@ -7,6 +7,6 @@ export {
   UnsafeGraphError,
   UnsupportedGraphError,
 } from "./errors.ts";
-export { inspectOnnx, type OnnxInspection } from "./inspect.ts";
+export { inspectOnnx } from "./inspect.ts";
 export { type CompactSession, openCompiled } from "./session.ts";
 export type { EngineTensor, EngineTensorType, TensorInfo } from "./tensor.ts";

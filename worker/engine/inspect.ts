@@ -5,7 +5,7 @@ import { valueDependentMemory } from "./graph/value-taint.ts";
 import { decodeOnnxModel, normalizeDomain } from "./proto/decode-onnx.ts";
 import { engineTypeOf, type TensorInfo } from "./tensor.ts";
 
-export interface OnnxInspection {
+interface OnnxInspection {
   opsets: Record<string, number>;
   inputs: TensorInfo[];
   outputs: TensorInfo[];

@@ -6,7 +6,7 @@ import { DomainError, type FieldError, PROBLEMS, problems, problemTypeUri } from
 import { AUTH_CHALLENGE } from "./middleware/authenticate.ts";
 
 /** What one application/problem+json response says (RFC 9457), before it is rendered. */
-export interface ProblemView {
+interface ProblemView {
   status: ContentfulStatusCode;
   /** Catalogue slug; none for `about:blank` (the status says it all). */
   slug?: string | undefined;

@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { VERSION_SLUG } from "../contracts/manifest.ts";
+import { slugSchema } from "../contracts/manifest.ts";
 import type { AuthContext } from "../platform/caller.ts";
 import type { Bindings } from "../platform/env.ts";
 import { problems, zodFieldErrors } from "../problems/index.ts";
@@ -61,7 +61,8 @@ function matchRoute(path: string, url: string): FastRoute | null {
   if (path === RECOMMENDER_PATH) return url.includes("?") ? null : { kind: "recommender" };
   if (!path.startsWith(MODELS_PREFIX) || !path.endsWith(PREDICT_SUFFIX)) return null;
   const model = path.slice(MODELS_PREFIX.length, path.length - PREDICT_SUFFIX.length);
-  return VERSION_SLUG.test(model) ? { kind: "model", model } : null;
+  // The route's own param check: a name it would refuse is left to Hono (which refuses it).
+  return slugSchema.safeParse(model).success ? { kind: "model", model } : null;
 }
 
 /** Only bodies whose framing the chain would pass untouched: JSON Content-Type, a length, not chunked. */

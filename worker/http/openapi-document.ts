@@ -36,7 +36,7 @@ const problem = (description: string, headers?: Record<string, unknown>) => ({
   content: { "application/problem+json": { schema: PROBLEM } },
 });
 
-export const SECURITY_SCHEMES = {
+const SECURITY_SCHEMES = {
   bearerAuth: {
     type: "http",
     scheme: "bearer",

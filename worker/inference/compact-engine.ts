@@ -2,7 +2,7 @@ import { type CompactSession, openCompiled } from "../engine/index.ts";
 import type { ModelEngine } from "./model-engine.ts";
 
 /** Wraps a compact session (synchronous, plain typed arrays) as a ModelEngine. */
-export function compactEngine(session: CompactSession): ModelEngine {
+function compactEngine(session: CompactSession): ModelEngine {
   return {
     kind: "compact",
     inputs: session.inputs,

@@ -5,9 +5,8 @@ import limits from "../../schemas/edge-limits.json";
  * Sessions of one isolate share SESSION_BUDGET_BYTES beside the JS heap; one session may take at most
  * MAX_SESSION_BYTES of it, so an A/B split over several versions never thrashes a single huge one.
  */
-export const ISOLATE_MEMORY_BYTES: number = limits.isolate_memory_bytes;
 export const SESSION_BUDGET_BYTES: number = limits.session_budget_bytes;
-export const MAX_SESSION_SHARE: number = limits.max_session_share;
+const MAX_SESSION_SHARE: number = limits.max_session_share;
 export const MAX_SESSION_BYTES: number = Math.floor(SESSION_BUDGET_BYTES * MAX_SESSION_SHARE);
 /** The largest model.onnx publish accepts for any engine (the compact engine's upload cap). */
 export const MAX_ONNX_ARTIFACT_BYTES: number = limits.max_onnx_artifact_bytes;

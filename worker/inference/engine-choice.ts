@@ -10,16 +10,13 @@ import {
 } from "../engine/index.ts";
 import { sha256Hex } from "../platform/digest.ts";
 import { DomainError, PROBLEMS, problems } from "../problems/index.ts";
+import type { EngineChoice } from "../vocabulary/index.ts";
 import {
   MAX_ORT_ARTIFACT_BYTES,
   MAX_SESSION_BYTES,
   ORT_HEAP_BYTES_PER_ARTIFACT_BYTE,
   SESSION_BUDGET_BYTES,
 } from "./edge-limits.ts";
-import type { EngineKind } from "./model-engine.ts";
-
-/** What a publisher may ask for: `auto` lets the graph decide (compact when it can). */
-export type EngineRequest = "auto" | EngineKind;
 
 export interface ServingPlan {
   serving: Serving;
@@ -29,8 +26,8 @@ export interface ServingPlan {
   unsupported: GraphIssue[];
 }
 
-export interface ServingOptions {
-  requested: EngineRequest;
+interface ServingOptions {
+  requested: EngineChoice;
   /** Whether this build bundles onnxruntime-web (the lean build does not). */
   ortInBuild: boolean;
 }

@@ -1,18 +1,15 @@
 import type { Manifest } from "../contracts/manifest.ts";
 import type { EngineTensor, TensorInfo } from "../engine/index.ts";
+import type { EngineName } from "../vocabulary/index.ts";
 
 export type { EngineTensor, TensorInfo };
-
-/** The engines a version can be served by; recorded per version at publish. */
-export const ENGINE_KINDS = ["compact", "onnxruntime-web"] as const;
-export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 /**
  * A loaded model, whatever runs it: the compact engine (worker/engine, a compiled flat form) or
  * onnxruntime-web (WASM, only for graphs outside the compact set). Feeds and results are engine-neutral.
  */
 export interface ModelEngine {
-  readonly kind: EngineKind;
+  readonly kind: EngineName;
   readonly inputs: readonly TensorInfo[];
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -26,11 +23,11 @@ export interface ModelEngine {
 }
 
 /** A stable, documented name of the engine for the Open Inference Protocol's `platform`. */
-export function enginePlatform(kind: EngineKind): string {
+export function enginePlatform(kind: EngineName): string {
   return kind === "compact" ? "edge_compact" : "onnxruntime_onnx";
 }
 
 /** The engine serving a version; a version published before engines were recorded was verified with ORT. */
-export function servingEngine(manifest: Pick<Manifest, "serving">): EngineKind {
+export function servingEngine(manifest: Pick<Manifest, "serving">): EngineName {
   return manifest.serving?.engine ?? "onnxruntime-web";
 }

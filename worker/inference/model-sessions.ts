@@ -25,7 +25,7 @@ export const sessionCache = new SessionCache<ModelEngine>({
 export const compiledRebuilds = { count: 0 };
 
 /** What a session is budgeted at before it is loaded (replaced by its actual size once it is). */
-export function sessionEstimate(manifest: Pick<Manifest, "serving" | "artifact">): number {
+function sessionEstimate(manifest: Pick<Manifest, "serving" | "artifact">): number {
   const compiled = manifest.serving?.compiled;
   if (manifest.serving?.engine === "compact" && compiled) return compiled.retained_bytes;
   return manifest.artifact.bytes * ORT_HEAP_BYTES_PER_ARTIFACT_BYTE;

@@ -2,7 +2,6 @@ import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
 import * as ort from "onnxruntime-web/wasm";
 
 export { ort };
-export type InferenceSession = ort.InferenceSession;
 
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.proxy = false;

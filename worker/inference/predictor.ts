@@ -6,7 +6,7 @@ import { rowsToFeeds } from "./tensor-mapping.ts";
 
 export type { RowPrediction };
 
-export const DEFAULT_INTERVAL_LEVEL = 0.9;
+const DEFAULT_INTERVAL_LEVEL = 0.9;
 
 export function intervalLevels(manifest: Manifest): number[] {
   return manifest.intervals?.levels.map((entry) => entry.coverage) ?? [];

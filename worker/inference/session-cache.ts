@@ -4,7 +4,7 @@
  * size. Concurrent cold requests for one key share a single load; a failed load is forgotten so the next
  * request retries; an evicted value is released once no caller is using it.
  */
-export interface SessionCacheOptions<T> {
+interface SessionCacheOptions<T> {
   budgetBytes: number;
   release?: (value: T) => void | Promise<void>;
   sizeOf?: (value: T) => number;

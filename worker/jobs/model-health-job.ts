@@ -15,7 +15,7 @@ import { effectiveThresholds, readDefaultManifest } from "../repository/effectiv
 import { readManifest } from "../repository/registry-reader.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
 
-export interface AlertOutcome {
+interface AlertOutcome {
   previous_status: HealthStatus | null;
   sent: boolean;
   delivered?: boolean;

@@ -7,7 +7,7 @@ import { mean } from "./stats/summary-stats.ts";
 import type { WindowRow } from "./store/window-reader.ts";
 
 /** Fewer labelled rows than this in either arm: no verdict. */
-export const MIN_AB_FEEDBACK = 20;
+const MIN_AB_FEEDBACK = 20;
 
 export interface ArmComparison {
   version: string;

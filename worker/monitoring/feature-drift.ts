@@ -1,4 +1,5 @@
 import type { Feature, Manifest, NumericReference, ReferenceDistribution } from "../contracts/manifest.ts";
+import type { DriftStatus } from "../vocabulary/index.ts";
 import type { DriftFeatureKind, DriftMeasure } from "./drift/drift-method.ts";
 import { type ResolvedMethod, resolveMethod } from "./drift/method-choice.ts";
 import { categoryPsi, numericPsi } from "./drift/psi-method.ts";
@@ -8,9 +9,7 @@ import { mean } from "./stats/summary-stats.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
 /** Below this many values a feature's drift is not judged (PSI of tiny samples is mostly noise). */
-export const MIN_DRIFT_ROWS = 100;
-
-export type DriftStatus = "ok" | "warn" | "drift" | "insufficient_data";
+const MIN_DRIFT_ROWS = 100;
 
 export interface FeatureDrift {
   type: "numeric" | "category";
@@ -38,7 +37,7 @@ export interface FeatureDrift {
  * its PSI reaches `psi_warn` (significant and material: with many rows a test alone flags negligible
  * shifts). One of the two signals alone is a warning.
  */
-export function driftStatus(
+function driftStatus(
   psiValue: number,
   significant: boolean,
   thresholds: Pick<MonitoringThresholds, "psi_warn" | "psi_drift">,

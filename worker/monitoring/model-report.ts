@@ -9,17 +9,17 @@ import { versionPredictionDrift } from "./prediction-drift.ts";
 import type { WindowRow } from "./store/window-reader.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
-export const REPORT_SCHEMA_VERSION = 1;
+const REPORT_SCHEMA_VERSION = 1;
 
 /** The parts of a registry record a report reads (structural: monitoring sits below the repository). */
-export interface ReportedModel {
+interface ReportedModel {
   name: string;
   default: string;
   traffic: { weights: Record<string, number>; shadow: string[] };
   thresholds: MonitoringThresholds;
 }
 
-export interface ReportInput {
+interface ReportInput {
   record: ReportedModel;
   /** Manifests by version: the default's and every version seen in the window that is still readable. */
   manifests: ReadonlyMap<string, Manifest>;

@@ -56,10 +56,7 @@ export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<str
   return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function opsBy(
-  rows: readonly WindowRow[],
-  key: (row: WindowRow) => string,
-): Record<string, OpsMetrics> {
+function opsBy(rows: readonly WindowRow[], key: (row: WindowRow) => string): Record<string, OpsMetrics> {
   return Object.fromEntries([...groupBy(rows, key)].map(([name, group]) => [name, opsMetrics(group)]));
 }
 

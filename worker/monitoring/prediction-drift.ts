@@ -4,7 +4,7 @@ import { categoryDrift, type DriftContext, type FeatureDrift, numericDrift } fro
 import type { MonitoringThresholds } from "./thresholds.ts";
 
 /** What prediction drift reads of a logged row: the output number and the predicted label. */
-export interface PredictedRow {
+interface PredictedRow {
   output: number | null;
   label?: string | null;
 }

@@ -1,6 +1,8 @@
+import { LOG_ROUTES, LOG_STATUSES } from "../vocabulary/index.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
 
-const ROUTES = new Set(["explicit", "default", "ab", "shadow", "recommend"]);
+const ROUTES: ReadonlySet<unknown> = new Set(LOG_ROUTES);
+const STATUSES: ReadonlySet<unknown> = new Set(LOG_STATUSES);
 
 /** Guards the queue consumer: a malformed message would otherwise fail its whole batch on every retry. */
 export function isPredictionRecord(value: unknown): value is PredictionRecord {
@@ -17,7 +19,7 @@ export function isPredictionRecord(value: unknown): value is PredictionRecord {
     typeof record.inputs === "object" &&
     record.inputs !== null &&
     typeof record.latency_ms === "number" &&
-    (record.status === "ok" || record.status === "error") &&
+    STATUSES.has(record.status) &&
     (record.probabilities == null ||
       (Array.isArray(record.probabilities) &&
         record.probabilities.every((p) => typeof p === "number" && Number.isFinite(p))))

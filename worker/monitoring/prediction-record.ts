@@ -1,3 +1,5 @@
+import type { LogRoute, LogStatus } from "../vocabulary/index.ts";
+
 /** What the serving path hands to logging for every scored row (served or shadow). */
 export interface PredictionRecord {
   id: string;
@@ -6,7 +8,7 @@ export interface PredictionRecord {
   model: string;
   version: string;
   /** How the version was chosen; "shadow" scores are never returned, "recommend" rows are top-k items served. */
-  route: "explicit" | "default" | "ab" | "shadow" | "recommend";
+  route: LogRoute;
   subject_hash: string | null;
   inputs: Record<string, unknown>;
   /** Regression value (clipped), positive-class probability, or the predicted class's probability (multiclass). */
@@ -19,6 +21,6 @@ export interface PredictionRecord {
   colo: string | null;
   country: string | null;
   key_id: string | null;
-  status: "ok" | "error";
+  status: LogStatus;
   error: string | null;
 }

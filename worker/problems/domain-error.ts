@@ -6,7 +6,7 @@ export interface FieldError {
   message: string;
 }
 
-export interface DomainErrorInit {
+interface DomainErrorInit {
   detail: string;
   /** A title more specific than the catalogue's for this occurrence (same type, same status). */
   title?: string;

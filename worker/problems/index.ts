@@ -1,7 +1,5 @@
 export {
-  PROBLEM_URN_PREFIX,
   PROBLEMS,
-  type ProblemEntry,
   problemTypeUri,
 } from "./catalogue.ts";
 export { DomainError, type FieldError } from "./domain-error.ts";

@@ -11,7 +11,7 @@ export interface AuditRow {
   request_id: string | null;
 }
 
-export interface AuditQuery {
+interface AuditQuery {
   model?: string | undefined;
   action?: string | undefined;
   /** Entries with an id below this one (paging backwards). */

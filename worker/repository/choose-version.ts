@@ -10,7 +10,7 @@ export interface RouteDecision {
   route: Route;
 }
 
-export interface RouteRequest {
+interface RouteRequest {
   /** A version the caller named; wins over everything else. */
   explicitVersion?: string | undefined;
   /**

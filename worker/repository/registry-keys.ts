@@ -8,8 +8,6 @@ export const artifactKey = (model: string, version: string): string =>
   `models/${model}/${version}/model.onnx`;
 export const artifactManifestKey = (model: string, version: string): string =>
   `models/${model}/${version}/manifest.json`;
-export const reportKey = (model: string, day: string, hour: string): string =>
-  `reports/${model}/${day}/${hour}.json`;
 /** The compact engine's compiled form of a version, one object per format version. */
 export const compiledKey = (model: string, version: string, formatVersion: number): string =>
   `models/${model}/${version}/compiled/f${formatVersion}.bin`;

@@ -10,7 +10,7 @@ import { trafficWeight, versionEntry } from "./version-lookup.ts";
  * or null when nothing changes. Revision and updated_at are set by the store.
  */
 const MAX_PREVIOUS_DEFAULTS = 20;
-export const WEIGHT_SUM_TOLERANCE = 1e-6;
+const WEIGHT_SUM_TOLERANCE = 1e-6;
 
 const withTraffic = (
   record: ModelRecord,

@@ -10,7 +10,7 @@ import type { ModelRecord } from "./registry-types.ts";
  * cache adds at most REGISTRY_TTL_MS on top, and the admin API invalidates it in the isolate that wrote.
  * Manifests are immutable once published, so they are cached for the isolate's life (bounded).
  */
-export const REGISTRY_TTL_MS = 5_000;
+const REGISTRY_TTL_MS = 5_000;
 const MAX_CACHED_MANIFESTS = 64;
 const MAX_CACHED_RECORDS = 256;
 

@@ -22,7 +22,7 @@ export interface AuditEntry {
 }
 
 /** Returns the changed record, or null when the change is a no-op (nothing is written or audited). */
-export type RegistryMutation = (current: ModelRecord | null) => ModelRecord | null;
+type RegistryMutation = (current: ModelRecord | null) => ModelRecord | null;
 
 export interface RegistryUpdate {
   record: ModelRecord | null;

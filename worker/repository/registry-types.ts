@@ -1,5 +1,5 @@
 import type { MonitoringThresholds } from "../monitoring/thresholds.ts";
-import type { VersionStatus } from "../vocabulary/index.ts";
+import type { EngineName, Scope, VersionStatus } from "../vocabulary/index.ts";
 
 /** KV `model:<name>`: the registry entry of one model. Written only through the admin API. */
 export interface VersionRecord {
@@ -8,7 +8,7 @@ export interface VersionRecord {
   bytes: number;
   published_at: string;
   /** The engine chosen at publish (absent for versions published before engines were recorded). */
-  engine?: "compact" | "onnxruntime-web";
+  engine?: EngineName;
   /** The compact engine's compiled form as published (R2 models/<m>/<v>/compiled/f<format_version>.bin). */
   compiled?: { format_version: number; sha256: string; bytes: number; retained_bytes: number };
 }
@@ -43,7 +43,7 @@ export interface ModelRecord {
 export interface ApiKeyRecord {
   id: string;
   name?: string;
-  scopes: ("predict" | "admin")[];
+  scopes: Scope[];
   created_at: string;
   revoked_at?: string;
 }

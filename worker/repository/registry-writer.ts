@@ -14,7 +14,7 @@ export interface RegistryBindings {
   ARTIFACTS: R2Bucket;
 }
 
-export type StoreOutcome = "created" | "unchanged";
+type StoreOutcome = "created" | "unchanged";
 
 /**
  * Stores a version's artifact, its compiled form (compact engine) and its manifest: R2 (integrity-checked
@@ -77,7 +77,7 @@ async function writeManifests(env: RegistryBindings, manifest: Manifest): Promis
   await env.REGISTRY.put(manifestKey(manifest.model, manifest.version), text, { metadata: seal });
 }
 
-export function newModelRecord(manifest: Manifest, now: string): ModelRecord {
+function newModelRecord(manifest: Manifest, now: string): ModelRecord {
   return {
     name: manifest.model,
     default: manifest.version,

@@ -8,7 +8,7 @@ const fmt = (value: number) => Number(value.toPrecision(4));
 const nullableNumber = z.number().nullable();
 
 /** The class of each probability column, in column order (the manifest requires them for this task). */
-export const classesOf = (manifest: Manifest): readonly string[] => manifest.output.classes ?? [];
+const classesOf = (manifest: Manifest): readonly string[] => manifest.output.classes ?? [];
 
 const metricsOf = (manifest: Manifest, rows: readonly LabelledRow[]): MulticlassMetrics | null => {
   const labelled = rows.filter((row) => row.probabilities);

@@ -5,7 +5,7 @@ import { type RegressionMetrics, regressionMetrics } from "./metrics/regression-
 import type { PredictionInterval, Task } from "./task.ts";
 
 /** Predicted-vs-actual points per dashboard answer (evenly thinned by time beyond it). */
-export const MAX_SCATTER_POINTS = 400;
+const MAX_SCATTER_POINTS = 400;
 
 const fmt = (value: number) => Number(value.toPrecision(4));
 
@@ -14,7 +14,7 @@ function clip(value: number, range: { min: number; max: number } | undefined): n
 }
 
 /** Split-conformal interval: prediction ± the calibrated absolute-residual quantile, clipped to the range. */
-export function conformalInterval(manifest: Manifest, raw: number, level: number): PredictionInterval | null {
+function conformalInterval(manifest: Manifest, raw: number, level: number): PredictionInterval | null {
   const calibrated = manifest.intervals?.levels.find((entry) => Math.abs(entry.coverage - level) < 1e-9);
   if (!calibrated) return null;
   return {

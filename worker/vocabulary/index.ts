@@ -1,4 +1,5 @@
 export * from "./engines.ts";
+export * from "./limits.ts";
 export * from "./routes.ts";
 export * from "./scopes.ts";
 export * from "./statuses.ts";

@@ -9,3 +9,7 @@ export type VersionStatus = (typeof VERSION_STATUSES)[number];
 /** A logged request's outcome. */
 export const LOG_STATUSES = ["ok", "error"] as const;
 export type LogStatus = (typeof LOG_STATUSES)[number];
+
+/** A feature's drift verdict, as reports and the dashboard state it. */
+export const DRIFT_STATUSES = ["ok", "warn", "drift", "insufficient_data"] as const;
+export type DriftStatus = (typeof DRIFT_STATUSES)[number];

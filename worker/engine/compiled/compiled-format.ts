@@ -18,7 +18,7 @@ export interface SectionEntry {
 
 const WIDTH: Record<SectionKind, number> = { f32: 4, f64: 8, i32: 4, u8: 1, u16: 2, i64: 8 };
 
-export function sectionKind(array: ArrayData): SectionKind {
+function sectionKind(array: ArrayData): SectionKind {
   if (array instanceof Float32Array) return "f32";
   if (array instanceof Float64Array) return "f64";
   if (array instanceof Int32Array) return "i32";
@@ -32,14 +32,14 @@ function align(value: number): number {
 }
 
 /** FNV-1a over bytes: catches a damaged header cheaply (the sections are validated structurally). */
-export function fnv1a(bytes: Uint8Array): number {
+function fnv1a(bytes: Uint8Array): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
   return hash >>> 0;
 }
 
 /** JSON that keeps NaN, ±Infinity and -0 (Imputer and LabelEncoder attributes carry them). */
-export function encodeJson(value: unknown): string {
+function encodeJson(value: unknown): string {
   return JSON.stringify(value, (_key, item) => {
     if (typeof item !== "number") return item;
     if (Number.isNaN(item)) return { $n: "NaN" };
@@ -50,7 +50,7 @@ export function encodeJson(value: unknown): string {
   });
 }
 
-export function decodeJson(text: string): unknown {
+function decodeJson(text: string): unknown {
   return JSON.parse(text, (_key, item) => {
     if (
       item &&
@@ -114,7 +114,7 @@ export function compiledFormatVersion(compiled: Uint8Array): number | null {
   return new DataView(compiled.buffer, compiled.byteOffset, compiled.byteLength).getUint32(8, true);
 }
 
-export interface RawCompiled {
+interface RawCompiled {
   header: unknown;
   headerBytes: number;
   sections: ArrayData[];

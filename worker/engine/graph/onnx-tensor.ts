@@ -4,7 +4,7 @@ import { type EngineTensor, engineTypeOf, sizeOf, type TensorData } from "../ten
 const utf8 = new TextDecoder("utf-8");
 
 /** Why a TensorProto cannot become an engine tensor, or the tensor itself. */
-export type TensorConversion = { tensor: EngineTensor } | { problem: string };
+type TensorConversion = { tensor: EngineTensor } | { problem: string };
 
 function littleEndianView(raw: Uint8Array): DataView {
   return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);

@@ -8,7 +8,7 @@ import { AttributeReader, NodeIssue } from "./attribute-reader.ts";
 import { convertTensorProto } from "./onnx-tensor.ts";
 import { topologicalOrder } from "./topological-order.ts";
 
-export interface PlannedStep {
+interface PlannedStep {
   key: string;
   name: string;
   definition: OpDefinition;
@@ -21,7 +21,7 @@ export interface PlannedStep {
   treeNodes: number;
 }
 
-export interface GraphPlan {
+interface GraphPlan {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   inputSlots: number[];
@@ -64,11 +64,7 @@ function trimTrailingEmpty(names: string[]): string[] {
   return names.slice(0, end);
 }
 
-export function runKernelOnce(
-  spec: KernelSpec,
-  definition: OpDefinition,
-  inputs: (EngineTensor | undefined)[],
-) {
+function runKernelOnce(spec: KernelSpec, definition: OpDefinition, inputs: (EngineTensor | undefined)[]) {
   return definition.kernel(spec)(inputs);
 }
 

@@ -1,6 +1,6 @@
 import type { OnnxGraph } from "../proto/onnx-model.ts";
 
-export interface NodeOrder {
+interface NodeOrder {
   /** Node indices in an order where every producer precedes its consumers. */
   order: number[];
   /** Nodes that could not be ordered (a cycle, or an input nobody produces). */

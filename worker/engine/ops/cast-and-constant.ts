@@ -4,7 +4,7 @@ import { floatToInt32, floatToInt64, kernelFailure, requireInput } from "./kerne
 import type { Kernel, OpDefinition } from "./op-types.ts";
 
 /** C's "%.8g", the text onnxruntime gives a float or double cast to string ("NaN", "INF", "-INF"). */
-export function formatFloat(value: number): string {
+function formatFloat(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (value === Infinity) return "INF";
   if (value === -Infinity) return "-INF";
@@ -20,7 +20,7 @@ export function formatFloat(value: number): string {
 }
 
 /** Converts one tensor to another engine type with C++ static_cast semantics (x86). */
-export function castTensor(source: EngineTensor, to: EngineTensorType): EngineTensor {
+function castTensor(source: EngineTensor, to: EngineTensorType): EngineTensor {
   if (source.type === to) return source;
   const { dims } = source;
   const from = source.data;

@@ -26,7 +26,7 @@ export function requireConstantIntegers(request: CompileRequest, index: number, 
   return integers(constant);
 }
 
-export function integers(source: EngineTensor): number[] {
+function integers(source: EngineTensor): number[] {
   const data = source.data;
   if (Array.isArray(data)) throw new NodeIssue("expected an integer tensor");
   return Array.from(data as ArrayLike<number | bigint>, (value) => Number(value));

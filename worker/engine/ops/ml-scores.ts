@@ -31,7 +31,7 @@ export function computeProbit(value: number): number {
 }
 
 /** In-place softmax over values[start, start+count) in float32. */
-export function softmaxInPlace(values: Float32Array | Float64Array, start: number, count: number): void {
+function softmaxInPlace(values: Float32Array | Float64Array, start: number, count: number): void {
   let max = -3.4028234663852886e38;
   for (let i = 0; i < count; i++) {
     const v = f(values[start + i] as number);
@@ -47,7 +47,7 @@ export function softmaxInPlace(values: Float32Array | Float64Array, start: numbe
 }
 
 /** ORT's SOFTMAX_ZERO: values within ±1e-7 of zero stay (scaled) zero-like and do not join the sum. */
-export function softmaxZeroInPlace(values: Float32Array | Float64Array, start: number, count: number): void {
+function softmaxZeroInPlace(values: Float32Array | Float64Array, start: number, count: number): void {
   let max = -3.4028234663852886e38;
   for (let i = 0; i < count; i++) {
     const v = f(values[start + i] as number);

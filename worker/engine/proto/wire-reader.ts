@@ -1,9 +1,9 @@
 import { InvalidModelError } from "../errors.ts";
 
 export const WIRE_VARINT = 0;
-export const WIRE_FIXED64 = 1;
+const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH_DELIMITED = 2;
-export const WIRE_FIXED32 = 5;
+const WIRE_FIXED32 = 5;
 
 const TWO_POW_32 = 4294967296;
 const utf8 = new TextDecoder("utf-8");

@@ -1,7 +1,7 @@
 /** Node flags in the flat layout: mode code in the low 3 bits, then leaf and missing-goes-true bits. */
 export const FLAG_LEAF = 8;
 export const FLAG_MISSING_TRUE = 16;
-export const MODE_MASK = 7;
+const MODE_MASK = 7;
 
 /** The arrays of a flat tree ensemble as the kernel reads them (views over the compiled buffer). */
 export interface FlatTrees {

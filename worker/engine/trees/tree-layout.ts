@@ -13,7 +13,7 @@ export const NODE_MODES = [
 ];
 const LEAF_CODE = 6;
 
-export interface TreeAttributes {
+interface TreeAttributes {
   treeIds: Float64Array;
   nodeIds: Float64Array;
   featureIds: Float64Array;
@@ -37,7 +37,7 @@ export interface TreeAttributes {
  * so a node stores only its true child. Leaves reuse the slots: `threshold` holds the first weight,
  * `trueChild` the first index into the weight arrays and `feature` the number of weights.
  */
-export interface TreeLayout {
+interface TreeLayout {
   roots: Int32Array;
   feature: Int32Array;
   threshold: Float64Array;

@@ -42,7 +42,7 @@ export function requiredScope(path: string): Scope | null {
 }
 
 /** Refuses the request unless the caller (set by `authenticate`) holds `scope`; open mode allows all. */
-export function requireScope(scope: Scope) {
+function requireScope(scope: Scope) {
   return createMiddleware<AppEnv>(async (c, next) => {
     assertScope(c.env, c.get("auth"), scope);
     return next();

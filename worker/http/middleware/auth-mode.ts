@@ -1,7 +1,7 @@
 import type { Bindings } from "../../platform/env.ts";
 
 /** Shorter admin tokens are treated as unset outside local dev (and reported once per isolate). */
-export const MIN_ADMIN_TOKEN_LENGTH = 24;
+const MIN_ADMIN_TOKEN_LENGTH = 24;
 
 /** Local dev without an admin token runs open: every caller gets every scope. Nowhere else. */
 export const isOpenMode = (env: Pick<Bindings, "ENVIRONMENT" | "ADMIN_TOKEN">): boolean =>

@@ -56,7 +56,7 @@ async function resolve(
   }
   const adminToken = configuredAdminToken(env);
   if (adminToken && (await secretsEqual(credential, adminToken))) {
-    return { keyId: "admin", scopes: ["predict", "admin"], anonymous: false, method: "admin-token", open };
+    return { keyId: "admin", scopes: [...SCOPES], anonymous: false, method: "admin-token", open };
   }
   throw problems.unauthorized("Invalid credentials.");
 }

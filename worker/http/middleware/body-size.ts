@@ -9,7 +9,7 @@ import { problems } from "../../problems/index.ts";
  * its manifest (reference distributions, examples, catalog) and multipart framing; the limit refuses anything
  * larger before it is buffered.
  */
-export const MAX_PUBLISH_BODY_BYTES = MAX_ONNX_ARTIFACT_BYTES + 4 * 1024 * 1024;
+const MAX_PUBLISH_BODY_BYTES = MAX_ONNX_ARTIFACT_BYTES + 4 * 1024 * 1024;
 /** Every other request, including a 1,000-row batch, stays well below this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -26,7 +26,7 @@ const WIDTHS: Record<string, number> = {
 };
 
 /** Datatypes this codec reads and writes in binary form (FP16 is valid OIP but has no JS reader here). */
-export const BINARY_DATATYPES = [...Object.keys(WIDTHS), "BYTES"];
+const BINARY_DATATYPES = [...Object.keys(WIDTHS), "BYTES"];
 
 const badFraming = (detail: string, field = "Inference-Header-Content-Length") =>
   problems.badRequest(`${field}: ${detail}`, [{ field, message: detail }]);
@@ -44,7 +44,7 @@ export function splitBody(
   return { json: body.subarray(0, length), binary: body.subarray(length) };
 }
 
-export interface BinaryTensorRef {
+interface BinaryTensorRef {
   name: string;
   datatype: string;
   data?: unknown[] | undefined;

@@ -10,7 +10,7 @@ import { type InferRequest, inferRequestSchema } from "./infer-schema.ts";
  */
 const ACCEPTED = /^(application\/([\w.-]+\+)?json|text\/json|text\/plain|application\/octet-stream)$/;
 
-export function requireInferContentType(contentType: string | undefined): void {
+function requireInferContentType(contentType: string | undefined): void {
   if (!contentType) return;
   const essence = (contentType.split(";")[0] ?? "").trim().toLowerCase();
   if (ACCEPTED.test(essence)) return;
@@ -21,7 +21,7 @@ export function requireInferContentType(contentType: string | undefined): void {
   );
 }
 
-export type DecodedInferRequest = Omit<InferRequest, "inputs"> & {
+type DecodedInferRequest = Omit<InferRequest, "inputs"> & {
   inputs: Array<InferRequest["inputs"][number] & { data: unknown[] }>;
 };
 

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 
 /** Open Inference Protocol v2 REST request (JSON part), with the binary tensor data extension's parameters. */
-export const OIP_DATATYPES = [
+const OIP_DATATYPES = [
   "BOOL",
   "UINT8",
   "UINT16",
@@ -17,11 +17,9 @@ export const OIP_DATATYPES = [
   "BYTES",
 ] as const;
 
-export type OipDatatype = (typeof OIP_DATATYPES)[number];
-
 const parametersSchema = z.record(z.string(), z.unknown());
 
-export const requestTensorSchema = z
+const requestTensorSchema = z
   .object({
     name: z.string().min(1),
     shape: z.array(z.number().int().nonnegative()),
@@ -34,7 +32,7 @@ export const requestTensorSchema = z
   })
   .openapi("InferRequestInput");
 
-export const requestedOutputSchema = z
+const requestedOutputSchema = z
   .object({
     name: z.string().min(1),
     parameters: parametersSchema
@@ -66,7 +64,6 @@ export const inferRequestSchema = z
   });
 
 export type InferRequest = z.infer<typeof inferRequestSchema>;
-export type RequestTensor = z.infer<typeof requestTensorSchema>;
 
 export const repositoryIndexRequestSchema = z
   .object({ ready: z.boolean().optional() })

@@ -4,7 +4,7 @@ import { listModelRecords, readManifest } from "../../repository/registry-reader
 import type { ModelRecord } from "../../repository/registry-types.ts";
 import { versionEntry } from "../../repository/version-lookup.ts";
 
-export interface VersionReadiness {
+interface VersionReadiness {
   name: string;
   version: string;
   state: "READY" | "UNAVAILABLE";

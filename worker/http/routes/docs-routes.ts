@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import { MAX_BATCH_ROWS } from "../../data-plane/prediction-service.ts";
 import type { AppEnv } from "../../platform/env.ts";
+import { MAX_BATCH_ROWS } from "../../vocabulary/index.ts";
 import { finishDocument, type OpenApiDocument } from "../openapi-document.ts";
 import { buildServiceMap, type ServiceMap, serviceMapSchema } from "../service-map.ts";
 

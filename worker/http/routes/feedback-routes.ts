@@ -2,12 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
 import { recordFeedback } from "../../data-plane/feedback-service.ts";
 import { ACTUAL_DESCRIPTION } from "../../tasks/index.ts";
+import { MAX_FEEDBACK_ITEMS } from "../../vocabulary/index.ts";
 import { createApiApp } from "../app-factory.ts";
 import { requestScope } from "../request-scope.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
 
 /** The documented batch limit of feedback items per request. */
-export const MAX_FEEDBACK_ITEMS = 1000;
 
 const actualSchema = z.union([z.number(), z.boolean(), z.string()]).openapi({
   description: ACTUAL_DESCRIPTION,

@@ -5,6 +5,7 @@ import { recommend } from "../../data-plane/recommendation-service.ts";
 import { problems } from "../../problems/index.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { versionEntry } from "../../repository/version-lookup.ts";
+import { MAX_BATCH_ROWS } from "../../vocabulary/index.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
 import { reportServedVersion, requestScope } from "../request-scope.ts";
@@ -116,7 +117,7 @@ export function modelRoutes() {
       method: "post",
       path: "/{model}/predict",
       tags: ["predictions"],
-      summary: "Predict one row (`inputs`) or a batch (`instances`, up to 1,000 rows)",
+      summary: `Predict one row (\`inputs\`) or a batch (\`instances\`, up to ${MAX_BATCH_ROWS.toLocaleString("en-US")} rows)`,
       request: {
         params: modelParams,
         body: { required: true, content: { "application/json": { schema: predictRequestSchema } } },

@@ -27,8 +27,8 @@ const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { "application/json": { schema } },
 });
 /** Bounds on one answer's size: traffic buckets per series, and reports when each carries its full body. */
-export const MAX_TRAFFIC_BUCKETS = 2000;
-export const MAX_FULL_REPORTS = 20;
+const MAX_TRAFFIC_BUCKETS = 2000;
+const MAX_FULL_REPORTS = 20;
 
 function checkBucketCount(hours: number, bucketMinutes: number): void {
   const buckets = Math.ceil((hours * 60) / bucketMinutes);

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { slugSchema } from "../../contracts/manifest.ts";
 import { describeVersions } from "../../data-plane/model-views.ts";
-import { MAX_BATCH_ROWS } from "../../data-plane/prediction-service.ts";
 import { promoteVersion } from "../../data-plane/registry-admin-service.ts";
 import { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
 import { isoSeconds } from "../../platform/iso-time.ts";
 import { requireModelRecord } from "../../repository/registry-reader.ts";
+import { MAX_BATCH_ROWS } from "../../vocabulary/index.ts";
 import { createApiApp } from "../app-factory.ts";
 import { requestScope } from "../request-scope.ts";
 import { documentedRow, featureRowJsonSchema, type JsonSchema } from "../schemas/feature-schemas.ts";

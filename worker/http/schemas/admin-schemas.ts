@@ -93,5 +93,3 @@ export const auditQuerySchema = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-
-export const looseObject = z.record(z.string(), z.unknown());

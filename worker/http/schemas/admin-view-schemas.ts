@@ -89,10 +89,10 @@ export const publishResponseSchema = z
   .openapi("PublishResponse");
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
-export type ApiKeyCheck = Fits<typeof apiKeySchema, ApiKeyRecord>;
-export type RegistryViewCheck = Fits<typeof registryViewSchema, ReturnType<typeof registryView>>;
+type _ApiKeyCheck = Fits<typeof apiKeySchema, ApiKeyRecord>;
+type _RegistryViewCheck = Fits<typeof registryViewSchema, ReturnType<typeof registryView>>;
 
-export const auditEntrySchema = z
+const auditEntrySchema = z
   .object({
     id: z.number(),
     ts: z.string(),
@@ -110,4 +110,4 @@ export const auditPageSchema = z
     next_before: z.number().nullable().openapi({ description: "Pass as before= for the next page" }),
   })
   .openapi("AuditPage");
-export type AuditEntryCheck = Fits<typeof auditEntrySchema, AuditRow>;
+type _AuditEntryCheck = Fits<typeof auditEntrySchema, AuditRow>;

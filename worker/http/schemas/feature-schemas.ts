@@ -59,7 +59,7 @@ export const documentedRow = (jsonSchema: JsonSchema) =>
     .openapi(jsonSchema as never);
 
 /** `interval_level` as a model accepts it: one of the coverages its versions are calibrated for. */
-export const intervalLevelJsonSchema = (model: ShippedModel): JsonSchema | undefined =>
+const intervalLevelJsonSchema = (model: ShippedModel): JsonSchema | undefined =>
   model.interval_levels.length
     ? {
         type: "number",

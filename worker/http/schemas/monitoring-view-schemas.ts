@@ -50,7 +50,7 @@ export const trafficSchema = z
   .openapi("Traffic");
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
-export type TrafficBucketCheck = Fits<typeof trafficBucketSchema, TrafficBucket>;
+type _TrafficBucketCheck = Fits<typeof trafficBucketSchema, TrafficBucket>;
 
 const healthReasonSchema = z.object({
   severity: z.enum(["info", "warning", "critical"]),
@@ -91,7 +91,7 @@ export const monitoringSummarySchema = z
     prediction_drift: z.string().nullable().optional(),
   })
   .openapi("MonitoringSummary");
-export type MonitoringSummaryCheck = Fits<
+type _MonitoringSummaryCheck = Fits<
   typeof monitoringSummarySchema,
   Awaited<ReturnType<typeof monitoringSummary>>
 >;
@@ -187,4 +187,4 @@ export const modelReportSchema = z
       .openapi({ description: "The A/B arms compared, when the default has a manifest" }),
   })
   .openapi("ModelReport");
-export type ModelReportCheck = Fits<typeof modelReportSchema, ModelReport>;
+type _ModelReportCheck = Fits<typeof modelReportSchema, ModelReport>;

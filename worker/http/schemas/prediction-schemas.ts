@@ -49,7 +49,7 @@ export const predictRequestSchema = z
     },
   });
 
-export const rowPredictionSchema = z
+const rowPredictionSchema = z
   .object({
     id: z.string().openapi({ description: "Prediction id, for feedback." }),
     ...ROW_VIEW_SHAPE,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PROBLEMS, problemTypeUri } from "../../problems/index.ts";
 
-export const problemSchema = z
+const problemSchema = z
   .object({
     type: z.string().openapi({ example: problemTypeUri(PROBLEMS.validation.slug) }),
     title: z.string(),

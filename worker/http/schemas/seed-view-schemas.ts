@@ -49,7 +49,7 @@ export const seedModelHealthSchema = z
   .openapi("SeedModelHealth");
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
-export type SeedModelHealthCheck = Fits<
+type _SeedModelHealthCheck = Fits<
   typeof seedModelHealthSchema,
   Awaited<ReturnType<typeof readSeedModelHealth>>
 >;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { describeModel, describeSignature, describeVersion } from "../../data-plane/model-views.ts";
-import { SERVING_ROUTES, TASKS } from "../../vocabulary/index.ts";
+import { SERVING_ROUTES, TASKS, VERSION_STATUSES } from "../../vocabulary/index.ts";
 import { intervalSchema } from "./prediction-schemas.ts";
 
 /**
@@ -32,7 +32,7 @@ const servingViewSchema = z.looseObject({ engine: z.string(), platform: z.string
 export const versionViewSchema = z
   .looseObject({
     version: z.string(),
-    status: z.string().openapi({ examples: ["active", "archived"] }),
+    status: z.string().openapi({ examples: [...VERSION_STATUSES] }),
     is_default: z.boolean(),
     traffic_weight: z.number(),
     shadow: z.boolean(),
@@ -71,7 +71,7 @@ export const versionsViewSchema = z
   .object({ model: z.string(), default_version: z.string(), versions: z.array(versionViewSchema) })
   .openapi("ModelVersions");
 
-export const ratingSchema = z.object({
+const ratingSchema = z.object({
   prediction_id: z.string(),
   predicted_rating: z.number(),
   confidence_interval: intervalSchema.nullable().optional(),
@@ -110,6 +110,6 @@ export const loadVersionResponseSchema = z
   .openapi("LoadVersionResponse");
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
-export type SignatureCheck = Fits<typeof signatureSchema, ReturnType<typeof describeSignature>>;
-export type VersionCheck = Fits<typeof versionViewSchema, ReturnType<typeof describeVersion>>;
-export type ModelCheck = Fits<typeof modelViewSchema, ReturnType<typeof describeModel>>;
+type _SignatureCheck = Fits<typeof signatureSchema, ReturnType<typeof describeSignature>>;
+type _VersionCheck = Fits<typeof versionViewSchema, ReturnType<typeof describeVersion>>;
+type _ModelCheck = Fits<typeof modelViewSchema, ReturnType<typeof describeModel>>;

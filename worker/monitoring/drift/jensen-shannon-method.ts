@@ -3,7 +3,7 @@ import { binProportions } from "../stats/psi.ts";
 import type { DriftMethod } from "./drift-method.ts";
 
 /** Evidently's default for category features of references over 1,000 rows, at the same 0.1. */
-export const JENSEN_SHANNON_THRESHOLD = 0.1;
+const JENSEN_SHANNON_THRESHOLD = 0.1;
 
 export const jensenShannonMethod = {
   name: "jensen_shannon",

@@ -66,7 +66,7 @@ export const driftMethodsSchema = z
     example: { default_rule: "reference_size", numeric: { method: "wasserstein", threshold: 0.1 } },
   });
 
-export interface FieldIssue {
+interface FieldIssue {
   field: string;
   message: string;
 }

@@ -29,7 +29,7 @@ export interface DriftMethodChoices {
   features?: Record<string, DriftMethodChoice>;
 }
 
-export type DriftShape = "numeric" | "category";
+type DriftShape = "numeric" | "category";
 
 export function defaultMethod(
   rule: DriftDefaultRule,

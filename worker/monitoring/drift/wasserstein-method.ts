@@ -2,7 +2,7 @@ import { normalisedWasserstein } from "../stats/wasserstein.ts";
 import type { DriftMethod } from "./drift-method.ts";
 
 /** Evidently's default for numeric features of references over 1,000 rows, at the same 0.1. */
-export const WASSERSTEIN_THRESHOLD = 0.1;
+const WASSERSTEIN_THRESHOLD = 0.1;
 
 export const wassersteinMethod = {
   name: "wasserstein",

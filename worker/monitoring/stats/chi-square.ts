@@ -1,6 +1,6 @@
 import { gammaQ } from "./special-functions.ts";
 
-export interface ChiSquareResult {
+interface ChiSquareResult {
   statistic: number;
   p_value: number;
   df: number;

@@ -2,10 +2,10 @@
  * Empty bins would make PSI infinite; like Evidently we floor every proportion at this epsilon
  * (a bin with no observations contributes a finite, still large, term).
  */
-export const PSI_EPSILON = 1e-4;
+const PSI_EPSILON = 1e-4;
 
 /** Bin index of `x` for ascending interior cut points: #{edges <= x} (numpy searchsorted side="right"). */
-export function binIndex(edges: readonly number[], x: number): number {
+function binIndex(edges: readonly number[], x: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {

@@ -1,5 +1,5 @@
 /** Quantile with linear interpolation between order statistics (numpy's default method). */
-export function quantile(sorted: readonly number[], q: number): number | null {
+function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
   const position = (sorted.length - 1) * q;
   const lower = Math.floor(position);

@@ -2,7 +2,7 @@ import { inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { feedback, predictions } from "./schema.ts";
 
-export interface LoggedPrediction {
+interface LoggedPrediction {
   id: string;
   model: string;
   version: string;

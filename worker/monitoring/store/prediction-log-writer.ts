@@ -17,7 +17,7 @@ FROM json_each(?1) WHERE true
 ON CONFLICT (id) DO NOTHING`;
 
 /** The record as the row D1 stores, keyed by column name. */
-export function toPredictionRow(record: PredictionRecord): Record<string, unknown> {
+function toPredictionRow(record: PredictionRecord): Record<string, unknown> {
   return {
     id: record.id,
     ts: record.ts,

@@ -2,7 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { healthReports } from "./schema.ts";
 
-export type HealthReportRow = typeof healthReports.$inferSelect;
+type HealthReportRow = typeof healthReports.$inferSelect;
 
 export const reportId = (model: string, windowEnd: number) => `${model}:${windowEnd}`;
 

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { LogRoute, LogStatus } from "../../vocabulary/index.ts";
 import { feedback, predictions } from "./schema.ts";
 
 /** One logged row of a monitoring window, with its ground truth when feedback arrived. */
@@ -8,7 +9,7 @@ export interface WindowRow {
   ts: number;
   requestId: string;
   version: string;
-  route: "explicit" | "default" | "ab" | "shadow" | "recommend";
+  route: LogRoute;
   inputs: Record<string, unknown>;
   output: number | null;
   /** The predicted label; multiclass: the predicted class (always read from D1, optional for hand-built rows). */
@@ -17,13 +18,13 @@ export interface WindowRow {
   probabilities?: number[] | null;
   latencyMs: number;
   colo: string | null;
-  status: "ok" | "error";
+  status: LogStatus;
   actual: number | null;
 }
 
 const PAGE = 2000;
 /** Rows analysed per model and window; beyond it the report says `sampled` (the newest rows are kept). */
-export const MAX_WINDOW_ROWS = 50_000;
+const MAX_WINDOW_ROWS = 50_000;
 
 /**
  * The newest `limit` rows of `model` with start ≤ ts < end, read newest-first in (ts, id) order so the cap

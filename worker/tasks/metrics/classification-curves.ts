@@ -5,9 +5,9 @@
 
 /** At most this many points per ROC curve (thresholds are thinned evenly beyond it). */
 export const MAX_ROC_POINTS = 101;
-export const CALIBRATION_BINS = 10;
+const CALIBRATION_BINS = 10;
 
-export interface RocPoint {
+interface RocPoint {
   threshold: number;
   fpr: number;
   tpr: number;
@@ -36,7 +36,7 @@ export function rocCurve(scores: readonly number[], labels: readonly number[]): 
   }));
 }
 
-export interface CalibrationBin {
+interface CalibrationBin {
   /** Lower edge of the probability bin (width 1/CALIBRATION_BINS). */
   lower: number;
   n: number;
@@ -68,7 +68,7 @@ export function calibrationBins(scores: readonly number[], labels: readonly numb
   );
 }
 
-export interface Confusion {
+interface Confusion {
   threshold: number;
   tp: number;
   fp: number;

@@ -39,4 +39,4 @@ export const multiclassMetricsSchema = z
   .openapi("MulticlassMetrics");
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
-export type MulticlassMetricsCheck = Fits<typeof multiclassMetricsSchema, MulticlassMetrics>;
+type _MulticlassMetricsCheck = Fits<typeof multiclassMetricsSchema, MulticlassMetrics>;

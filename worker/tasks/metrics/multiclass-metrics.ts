@@ -7,11 +7,11 @@
  */
 
 /** Uniform reliability bins per class (sklearn's calibration_curve default). */
-export const RELIABILITY_BINS = 10;
+const RELIABILITY_BINS = 10;
 
 const LOG_LOSS_EPS = Number.EPSILON;
 
-export interface ReliabilityBin {
+interface ReliabilityBin {
   /** The bin is (lower, upper]; the first one also holds 0. */
   lower: number;
   upper: number;
