@@ -93,20 +93,70 @@ export const referenceDistributionSchema = z.discriminatedUnion("type", [
 export type ReferenceDistribution = z.infer<typeof referenceDistributionSchema>;
 export type NumericReference = z.infer<typeof numericReferenceSchema>;
 
+const coverageLevel = z.number().gt(0).lt(1);
+
+/**
+ * Mondrian (per-group) split-conformal: a group is read from the clipped prediction (`integer_distance`:
+ * |ŷ − round(ŷ)|; `prediction`: ŷ) as the number of `edges` at or below it, and each level carries one
+ * absolute-residual quantile per group. Levels must be among the marginal `levels`.
+ */
+const intervalGroupsSchema = z.object({
+  by: z.enum(["integer_distance", "prediction"]),
+  /** Ascending interior cut points: k-1 edges make k groups. */
+  edges: z.array(finite),
+  calibration_rows: z.array(z.number().int().nonnegative()),
+  holdout_rows: z.array(z.number().int().nonnegative()).optional(),
+  levels: z
+    .array(
+      z.object({
+        coverage: coverageLevel,
+        quantiles: z.array(z.number().nonnegative()),
+        holdout_coverage: z.array(z.number().min(0).max(1).nullable()).optional(),
+      }),
+    )
+    .min(1),
+});
+
+/**
+ * LAC prediction sets over integer labels: p(k | ŷ) ∝ exp(−(k − ŷ)² / 2·scale²) over `labels` (ŷ clipped);
+ * the set holds every label with 1 − p(k | ŷ) ≤ the row's group threshold (the most likely label if none).
+ * One threshold per Mondrian group when `groups` is present, else one.
+ */
+const predictionSetsSchema = z.object({
+  method: z.literal("lac"),
+  labels: z.array(finite).min(2),
+  scale: z.number().positive(),
+  levels: z
+    .array(
+      z.object({
+        coverage: coverageLevel,
+        thresholds: z.array(z.number().min(0).max(1)).min(1),
+        holdout_coverage: z.number().min(0).max(1).optional(),
+        mean_size: z.number().nonnegative().optional(),
+      }),
+    )
+    .min(1),
+});
+
 const intervalsSchema = z.object({
   method: z.literal("split_conformal"),
   calibration_rows: z.number().int().positive(),
   levels: z
     .array(
       z.object({
-        coverage: z.number().gt(0).lt(1),
+        coverage: coverageLevel,
         /** Absolute-residual quantile: the interval is prediction ± quantile (then clipped). */
         quantile: z.number().nonnegative(),
         holdout_coverage: z.number().min(0).max(1).optional(),
       }),
     )
     .min(1),
+  /** Optional Mondrian block: when present the Worker answers with the row's group quantile. */
+  groups: intervalGroupsSchema.optional(),
+  /** Optional prediction sets over integer labels, served beside the interval. */
+  prediction_sets: predictionSetsSchema.optional(),
 });
+export type Intervals = z.infer<typeof intervalsSchema>;
 
 const leaderboardRowSchema = z
   .object({ model: z.string(), mean: finite, std: finite.optional() })
@@ -288,6 +338,7 @@ export const manifestSchema = manifestObjectSchema.superRefine((manifest, ctx) =
   if (manifest.serving?.engine === "compact" && !manifest.serving.compiled) {
     issue(["serving", "compiled"], "required for the compact engine");
   }
+  if (manifest.intervals) checkIntervals(manifest.intervals, issue);
   if (manifest.subject_feature && !seen.has(manifest.subject_feature)) {
     issue(["subject_feature"], `unknown feature ${manifest.subject_feature}`);
   }
@@ -299,6 +350,43 @@ export const manifestSchema = manifestObjectSchema.superRefine((manifest, ctx) =
 });
 
 type ParsedManifest = z.infer<typeof manifestObjectSchema>;
+
+/** Group and set blocks agree with the edges and with the marginal levels. */
+function checkIntervals(
+  intervals: Intervals,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const marginal = new Set(intervals.levels.map((level) => level.coverage));
+  const groups = intervals.groups;
+  const k = groups ? groups.edges.length + 1 : 1;
+  if (groups) {
+    const path = ["intervals", "groups"];
+    if (groups.edges.some((edge, i) => i > 0 && edge <= (groups.edges[i - 1] ?? edge)))
+      issue([...path, "edges"], "must ascend");
+    if (groups.calibration_rows.length !== k) issue([...path, "calibration_rows"], `needs ${k} entries`);
+    if (groups.holdout_rows && groups.holdout_rows.length !== k)
+      issue([...path, "holdout_rows"], `needs ${k} entries`);
+    groups.levels.forEach((level, index) => {
+      if (!marginal.has(level.coverage))
+        issue([...path, "levels", index, "coverage"], "not a marginal level");
+      if (level.quantiles.length !== k) issue([...path, "levels", index, "quantiles"], `needs ${k} entries`);
+      if (level.holdout_coverage && level.holdout_coverage.length !== k)
+        issue([...path, "levels", index, "holdout_coverage"], `needs ${k} entries`);
+    });
+  }
+  const sets = intervals.prediction_sets;
+  if (sets) {
+    const path = ["intervals", "prediction_sets"];
+    if (sets.labels.some((label, i) => i > 0 && label <= (sets.labels[i - 1] ?? label)))
+      issue([...path, "labels"], "must ascend");
+    sets.levels.forEach((level, index) => {
+      if (!marginal.has(level.coverage))
+        issue([...path, "levels", index, "coverage"], "not a marginal level");
+      if (level.thresholds.length !== k)
+        issue([...path, "levels", index, "thresholds"], `needs ${k} entries`);
+    });
+  }
+}
 
 /** A multiclass manifest names its classes once and everything else (tensor width, examples, reference) agrees. */
 function checkMulticlass(

@@ -13,21 +13,81 @@ function clip(value: number, range: { min: number; max: number } | undefined): n
   return range ? Math.min(range.max, Math.max(range.min, value)) : value;
 }
 
-/** Split-conformal interval: prediction ± the calibrated absolute-residual quantile, clipped to the range. */
-function conformalInterval(manifest: Manifest, raw: number, level: number): PredictionInterval | null {
-  const calibrated = manifest.intervals?.levels.find((entry) => Math.abs(entry.coverage - level) < 1e-9);
-  if (!calibrated) return null;
-  return {
-    level,
-    lower: clip(raw - calibrated.quantile, manifest.output.clip),
-    upper: clip(raw + calibrated.quantile, manifest.output.clip),
-  };
+type Intervals = NonNullable<Manifest["intervals"]>;
+
+/** The Mondrian group of a clipped prediction: how many of the block's edges are at or below its group value. */
+export function intervalGroup(groups: NonNullable<Intervals["groups"]>, value: number): number {
+  const key = groups.by === "integer_distance" ? Math.abs(value - Math.round(value)) : value;
+  let group = 0;
+  while (group < groups.edges.length && (groups.edges[group] ?? Number.POSITIVE_INFINITY) <= key) group += 1;
+  return group;
+}
+
+/** LAC set over the labels: 1 − p(k | ŷ) ≤ threshold with p ∝ exp(−(k − ŷ)² / 2·scale²); the likeliest label if empty. */
+export function lacSet(
+  sets: NonNullable<Intervals["prediction_sets"]>,
+  value: number,
+  threshold: number,
+): number[] {
+  const logits = sets.labels.map((label) => -0.5 * ((label - value) / sets.scale) ** 2);
+  const top = Math.max(...logits);
+  const weights = logits.map((logit) => Math.exp(logit - top));
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  const chosen = sets.labels.filter((_, i) => 1 - (weights[i] ?? 0) / total <= threshold + 1e-12);
+  if (chosen.length > 0) return chosen;
+  const best = weights.indexOf(Math.max(...weights));
+  return [sets.labels[best] ?? value];
+}
+
+/**
+ * Split-conformal interval at a calibrated level. With a Mondrian block: the clipped prediction ± its group's
+ * quantile (clipped), and the LAC prediction set when the manifest has one; otherwise the seed's rule,
+ * prediction ± the marginal quantile, clipped to the range.
+ */
+export function conformalInterval(manifest: Manifest, raw: number, level: number): PredictionInterval | null {
+  const intervals = manifest.intervals;
+  const same = (entry: { coverage: number }) => Math.abs(entry.coverage - level) < 1e-9;
+  const calibrated = intervals?.levels.find(same);
+  if (!intervals || !calibrated) return null;
+  const range = manifest.output.clip;
+  const value = clip(raw, range);
+  const groupLevel = intervals.groups?.levels.find(same);
+  const group = intervals.groups ? intervalGroup(intervals.groups, value) : 0;
+  const groupQuantile = groupLevel?.quantiles[group];
+  const interval: PredictionInterval =
+    groupQuantile === undefined
+      ? {
+          level,
+          lower: clip(raw - calibrated.quantile, range),
+          upper: clip(raw + calibrated.quantile, range),
+        }
+      : {
+          level,
+          lower: clip(value - groupQuantile, range),
+          upper: clip(value + groupQuantile, range),
+          group,
+        };
+  const sets = intervals.prediction_sets;
+  const threshold = sets?.levels.find(same)?.thresholds[intervals.groups ? group : 0];
+  if (sets && threshold !== undefined) interval.set = lacSet(sets, value, threshold);
+  return interval;
 }
 
 const nullableNumber = z.number().nullable();
 
 export const predictionIntervalSchema = z
-  .object({ level: z.number(), lower: z.number(), upper: z.number() })
+  .object({
+    level: z.number(),
+    lower: z.number(),
+    upper: z.number(),
+    group: z.number().int().optional().openapi({
+      description: "Mondrian group whose quantile made the interval (manifest intervals.groups).",
+    }),
+    set: z
+      .array(z.number())
+      .optional()
+      .openapi({ description: "Integer targets: the conformal (LAC) prediction set over the labels." }),
+  })
   .openapi("PredictionInterval");
 
 /** A number per row: the value clipped to `output.clip`, with a split-conformal interval when calibrated. */

@@ -13,6 +13,10 @@ export interface PredictionInterval {
   level: number;
   lower: number;
   upper: number;
+  /** Mondrian group of the row (manifest `intervals.groups`), when the interval is per group. */
+  group?: number;
+  /** Integer targets: the conformal prediction set over the labels (manifest `intervals.prediction_sets`). */
+  set?: number[];
 }
 
 /** One scored row, as the task reads it from the engine's output. */

@@ -76,6 +76,7 @@ export async function recommenderAnswer(
       lower: round4(prediction.interval.lower),
       upper: round4(prediction.interval.upper),
     },
+    ...(prediction.interval?.set ? { prediction_set: prediction.interval.set } : {}),
   }));
   const common = {
     model_version: result.version,

@@ -75,6 +75,9 @@ const ratingSchema = z.object({
   prediction_id: z.string(),
   predicted_rating: z.number(),
   confidence_interval: intervalSchema.nullable().optional(),
+  prediction_set: z.array(z.number()).optional().openapi({
+    description: "Conformal prediction set over the ratings at the interval's level (when calibrated).",
+  }),
 });
 const ratingCommon = {
   model_version: z.string(),

@@ -1,10 +1,11 @@
 """Regression: one value per row (ONNX output ``variable`` [N, 1]), clipped to the output range, with
-split-conformal prediction intervals."""
+split-conformal prediction intervals: marginal, and for integer targets Mondrian (per group of
+|ŷ - round(ŷ)|) with LAC prediction sets over the labels (edge_training.conformal)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,10 @@ from ..reference import sig
 from .base import Evaluation, Task
 
 COVERAGES = (0.9, 0.95)
+GROUP_BINS = 5
+"""Mondrian groups: equal-count bins of the group value on the calibration rows."""
+MAX_LABELS = 20
+"""Integer targets with at most this many distinct values get prediction sets over them."""
 
 
 def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -30,6 +35,83 @@ def seed_healthy(metrics: dict[str, Any]) -> bool:
     return bool(metrics["rmse"] < 1.0 and metrics["r2"] > 0.6)
 
 
+def integer_labels(y_calibration: np.ndarray, y_holdout: np.ndarray) -> np.ndarray | None:
+    """The sorted integer labels when every target is an integer and there are few of them (ratings 1-5)."""
+    y = np.concatenate([np.asarray(y_calibration, dtype=np.float64), np.asarray(y_holdout, dtype=np.float64)])
+    if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+        return None
+    labels = np.unique(y)
+    return labels if 2 <= len(labels) <= MAX_LABELS else None
+
+
+def group_rows(groups: np.ndarray, n_groups: int) -> list[int]:
+    return [int(np.sum(groups == g)) for g in range(n_groups)]
+
+
+def mondrian_block(
+    by: conformal.GroupBy,
+    y_cal: np.ndarray,
+    pred_cal: np.ndarray,
+    y_hold: np.ndarray,
+    pred_hold: np.ndarray,
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    """``intervals.groups``: edges, and per level one quantile and one holdout coverage per group."""
+    edges = [sig(e) for e in conformal.group_edges(conformal.group_value(pred_cal, by), GROUP_BINS)]
+    k = len(edges) + 1
+    g_cal = conformal.assign_groups(conformal.group_value(pred_cal, by), edges)
+    g_hold = conformal.assign_groups(conformal.group_value(pred_hold, by), edges)
+    levels = []
+    for level in COVERAGES:
+        quantiles = conformal.mondrian_quantiles(np.abs(y_cal - pred_cal), g_cal, k, level)
+        per_row = np.asarray(quantiles)[g_hold]
+        hit = np.abs(y_hold - pred_hold) <= per_row + 1e-12
+        holdout = [sig(float(hit[g_hold == g].mean())) if np.any(g_hold == g) else None for g in range(k)]
+        levels.append({"coverage": level, "quantiles": [sig(q) for q in quantiles], "holdout_coverage": holdout})
+        pct = int(level * 100)
+        metrics[f"mondrian_coverage_{pct}"] = float(hit.mean())
+        seen = [c for c in holdout if c is not None]
+        metrics[f"mondrian_worst_group_coverage_{pct}"] = float(min(seen))
+    return {
+        "by": by,
+        "edges": edges,
+        "calibration_rows": group_rows(g_cal, k),
+        "holdout_rows": group_rows(g_hold, k),
+        "levels": levels,
+    }
+
+
+def lac_block(
+    labels: np.ndarray,
+    groups: dict[str, Any] | None,
+    y_cal: np.ndarray,
+    pred_cal: np.ndarray,
+    y_hold: np.ndarray,
+    pred_hold: np.ndarray,
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    """``intervals.prediction_sets``: LAC over the labels, one threshold per Mondrian group (or one)."""
+    scale = sig(float(np.sqrt(np.mean((y_cal - pred_cal) ** 2))) or 1.0)
+    if groups is None:
+        g_cal, g_hold, k = np.zeros(len(y_cal), dtype=int), np.zeros(len(y_hold), dtype=int), 1
+    else:
+        edges = groups["edges"]
+        g_cal = conformal.assign_groups(conformal.group_value(pred_cal, groups["by"]), edges)
+        g_hold = conformal.assign_groups(conformal.group_value(pred_hold, groups["by"]), edges)
+        k = len(edges) + 1
+    levels = []
+    for level in COVERAGES:
+        thresholds = [sig(t) for t in conformal.lac_thresholds(y_cal, pred_cal, labels, scale, g_cal, k, level)]
+        member = conformal.lac_sets(pred_hold, labels, scale, np.asarray(thresholds)[g_hold])
+        pct = int(level * 100)
+        cov = conformal.set_coverage(y_hold, member, labels)
+        size = float(member.sum(axis=1).mean())
+        levels.append({"coverage": level, "thresholds": thresholds, "holdout_coverage": sig(cov), "mean_size": sig(size)})
+        metrics[f"set_coverage_{pct}"] = cov
+        metrics[f"set_mean_size_{pct}"] = size
+    return {"method": "lac", "labels": [float(x) for x in labels], "scale": scale, "levels": levels}
+
+
 @dataclass(frozen=True)
 class Regression(Task):
     name: ClassVar[str] = "regression"
@@ -37,6 +119,8 @@ class Regression(Task):
 
     clip: tuple[float, float] | None = None
     """Served predictions are clipped to [min, max] (the metrics and intervals use the clipped value)."""
+    interval_groups: conformal.GroupBy | Literal["auto"] | None = "auto"
+    """Mondrian groups of the intervals; ``auto``: ``integer_distance`` for integer targets, else none."""
 
     def export_options(self, pipeline: Any) -> None:
         return None
@@ -57,12 +141,19 @@ class Regression(Task):
             cov = conformal.coverage(y_holdout, pred_hold, q)
             levels.append({"coverage": level, "quantile": sig(q), "holdout_coverage": sig(cov)})
             metrics[f"interval_coverage_{int(level * 100)}"] = cov
+        intervals: dict[str, Any] = {"method": "split_conformal", "calibration_rows": len(pred_cal), "levels": levels}
+        labels = integer_labels(y_calibration, y_holdout)
+        by = self.interval_groups
+        if by == "auto":
+            by = "integer_distance" if labels is not None else None
+        if by is not None:
+            intervals["groups"] = mondrian_block(by, y_calibration, pred_cal, y_holdout, pred_hold, metrics)
+        if labels is not None:
+            intervals["prediction_sets"] = lac_block(
+                labels, intervals.get("groups"), y_calibration, pred_cal, y_holdout, pred_hold, metrics
+            )
         metrics["healthy"] = float(seed_healthy(metrics))
-        return Evaluation(
-            output={"name": "variable", "clip": {"min": lo, "max": hi}},
-            metrics=metrics,
-            intervals={"method": "split_conformal", "calibration_rows": len(pred_cal), "levels": levels},
-        )
+        return Evaluation(output={"name": "variable", "clip": {"min": lo, "max": hi}}, metrics=metrics, intervals=intervals)
 
     def check_parity(
         self, pipeline: Any, runner: OnnxRunner, X: pd.DataFrame, features: list[Feature], output: dict[str, Any]
