@@ -78,7 +78,13 @@ def lac_scores(y: np.ndarray, prediction: np.ndarray, labels: np.ndarray, scale:
 
 
 def lac_thresholds(
-    y: np.ndarray, prediction: np.ndarray, labels: np.ndarray, scale: float, groups: np.ndarray, n_groups: int, level: float
+    y: np.ndarray,
+    prediction: np.ndarray,
+    labels: np.ndarray,
+    scale: float,
+    groups: np.ndarray,
+    n_groups: int,
+    level: float,
 ) -> list[float]:
     """One LAC threshold per group: the conformal quantile of the calibration scores."""
     return mondrian_quantiles(lac_scores(y, prediction, labels, scale), groups, n_groups, level)

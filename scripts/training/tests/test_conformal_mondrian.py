@@ -6,35 +6,25 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
 
 from edge_training import conformal, data
 from edge_training.tasks.regression import Regression
 
 
-def fresh_ratings(n: int, rng: np.random.Generator, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh rating events of the generator's world (``seed``) drawn with ``rng``: (ratings, noise-free appeal)."""
-    world = data.recommender_world(seed)
-    users = world.users.iloc[rng.integers(0, data.N_USERS, size=n)].reset_index(drop=True)
-    items = world.items.iloc[rng.integers(0, data.N_ITEMS, size=n)].reset_index(drop=True)
-    frame = pd.DataFrame(
-        {
-            "user_id": users["user_id"].to_numpy(),
-            "item_id": items["item_id"].to_numpy(),
-            "user_age": users["user_age"].to_numpy().astype(np.int64),
-            "user_gender": users["user_gender"].to_numpy(),
-            "item_category": items["item_category"].to_numpy(),
-            "item_price": items["item_price"].to_numpy().astype(np.float64),
-        }
+def generator_split(seed: int = 7) -> tuple[np.ndarray, ...]:
+    """Independent rating events of the project's recommender generator (one world): a model fitted on the first
+    8,000, then calibration (4,000), holdout (2,000) and fresh (40,000) rows it has never seen, as (y, raw score)."""
+    frame = data.generate_recommender(n=54_000, seed=seed).frame
+    X = frame.drop(columns=["rating"]).assign(
+        user_gender=lambda f: (f["user_gender"] == "M").astype(float),
+        item_category=lambda f: f["item_category"].map({"A": 0.0, "B": 1.0, "C": 2.0}),
     )
-    expected = data.recommender_expected_appeal(frame, seed)
-    ratings = np.clip(np.round(expected + rng.normal(0.0, data.RECOMMENDER_NOISE, size=n)), 1, 5)
-    return ratings.astype(np.float64), expected
-
-
-def model(expected: np.ndarray) -> np.ndarray:
-    """A fixed, imperfect predictor: the appeal shrunk towards 3 with a small bias (a model's raw score)."""
-    return 3.0 + 0.9 * (expected - 3.0) + 0.05
+    y = frame["rating"].to_numpy(dtype=np.float64)
+    model = HistGradientBoostingRegressor(max_iter=150, random_state=0).fit(X[:8000], y[:8000])
+    score = model.predict(X[8000:])
+    y = y[8000:]
+    return y[:4000], score[:4000], y[4000:6000], score[4000:6000], y[6000:], score[6000:]
 
 
 def test_mondrian_quantiles_match_a_direct_computation() -> None:
@@ -73,19 +63,16 @@ def test_lac_sets_match_a_direct_computation() -> None:
 
 
 def test_mondrian_coverage_holds_per_group_on_fresh_draws() -> None:
-    rng = np.random.default_rng(2026)
-    y_cal, e_cal = fresh_ratings(4000, rng)
-    y_hold, e_hold = fresh_ratings(2000, rng)
+    y_cal, s_cal, y_hold, s_hold, y, s = generator_split()
     task = Regression(clip=(1.0, 5.0))
-    evaluation = task.evaluate(y_cal, model(e_cal), y_hold, model(e_hold))
+    evaluation = task.evaluate(y_cal, s_cal, y_hold, s_hold)
     intervals = evaluation.intervals
     assert intervals is not None and intervals["method"] == "split_conformal"
     groups, sets = intervals["groups"], intervals["prediction_sets"]
     assert groups["by"] == "integer_distance" and len(groups["edges"]) == 4
     assert sets["labels"] == [1.0, 2.0, 3.0, 4.0, 5.0]
 
-    y, e = fresh_ratings(40_000, rng)
-    pred = np.clip(model(e), 1.0, 5.0)
+    pred = np.clip(s, 1.0, 5.0)
     g = conformal.assign_groups(conformal.group_value(pred, "integer_distance"), groups["edges"])
     for level in groups["levels"]:
         nominal = level["coverage"]

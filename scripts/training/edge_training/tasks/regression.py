@@ -106,7 +106,9 @@ def lac_block(
         pct = int(level * 100)
         cov = conformal.set_coverage(y_hold, member, labels)
         size = float(member.sum(axis=1).mean())
-        levels.append({"coverage": level, "thresholds": thresholds, "holdout_coverage": sig(cov), "mean_size": sig(size)})
+        levels.append(
+            {"coverage": level, "thresholds": thresholds, "holdout_coverage": sig(cov), "mean_size": sig(size)}
+        )
         metrics[f"set_coverage_{pct}"] = cov
         metrics[f"set_mean_size_{pct}"] = size
     return {"method": "lac", "labels": [float(x) for x in labels], "scale": scale, "levels": levels}
@@ -153,7 +155,9 @@ class Regression(Task):
                 labels, intervals.get("groups"), y_calibration, pred_cal, y_holdout, pred_hold, metrics
             )
         metrics["healthy"] = float(seed_healthy(metrics))
-        return Evaluation(output={"name": "variable", "clip": {"min": lo, "max": hi}}, metrics=metrics, intervals=intervals)
+        return Evaluation(
+            output={"name": "variable", "clip": {"min": lo, "max": hi}}, metrics=metrics, intervals=intervals
+        )
 
     def check_parity(
         self, pipeline: Any, runner: OnnxRunner, X: pd.DataFrame, features: list[Feature], output: dict[str, Any]
