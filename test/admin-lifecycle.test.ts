@@ -355,7 +355,7 @@ describe("seed: recommender version switching and A/B, verbatim", () => {
       current_version: string;
       versions: unknown[];
     };
-    expect(listed.versions).toHaveLength(4);
+    expect(listed.versions).toHaveLength(5);
 
     const loaded = await call("POST", "/load_version/v2_random_forest");
     expect(loaded.status).toBe(200);
@@ -384,7 +384,9 @@ describe("seed: recommender version switching and A/B, verbatim", () => {
       ab_testing: boolean;
     };
     expect(ab.ab_testing).toBe(true);
-    expect(["v1_auto_select", "v2_random_forest", "v3_rf_tuned", "v4_xgboost"]).toContain(ab.model_version);
+    expect(["v1_auto_select", "v2_random_forest", "v3_rf_tuned", "v4_xgboost", "v5_additive"]).toContain(
+      ab.model_version,
+    );
 
     await problem(await call("POST", "/load_version/v9_missing"), 404, "version-not-found");
     expect(await auditActions("recommender")).toContain("promote v2_random_forest");

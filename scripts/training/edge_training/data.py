@@ -146,6 +146,8 @@ class RecommenderWorld:
 
 
 def recommender_world(seed: int = 7) -> RecommenderWorld:
+    """The users (age uniform on 18..70, gender M/F, latent bias ~ N(0, 0.5)) and items (category A/B/C,
+    price uniform on 10..100 rounded to a half unit, latent quality ~ N(0, 0.5)) drawn once from `seed`."""
     rng = np.random.default_rng(seed)
     users = pd.DataFrame(
         {
@@ -179,15 +181,83 @@ def item_catalog(seed: int = 7) -> list[dict[str, object]]:
     ]
 
 
-def generate_recommender(n: int = 8000, seed: int = 7, noise: float = 0.35) -> Dataset:
+RECOMMENDER_NOISE = 0.35  # sd of the appeal noise of generate_recommender (its default `noise`)
+RATINGS = np.arange(1, 6)
+
+
+def recommender_expected_appeal(frame: pd.DataFrame, seed: int = 7) -> np.ndarray:
+    """The noise-free latent appeal of generate_recommender for each row of `frame` (needs user_id, item_id,
+    user_age, user_gender, item_category, item_price): 3.1 + user bias + item quality + category taste
+    - 0.02 x (price - 55). The latent user bias and item quality come from recommender_world(seed)."""
+    world = recommender_world(seed)
+    bias = world.users.set_index("user_id")["user_bias"].reindex(frame["user_id"].to_numpy()).to_numpy()
+    quality = world.items.set_index("item_id")["item_quality"].reindex(frame["item_id"].to_numpy()).to_numpy()
+    if np.isnan(bias).any() or np.isnan(quality).any():
+        raise ValueError(f"user_id / item_id outside the world of seed {seed}")
+    age = frame["user_age"].to_numpy()
+    male = (frame["user_gender"] == "M").to_numpy()
+    cat = frame["item_category"].to_numpy()
+    taste = np.select(
+        [cat == "A", cat == "B", cat == "C"],
+        [
+            1.0 - 0.045 * (age - 18) + 0.4 * male,
+            0.6 * (~male) - 0.2,
+            -0.9 + 0.035 * (age - 18),
+        ],
+    )
+    return 3.1 + bias + quality + taste - 0.02 * (frame["item_price"].to_numpy(dtype=np.float64) - 55.0)
+
+
+def recommender_rating_probabilities(appeal: np.ndarray, noise: float = RECOMMENDER_NOISE) -> np.ndarray:
+    """P(rating = 1..5 | noise-free appeal): the rating is round(appeal + N(0, noise)) clipped to 1..5, so
+    rating k collects the noise mass on [k - 0.5, k + 0.5) (everything below 1.5 for 1, from 4.5 up for 5)."""
+    from scipy.stats import norm  # type: ignore[import-untyped]
+
+    edges = np.array([1.5, 2.5, 3.5, 4.5])
+    cdf = norm.cdf((edges[None, :] - np.asarray(appeal, dtype=np.float64)[:, None]) / noise)
+    cdf = np.hstack([np.zeros((cdf.shape[0], 1)), cdf, np.ones((cdf.shape[0], 1))])
+    return np.diff(cdf, axis=1)
+
+
+def recommender_bayes_prediction(frame: pd.DataFrame, seed: int = 7, noise: float = RECOMMENDER_NOISE) -> np.ndarray:
+    """The Bayes-optimal (minimum expected squared error) prediction E[rating | features] of generate_recommender(
+    ..., seed, noise): the mean of the rounded, clipped rating under the generator's own noise model."""
+    return recommender_rating_probabilities(recommender_expected_appeal(frame, seed), noise) @ RATINGS
+
+
+def recommender_bayes(
+    frame: pd.DataFrame, seed: int = 7, noise: float = RECOMMENDER_NOISE, target: str = "rating"
+) -> dict[str, float]:
+    """The Bayes limit of generate_recommender on the rows of `frame`.
+
+    `bayes_rmse` is the expected one: sqrt(mean over rows of Var[rating | features]) (no sampling noise from the
+    ratings themselves); `bayes_rmse_realised` is the RMSE of the Bayes prediction against the frame's ratings;
+    `bayes_r2` = 1 - bayes_rmse^2 / Var(rating) with the frame's rating variance."""
+    p = recommender_rating_probabilities(recommender_expected_appeal(frame, seed), noise)
+    mean = p @ RATINGS
+    variance = p @ (RATINGS.astype(np.float64) ** 2) - mean**2
+    y = frame[target].to_numpy(dtype=np.float64)
+    mse = float(variance.mean())
+    return {
+        "bayes_rmse": float(np.sqrt(mse)),
+        "bayes_rmse_realised": float(np.sqrt(np.mean((y - mean) ** 2))),
+        "bayes_r2": float(1.0 - mse / y.var()),
+        "rating_variance": float(y.var()),
+    }
+
+
+def generate_recommender(n: int = 8000, seed: int = 7, noise: float = RECOMMENDER_NOISE) -> Dataset:
     """Ratings (1-5) of 50 items by 100 users.
 
-    Story: 100 users (age uniform 18..70, gender M/F, a personal leniency bias ~ N(0, 0.8)) and 50
-    items (category A/B/C, a fixed price in 10..100 in steps of 0.5, a quality ~ N(0, 0.8)) are
-    drawn once (the world, seed fixed). Each rating event picks a user and an item uniformly (a user
-    may rate an item again). Latent appeal = 3.1 + user bias + item quality + category taste
-    (A is liked by the young and by men, C by older users, B by women) - 0.012 x (price - 55)
-    + N(0, noise); the rating is that appeal rounded and clipped to 1..5.
+    Story: 100 users (age uniform on 18..70, gender M/F with equal odds, a personal leniency bias
+    ~ N(0, 0.5)) and 50 items (category A/B/C with equal odds, a fixed price uniform on 10..100 rounded
+    to a half unit, a quality ~ N(0, 0.5)) are drawn once from recommender_world(seed) (the world
+    depends on the seed). Each rating event picks a user and an item uniformly (a user may rate an item
+    again). Latent appeal = 3.1 + user bias + item quality + category taste - 0.02 x (price - 55)
+    + N(0, noise) (noise 0.35 by default), where the taste of category A is 1.0 - 0.045 x (age - 18)
+    + 0.4 for men (liked by the young and by men), of B 0.6 for women - 0.2, of C -0.9 + 0.035 x
+    (age - 18) (liked by older users); the rating is that appeal rounded and clipped to 1..5
+    (recommender_expected_appeal is the noise-free appeal, recommender_bayes the resulting Bayes limit).
     The user/item effects are only learnable through user_id / item_id, so models that cannot carve
     ids (linear on raw ids, global means) fail the seed's health bar (RMSE < 1, R2 > 0.6).
     """
@@ -197,37 +267,18 @@ def generate_recommender(n: int = 8000, seed: int = 7, noise: float = 0.35) -> D
     item_idx = rng.integers(0, N_ITEMS, size=n)
     users = world.users.iloc[user_idx].reset_index(drop=True)
     items = world.items.iloc[item_idx].reset_index(drop=True)
-    age = users["user_age"].to_numpy()
-    male = (users["user_gender"] == "M").to_numpy()
-    cat = items["item_category"].to_numpy()
-    taste = np.select(
-        [cat == "A", cat == "B", cat == "C"],
-        [
-            1.0 - 0.045 * (age - 18) + 0.4 * male,
-            0.6 * (~male) - 0.2,
-            -0.9 + 0.035 * (age - 18),
-        ],
-    )
-    appeal = (
-        3.1
-        + users["user_bias"].to_numpy()
-        + items["item_quality"].to_numpy()
-        + taste
-        - 0.02 * (items["item_price"].to_numpy() - 55.0)
-        + rng.normal(0.0, noise, size=n)
-    )
-    rating = np.clip(np.round(appeal), 1, 5).astype(np.int64)
     frame = pd.DataFrame(
         {
             "user_id": users["user_id"].to_numpy(),
             "item_id": items["item_id"].to_numpy(),
-            "user_age": age.astype(np.int64),
+            "user_age": users["user_age"].to_numpy().astype(np.int64),
             "user_gender": users["user_gender"].to_numpy(),
-            "item_category": cat,
+            "item_category": items["item_category"].to_numpy(),
             "item_price": items["item_price"].to_numpy().astype(np.float64),
-            "rating": rating,
         }
     )
+    appeal = recommender_expected_appeal(frame, seed) + rng.normal(0.0, noise, size=n)
+    frame["rating"] = np.clip(np.round(appeal), 1, 5).astype(np.int64)
     return Dataset("recommender_synthetic", frame, "rating", generate_recommender.__doc__ or "")
 
 

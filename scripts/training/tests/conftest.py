@@ -12,7 +12,7 @@ MODELS_DIR = REPO_ROOT / "models"
 EXPECTED_VERSIONS = {
     "kredipusula": {"v1_logreg_calibrated", "v2_gbm"},
     "kredipusula_risk": {"v1_gbm"},
-    "recommender": {"v1_auto_select", "v2_random_forest", "v3_rf_tuned", "v4_xgboost"},
+    "recommender": {"v1_auto_select", "v2_random_forest", "v3_rf_tuned", "v4_xgboost", "v5_additive"},
     "german_credit": {"v1_logreg", "v2_gbm"},
 }
 
