@@ -1,14 +1,15 @@
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { performance } from "../monitoring/performance.ts";
+import { VERDICT_RULE } from "../monitoring/stats/health-verdict.ts";
+import { MIN_LABELS_FOR_BOUNDS } from "../monitoring/stats/regression-bounds.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
 import { readWindow } from "../monitoring/store/window-reader.ts";
 import { isoSeconds } from "../platform/iso-time.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
 import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
-import type { RegressionMetrics } from "../tasks/metrics/regression-metrics.ts";
-import { regression } from "../tasks/regression.ts";
+import { type RegressionHealthMetrics, regression } from "../tasks/regression.ts";
 
 const HOUR = 3_600_000;
 /** A report older than this (four missed cron runs) is stale: answer from the log instead. */
@@ -18,7 +19,9 @@ const LIVE_ROWS = 10_000;
 
 /**
  * The recommender seed's /model_health, a regression view by contract: RMSE and R² of the default version
- * over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6 (the model's registry thresholds). Answers from
+ * over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6 (the model's registry thresholds), judged on the
+ * evidence: unhealthy only when a one-sided 95 % bound excludes a bar (`verdict_rule`; the bounds are
+ * additions beside the seed's point figures, docs/monitoring.md "Health verdict"). Answers from
  * the cron's latest report; when none is fresh, computes the same numbers from the log directly.
  */
 export async function readSeedModelHealth(
@@ -31,7 +34,7 @@ export async function readSeedModelHealth(
   const thresholds = effectiveThresholds(record, defaultManifest);
   const row = await latestReport(env.DB, model);
   let source: "report" | "live";
-  let metrics: RegressionMetrics | null;
+  let metrics: RegressionHealthMetrics | null;
   let version = record.default;
   let windowHours = thresholds.window_hours;
   let reportStatus: string | null = null;
@@ -40,7 +43,7 @@ export async function readSeedModelHealth(
     source = "report";
     version = report.performance.version;
     windowHours = report.window.hours;
-    metrics = report.performance.default as RegressionMetrics | null;
+    metrics = report.performance.default as RegressionHealthMetrics | null;
     reportStatus = row.status;
   } else {
     source = "live";
@@ -49,11 +52,11 @@ export async function readSeedModelHealth(
     metrics = performance(
       manifest,
       rows.filter((entry) => entry.route !== "shadow" && entry.version === record.default),
-    ) as RegressionMetrics | null;
+    ) as RegressionHealthMetrics | null;
   }
   const reasons = performanceReasons(metrics, thresholds, regression);
   const enough = !reasons.some((reason) => reason.code === "insufficient_feedback");
-  const healthy = enough ? reasons.length === 0 : null;
+  const healthy = enough ? !reasons.some((reason) => reason.severity === "critical") : null;
   return {
     model,
     version,
@@ -71,6 +74,11 @@ export async function readSeedModelHealth(
     },
     feedback_count: metrics?.n ?? 0,
     message: reasons.map((reason) => reason.message).join("; ") || "RMSE and R² within the thresholds",
+    rmse_bounds: metrics?.rmse_bounds ?? null,
+    r2_bounds: metrics?.r2_bounds ?? null,
+    baseline_skill: metrics?.baseline_skill ?? null,
+    verdict_rule: VERDICT_RULE,
+    min_labels_for_bounds: MIN_LABELS_FOR_BOUNDS,
     source,
     report_id: source === "report" ? (row?.id ?? null) : null,
     report_status: reportStatus,

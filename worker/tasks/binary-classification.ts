@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Manifest } from "../contracts/manifest.ts";
+import { aucBounds } from "../monitoring/stats/auc-bounds.ts";
 import { calibrationBins, confusionAt, rocCurve } from "./metrics/classification-curves.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics/classification-metrics.ts";
 import type { Task } from "./task.ts";
@@ -78,13 +79,24 @@ export const binaryClassification: Task<ClassificationMetrics> = {
 
   /** AUC/accuracy/Brier/log loss of the positive-class probability. */
   performance: metricsOf,
+  /** AUC fails its bar only when the one-sided 95 % Hanley–McNeil upper bound is below it. */
   performanceReasons(metrics, bars) {
     if (bars.auc_min === undefined || (metrics.auc !== null && metrics.auc >= bars.auc_min)) return [];
+    const bounds = aucBounds(metrics.auc, metrics.positives, metrics.n - metrics.positives);
+    const auc = metrics.auc === null ? "undefined" : fmt(metrics.auc);
+    if (bounds && bounds.upper >= bars.auc_min)
+      return [
+        {
+          severity: "info",
+          code: "auc_below_min_inconclusive",
+          message: `AUC ${auc} < ${bars.auc_min}, but its 95% upper bound ${fmt(bounds.upper)} is not (${metrics.n} labels)`,
+        },
+      ];
     return [
       {
         severity: "critical",
         code: "auc_below_min",
-        message: `AUC ${metrics.auc === null ? "undefined" : fmt(metrics.auc)} < ${bars.auc_min}`,
+        message: `AUC ${auc} < ${bars.auc_min}${bounds ? ` (95% upper bound ${fmt(bounds.upper)})` : ""}`,
       },
     ];
   },

@@ -1,5 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Manifest } from "../contracts/manifest.ts";
+import { type BaselineSkill, baselineSkill } from "../monitoring/stats/baseline-skill.ts";
+import { judgeMax, judgeMin } from "../monitoring/stats/health-verdict.ts";
+import { type RegressionBounds, regressionBounds } from "../monitoring/stats/regression-bounds.ts";
 import { thin } from "./metrics/classification-curves.ts";
 import { type RegressionMetrics, regressionMetrics } from "./metrics/regression-metrics.ts";
 import type { PredictionInterval, Task } from "./task.ts";
@@ -91,7 +94,15 @@ export const predictionIntervalSchema = z
   .openapi("PredictionInterval");
 
 /** A number per row: the value clipped to `output.clip`, with a split-conformal interval when calibrated. */
-export const regression: Task<RegressionMetrics> = {
+/** The window's point figures with their confidence bounds (the bounds are additions: null below 10 rows). */
+export type RegressionHealthMetrics = RegressionMetrics &
+  Partial<RegressionBounds> & { baseline_skill?: BaselineSkill | null };
+
+/** The window's rows carry their logged inputs at run time (WindowRow); hand-built rows may not. */
+const inputOf = (row: object, key: string): unknown =>
+  (row as { inputs?: Record<string, unknown> }).inputs?.[key];
+
+export const regression: Task<RegressionHealthMetrics> = {
   name: "regression",
 
   readPredictions(manifest, tensor, intervalLevel) {
@@ -156,26 +167,60 @@ export const regression: Task<RegressionMetrics> = {
   },
   actualDescription: "a number for regression (inside the model's clip range)",
 
-  /** MAE/MSE/RMSE/R² of the (clipped) output. */
-  performance: (_manifest, rows) =>
-    regressionMetrics(
-      rows.map((row) => row.output),
-      rows.map((row) => row.actual),
-    ),
+  /**
+   * MAE/MSE/RMSE/R² of the (clipped) output, with one-sided 95 % bounds of RMSE and R² and the skill against
+   * a leave-one-out user/item-mean baseline when the rows carry `user_id` / `item_id` inputs.
+   */
+  performance(_manifest, rows) {
+    const predicted = rows.map((row) => row.output);
+    const actual = rows.map((row) => row.actual);
+    const metrics = regressionMetrics(predicted, actual);
+    if (!metrics) return null;
+    const skill = baselineSkill(
+      rows.map((row) => ({
+        output: row.output,
+        actual: row.actual,
+        user: inputOf(row, "user_id"),
+        item: inputOf(row, "item_id"),
+      })),
+    );
+    return { ...metrics, ...regressionBounds(predicted, actual, metrics.mse), baseline_skill: skill };
+  },
+  /** A bar fails only when its bound excludes it (worker/monitoring/stats/health-verdict.ts). */
   performanceReasons(metrics, bars) {
     const reasons = [];
-    if (bars.rmse_max !== undefined && !(metrics.rmse < bars.rmse_max))
-      reasons.push({
-        severity: "critical" as const,
-        code: "rmse_above_max",
-        message: `RMSE ${fmt(metrics.rmse)} ≥ ${bars.rmse_max}`,
-      });
-    if (bars.r2_min !== undefined && !(metrics.r2 !== null && metrics.r2 > bars.r2_min))
-      reasons.push({
-        severity: "critical" as const,
-        code: "r2_below_min",
-        message: `R² ${metrics.r2 === null ? "undefined" : fmt(metrics.r2)} ≤ ${bars.r2_min}`,
-      });
+    if (bars.rmse_max !== undefined) {
+      const outcome = judgeMax(metrics.rmse, metrics.rmse_bounds, bars.rmse_max);
+      const bound = metrics.rmse_bounds ? ` (95% lower bound ${fmt(metrics.rmse_bounds.lower)})` : "";
+      if (outcome === "fail")
+        reasons.push({
+          severity: "critical" as const,
+          code: "rmse_above_max",
+          message: `RMSE ${fmt(metrics.rmse)} ≥ ${bars.rmse_max}${bound}`,
+        });
+      else if (outcome === "inconclusive")
+        reasons.push({
+          severity: "info" as const,
+          code: "rmse_above_max_inconclusive",
+          message: `RMSE ${fmt(metrics.rmse)} ≥ ${bars.rmse_max}, but its 95% lower bound ${fmt(metrics.rmse_bounds?.lower ?? 0)} is below it (${metrics.n} labels)`,
+        });
+    }
+    if (bars.r2_min !== undefined) {
+      const outcome = judgeMin(metrics.r2, metrics.r2_bounds, bars.r2_min);
+      const bound = metrics.r2_bounds ? ` (95% upper bound ${fmt(metrics.r2_bounds.upper)})` : "";
+      if (outcome === "fail")
+        reasons.push({
+          severity: "critical" as const,
+          code: "r2_below_min",
+          message: `R² ${metrics.r2 === null ? "undefined" : fmt(metrics.r2)} ≤ ${bars.r2_min}${bound}`,
+        });
+      else if (outcome === "inconclusive")
+        reasons.push({
+          severity: "info" as const,
+          code: "r2_below_min_inconclusive",
+          message: `R² ${fmt(metrics.r2 ?? 0)} ≤ ${bars.r2_min}, but its 95% upper bound ${fmt(metrics.r2_bounds?.upper ?? 0)} is above it (${metrics.n} labels)`,
+        });
+    }
     return reasons;
   },
   /** The recommender seed's bar: RMSE < 1.0 and R² > 0.6. */

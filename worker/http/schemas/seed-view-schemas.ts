@@ -23,6 +23,10 @@ export const creditModelInfoSchema = z
   })
   .openapi("CreditModelInfo");
 
+const healthBoundsSchema = z
+  .object({ lower: z.number(), upper: z.number(), confidence: z.number() })
+  .openapi("HealthBounds");
+
 export const seedModelHealthSchema = z
   .object({
     model: z.string(),
@@ -41,6 +45,25 @@ export const seedModelHealthSchema = z
     }),
     feedback_count: z.number(),
     message: z.string(),
+    rmse_bounds: healthBoundsSchema.nullable().openapi({
+      description: "One-sided 95% bounds of the RMSE (chi-square); null below min_labels_for_bounds",
+    }),
+    r2_bounds: healthBoundsSchema.nullable().openapi({
+      description: "One-sided 95% bounds of R² (delta method, log ratio); null below min_labels_for_bounds",
+    }),
+    baseline_skill: z
+      .object({
+        baseline: z.literal("loo_user_item_means"),
+        baseline_rmse: z.number(),
+        skill: z.number().nullable(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "1 − MSE/MSE of a leave-one-out user/item-mean baseline from the window (reported, not part of the verdict)",
+      }),
+    verdict_rule: z.string().openapi({ description: "How `healthy` is decided from the bounds" }),
+    min_labels_for_bounds: z.number().int(),
     source: z.enum(["report", "live"]),
     report_id: z.string().nullable(),
     report_status: z.string().nullable(),
