@@ -64,7 +64,8 @@ describe("seed: KrediPusula", () => {
       credit_score: number;
     };
     expect(declined.approved).toBe(false);
-    expect(declined.confidence).toBeCloseTo(1 - declined.credit_score, 4);
+    // confidence is cost-weighted at the manifest threshold (test/credit-decision.test.ts); far below it ~ 1 - p
+    expect(declined.confidence).toBeGreaterThanOrEqual(1 - declined.credit_score - 0.01);
   });
 
   it("names every bad field with 422, never 500", async () => {

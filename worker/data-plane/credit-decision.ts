@@ -23,8 +23,26 @@ const TEXTS: Record<
 };
 
 /**
- * The seed's credit answer. `credit_score` is the model's approval probability; `confidence` is the
- * probability of the decision taken (p when approved, 1 - p when declined).
+ * Confidence of the decision taken at `threshold`: the calibrated approval probability `p` re-weighted so
+ * that the threshold is the break-even point, q = p(1 - t) / (p(1 - t) + (1 - p)t), and q for an approval,
+ * 1 - q for a decline. Equivalently, of the expected cost of the two possible decisions (approving costs
+ * (1 - p)·t, declining p·(1 - t) in the cost units that make t the Bayes threshold), the share the decision
+ * taken avoids. It is 0.5 exactly at the threshold, above 0.5 for every decision taken, and equals p
+ * (approve) or 1 - p (decline) when the threshold is 0.5.
+ */
+export function decisionConfidence(probability: number, threshold: number, approved: boolean): number {
+  const approveWeight = probability * (1 - threshold);
+  const declineWeight = (1 - probability) * threshold;
+  const total = approveWeight + declineWeight;
+  if (!(total > 0)) return 0.5;
+  const q = approveWeight / total;
+  return Math.max(0.5, approved ? q : 1 - q);
+}
+
+/**
+ * The seed's credit answer. `credit_score` is the model's calibrated approval probability; `confidence`
+ * is decisionConfidence: never below 0.5 for the decision taken (p or 1 - p could be, when the threshold
+ * is not 0.5).
  */
 export function creditDecision(manifest: Manifest, probability: number, language: Language) {
   const threshold = decisionThreshold(manifest);
@@ -40,7 +58,7 @@ export function creditDecision(manifest: Manifest, probability: number, language
   return {
     approved,
     credit_score: round(probability),
-    confidence: round(approved ? probability : 1 - probability),
+    confidence: round(decisionConfidence(probability, threshold, approved)),
     recommendation: TEXTS[key][language],
   };
 }

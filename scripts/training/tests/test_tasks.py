@@ -10,7 +10,7 @@ import pytest
 from edge_training import export, models, train
 from edge_training.tasks import TASKS, Task, task_class, task_names
 from edge_training.tasks.base import Evaluation
-from edge_training.tasks.binary_classification import THRESHOLD_POLICIES, BinaryClassification
+from edge_training.tasks.binary_classification import PARAMETERISED_POLICIES, THRESHOLD_POLICIES, BinaryClassification
 from edge_training.tasks.regression import Regression
 
 
@@ -35,6 +35,7 @@ def test_unknown_threshold_policy_is_refused() -> None:
     with pytest.raises(ValueError, match="threshold_policy"):
         BinaryClassification(threshold_policy="youden")
     assert set(THRESHOLD_POLICIES) == {"max_f1", "german_cost"}
+    assert PARAMETERISED_POLICIES == ("expected_cost", "positive_rate")
 
 
 def test_every_shipped_spec_uses_a_registered_task() -> None:

@@ -22,8 +22,12 @@ export const creditRequestSchema = documentedRow(featureRowJsonSchema(shippedMod
 const creditResponseSchema = z
   .object({
     approved: z.boolean(),
-    credit_score: z.number().openapi({ description: "Approval probability from the model." }),
-    confidence: z.number().openapi({ description: "Probability of the decision taken." }),
+    credit_score: z.number().openapi({ description: "Calibrated approval probability p from the model." }),
+    confidence: z.number().openapi({
+      description:
+        "Confidence of the decision taken, in [0.5, 1]: with threshold t, q = p(1-t) / (p(1-t) + (1-p)t) " +
+        "when approved, 1 - q when declined (p or 1 - p when t = 0.5). See README.",
+    }),
     recommendation: z
       .string()
       .openapi({ description: "Decision text; Turkish by default, English via Accept-Language." }),
@@ -33,7 +37,7 @@ const creditResponseSchema = z
     example: {
       approved: true,
       credit_score: 0.85,
-      confidence: 0.85,
+      confidence: 0.8226,
       recommendation: "Başvuru onaylandı",
       timestamp: "2025-01-03T12:00:00Z",
     },

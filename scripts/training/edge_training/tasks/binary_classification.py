@@ -19,6 +19,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from ..decision_threshold import CostMatrix, select_by_cost, select_by_rate
 from ..doc_format import fmt, parity_max_diff
 from ..export import PROBABILITY_TOLERANCE, OnnxRunner, ParityError, positive_probability, training_frame
 from ..features import Feature
@@ -53,11 +54,11 @@ THRESHOLD_POLICIES: dict[str, Callable[[np.ndarray, np.ndarray], tuple[float, di
     "max_f1": _max_f1,
     "german_cost": _min_german_cost,
 }
+"""Grid searches on the calibration split (the shipped versions' policies; noisy where the metric is flat)."""
 
-
-def choose_threshold(y: np.ndarray, p: np.ndarray, policy: str) -> tuple[float, dict[str, Any]]:
-    """The threshold on the grid 0.05..0.95 that the policy prefers, and how it was chosen (for the manifest)."""
-    return THRESHOLD_POLICIES[policy](y, p)
+PARAMETERISED_POLICIES = ("expected_cost", "positive_rate")
+"""``expected_cost``: the Bayes threshold of ``costs`` with bootstrap evidence; ``positive_rate``: the score quantile
+giving ``target_positive_rate`` (edge_training.decision_threshold)."""
 
 
 def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
@@ -84,11 +85,29 @@ class BinaryClassification(Task):
     positive_label: Any = 1
     negative_label: Any = 0
     threshold_policy: str = "max_f1"
-    """A key of THRESHOLD_POLICIES; ``german_cost`` also reports the expected cost per applicant."""
+    """A key of THRESHOLD_POLICIES or one of PARAMETERISED_POLICIES; ``german_cost`` and ``expected_cost`` also
+    report the expected cost per applicant."""
+    costs: CostMatrix | None = None
+    """The expected-cost matrix (required by ``expected_cost``; optional with ``positive_rate``, for reporting)."""
+    target_positive_rate: float | None = None
+    """The share predicted positive (the approval rate for KrediPusula), required by ``positive_rate``."""
 
     def __post_init__(self) -> None:
-        if self.threshold_policy not in THRESHOLD_POLICIES:
-            raise ValueError(f"threshold_policy {self.threshold_policy!r} not in {sorted(THRESHOLD_POLICIES)}")
+        known = sorted([*THRESHOLD_POLICIES, *PARAMETERISED_POLICIES])
+        if self.threshold_policy not in known:
+            raise ValueError(f"threshold_policy {self.threshold_policy!r} not in {known}")
+        if self.threshold_policy == "expected_cost" and self.costs is None:
+            raise ValueError("threshold_policy 'expected_cost' needs costs")
+        if self.threshold_policy == "positive_rate" and self.target_positive_rate is None:
+            raise ValueError("threshold_policy 'positive_rate' needs target_positive_rate")
+
+    def choose_threshold(self, y: np.ndarray, p: np.ndarray) -> tuple[float, dict[str, Any]]:
+        """The threshold the policy prefers and how it was chosen (manifest ``training.threshold_selection``)."""
+        if self.threshold_policy == "expected_cost" and self.costs is not None:
+            return select_by_cost(y, p, self.costs)
+        if self.threshold_policy == "positive_rate" and self.target_positive_rate is not None:
+            return select_by_rate(y, p, self.target_positive_rate, self.costs)
+        return THRESHOLD_POLICIES[self.threshold_policy](y, p)
 
     def export_options(self, pipeline: Any) -> dict[int, dict[str, Any]]:
         return {id(pipeline): {"zipmap": False}}
@@ -99,12 +118,15 @@ class BinaryClassification(Task):
     def evaluate(
         self, y_calibration: np.ndarray, s_calibration: np.ndarray, y_holdout: np.ndarray, s_holdout: np.ndarray
     ) -> Evaluation:
-        threshold, selection = choose_threshold(y_calibration, s_calibration, self.threshold_policy)
+        threshold, selection = self.choose_threshold(y_calibration, s_calibration)
         metrics = classification_metrics(y_holdout, s_holdout, threshold)
         metrics["accuracy_at_0_5"] = accuracy_score(y_holdout, (s_holdout >= 0.5).astype(int))
         if self.threshold_policy == "german_cost":
             metrics["expected_cost"] = german_cost(y_holdout, s_holdout, threshold)
             metrics["expected_cost_at_0_5"] = german_cost(y_holdout, s_holdout, 0.5)
+        elif self.costs is not None:
+            metrics["expected_cost"] = self.costs.cost(y_holdout, s_holdout, threshold)
+            metrics["expected_cost_at_0_5"] = self.costs.cost(y_holdout, s_holdout, 0.5)
         output = {
             "name": "probabilities",
             "positive_index": POSITIVE_INDEX,
