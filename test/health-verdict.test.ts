@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "../worker/contracts/manifest.ts";
-import { aucBounds } from "../worker/monitoring/stats/auc-bounds.ts";
-import { judgeMax, judgeMin } from "../worker/monitoring/stats/health-verdict.ts";
-import { chiSquareQuantile, studentTQuantile } from "../worker/monitoring/stats/quantiles.ts";
-import { r2Bounds, rmseBounds } from "../worker/monitoring/stats/regression-bounds.ts";
-import { normalSf } from "../worker/monitoring/stats/special-functions.ts";
 import { binaryClassification } from "../worker/tasks/binary-classification.ts";
+import { aucBounds } from "../worker/tasks/metrics/auc-bounds.ts";
+import { judgeMax, judgeMin } from "../worker/tasks/metrics/health-verdict.ts";
+import { chiSquareQuantile, studentTQuantile } from "../worker/tasks/metrics/quantiles.ts";
+import { r2Bounds, rmseBounds } from "../worker/tasks/metrics/regression-bounds.ts";
+import { normalSf } from "../worker/tasks/metrics/special-functions.ts";
 import { regression } from "../worker/tasks/regression.ts";
 
 // The performance functions ignore the manifest.

@@ -5,14 +5,14 @@ import { ksAgainstReference, quantileCdf } from "../worker/monitoring/stats/ks-t
 import { binProportions, psi } from "../worker/monitoring/stats/psi.ts";
 import { regressionMetrics } from "../worker/monitoring/stats/regression-metrics.ts";
 import { twoProportionZTest, welchTTest } from "../worker/monitoring/stats/significance-tests.ts";
+import { percentiles } from "../worker/monitoring/stats/summary-stats.ts";
 import {
   betaI,
   gammaQ,
   kolmogorovSf,
   normalSf,
   studentTTwoSided,
-} from "../worker/monitoring/stats/special-functions.ts";
-import { percentiles } from "../worker/monitoring/stats/summary-stats.ts";
+} from "../worker/tasks/metrics/special-functions.ts";
 import ref from "./fixtures/monitoring/reference-stats.json";
 
 // Reference values: scripts/monitoring/reference-stats.py (numpy / scipy / scikit-learn).

@@ -1,14 +1,14 @@
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
 import { performance } from "../monitoring/performance.ts";
-import { VERDICT_RULE } from "../monitoring/stats/health-verdict.ts";
-import { MIN_LABELS_FOR_BOUNDS } from "../monitoring/stats/regression-bounds.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
 import { readWindow } from "../monitoring/store/window-reader.ts";
 import { isoSeconds } from "../platform/iso-time.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
 import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
+import { VERDICT_RULE } from "../tasks/metrics/health-verdict.ts";
+import { MIN_LABELS_FOR_BOUNDS } from "../tasks/metrics/regression-bounds.ts";
 import { type RegressionHealthMetrics, regression } from "../tasks/regression.ts";
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Manifest } from "../contracts/manifest.ts";
-import { aucBounds } from "../monitoring/stats/auc-bounds.ts";
+import { aucBounds } from "./metrics/auc-bounds.ts";
 import { calibrationBins, confusionAt, rocCurve } from "./metrics/classification-curves.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics/classification-metrics.ts";
 import type { Task } from "./task.ts";

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import type { Manifest } from "../contracts/manifest.ts";
-import { type BaselineSkill, baselineSkill } from "../monitoring/stats/baseline-skill.ts";
-import { judgeMax, judgeMin } from "../monitoring/stats/health-verdict.ts";
-import { type RegressionBounds, regressionBounds } from "../monitoring/stats/regression-bounds.ts";
+import type { Intervals, Manifest } from "../contracts/manifest.ts";
+import { type BaselineSkill, baselineSkill } from "./metrics/baseline-skill.ts";
 import { thin } from "./metrics/classification-curves.ts";
+import { judgeMax, judgeMin } from "./metrics/health-verdict.ts";
+import { type RegressionBounds, regressionBounds } from "./metrics/regression-bounds.ts";
 import { type RegressionMetrics, regressionMetrics } from "./metrics/regression-metrics.ts";
 import type { PredictionInterval, Task } from "./task.ts";
 
@@ -15,8 +15,6 @@ const fmt = (value: number) => Number(value.toPrecision(4));
 function clip(value: number, range: { min: number; max: number } | undefined): number {
   return range ? Math.min(range.max, Math.max(range.min, value)) : value;
 }
-
-type Intervals = NonNullable<Manifest["intervals"]>;
 
 /** The Mondrian group of a clipped prediction: how many of the block's edges are at or below its group value. */
 export function intervalGroup(groups: NonNullable<Intervals["groups"]>, value: number): number {
@@ -186,7 +184,7 @@ export const regression: Task<RegressionHealthMetrics> = {
     );
     return { ...metrics, ...regressionBounds(predicted, actual, metrics.mse), baseline_skill: skill };
   },
-  /** A bar fails only when its bound excludes it (worker/monitoring/stats/health-verdict.ts). */
+  /** A bar fails only when its bound excludes it (worker/tasks/metrics/health-verdict.ts). */
   performanceReasons(metrics, bars) {
     const reasons = [];
     if (bars.rmse_max !== undefined) {

@@ -1,4 +1,4 @@
-import { gammaQ } from "./special-functions.ts";
+import { gammaQ } from "../../tasks/metrics/special-functions.ts";
 
 interface ChiSquareResult {
   statistic: number;

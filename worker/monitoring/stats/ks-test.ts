@@ -1,4 +1,4 @@
-import { kolmogorovSf } from "./special-functions.ts";
+import { kolmogorovSf } from "../../tasks/metrics/special-functions.ts";
 
 /**
  * The reference CDF from its 101 quantiles (0 %, 1 %, …, 100 %). Continuous features interpolate

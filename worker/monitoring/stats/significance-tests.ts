@@ -1,4 +1,4 @@
-import { normalSf, studentTTwoSided } from "./special-functions.ts";
+import { normalSf, studentTTwoSided } from "../../tasks/metrics/special-functions.ts";
 import { mean, variance } from "./summary-stats.ts";
 
 export interface TestResult {

@@ -16,7 +16,7 @@ import { chiSquareQuantile, studentTQuantile } from "./quantiles.ts";
 /** Fewest labelled rows a bound is computed from. */
 export const MIN_LABELS_FOR_BOUNDS = 10;
 /** Each side's one-sided confidence. */
-export const BOUND_CONFIDENCE = 0.95;
+const BOUND_CONFIDENCE = 0.95;
 
 export interface Bounds {
   lower: number;

@@ -8,7 +8,7 @@
  */
 const MIN_ROWS = 10;
 
-export interface SkillRow {
+interface SkillRow {
   output: number;
   actual: number;
   user: unknown;

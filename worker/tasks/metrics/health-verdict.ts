@@ -10,7 +10,7 @@ import type { Bounds } from "./regression-bounds.ts";
 export const VERDICT_RULE =
   "unhealthy when the one-sided 95% bound excludes a bar: RMSE lower bound >= rmse_max or R² upper bound <= r2_min; point figures alone past a bar are inconclusive";
 
-export type BarOutcome = "pass" | "fail" | "inconclusive";
+type BarOutcome = "pass" | "fail" | "inconclusive";
 
 /** A bar where larger is worse (RMSE): fail only when even the lower bound reaches it. */
 export function judgeMax(point: number, bounds: Bounds | null | undefined, max: number): BarOutcome {
