@@ -3,6 +3,7 @@ import { taskOf } from "../tasks/index.ts";
 import { compareArms } from "./ab-comparison.ts";
 import { datasetDrift, type FeatureDrift } from "./feature-drift.ts";
 import { healthStatus } from "./health-status.ts";
+import { coverageReasons, intervalCoverage } from "./interval-coverage.ts";
 import { groupBy, opsReport } from "./ops-metrics.ts";
 import { type PerformanceMetrics, performance, withFeedback } from "./performance.ts";
 import { versionPredictionDrift } from "./prediction-drift.ts";
@@ -73,6 +74,12 @@ export function buildModelReport(input: ReportInput) {
     thresholds,
     defaultManifest && taskOf(defaultManifest),
   );
+  // Live interval coverage of the default's served, labelled rows: a warning only when the bound excludes nominal − 5 pts.
+  const coverage = defaultManifest ? intervalCoverage(record.default, defaultManifest, defaultRows) : null;
+  const coverageWarnings =
+    health.status === "no_data" ? [] : coverageReasons(coverage, thresholds.min_feedback);
+  health.reasons.push(...coverageWarnings);
+  if (coverageWarnings.length > 0 && health.status === "healthy") health.status = "warning";
 
   return {
     schema_version: REPORT_SCHEMA_VERSION,
@@ -102,6 +109,7 @@ export function buildModelReport(input: ReportInput) {
       by_version: performanceByVersion,
       feedback_count_total: withFeedback(served).length,
     },
+    interval_coverage: coverage,
     ab: defaultManifest ? compareArms(defaultManifest, rows, record.default, thresholds.p_value) : null,
   };
 }

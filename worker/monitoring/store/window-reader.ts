@@ -16,6 +16,10 @@ export interface WindowRow {
   label?: string | null;
   /** Multiclass: every class probability in the manifest's class order. */
   probabilities?: number[] | null;
+  /** Regression: the served interval's level and bounds as logged (null when none was answered). */
+  intervalLevel?: number | null;
+  intervalLower?: number | null;
+  intervalUpper?: number | null;
   latencyMs: number;
   colo: string | null;
   status: LogStatus;
@@ -57,6 +61,9 @@ export async function readWindow(
         output: predictions.output,
         label: predictions.label,
         probabilities: predictions.probabilities,
+        intervalLevel: predictions.intervalLevel,
+        intervalLower: predictions.intervalLower,
+        intervalUpper: predictions.intervalUpper,
         latencyMs: predictions.latencyMs,
         colo: predictions.colo,
         status: predictions.status,
