@@ -8,9 +8,9 @@ import {
   resolveMethod,
 } from "../worker/monitoring/drift/method-choice.ts";
 import { DRIFT_METHOD_NAMES, driftMethod } from "../worker/monitoring/drift/registry.ts";
+import { twoSampleChiSquare } from "../worker/monitoring/drift/two-sample-chi-square.ts";
 import { datasetDrift } from "../worker/monitoring/feature-drift.ts";
 import { versionPredictionDrift } from "../worker/monitoring/prediction-drift.ts";
-import { chiSquareAgainstReference } from "../worker/monitoring/stats/chi-square.ts";
 import { ksAgainstReference } from "../worker/monitoring/stats/ks-test.ts";
 import { binProportions, psi } from "../worker/monitoring/stats/psi.ts";
 import { DEFAULT_DRIFT_RULE, defaultThresholds } from "../worker/repository/default-thresholds.ts";
@@ -139,7 +139,8 @@ describe("drift through the registry", () => {
         const counts = new Map<string, number>();
         for (const row of rows)
           counts.set(String(row[feature.name]), (counts.get(String(row[feature.name])) ?? 0) + 1);
-        const chi = chiSquareAgainstReference(counts, reference.proportions, manifest.reference.rows);
+        // Two-sample since issue 12: the reference's own rows count (the one-sample fit treated them as exact).
+        const chi = twoSampleChiSquare(counts, reference.proportions, manifest.reference.rows);
         expect(entry).toMatchObject({ test: "chi_square", statistic: chi.statistic, p_value: chi.p_value });
       }
       expect(entry.threshold).toBeUndefined();

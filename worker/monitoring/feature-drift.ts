@@ -1,11 +1,15 @@
 import type { Feature, Manifest, NumericReference, ReferenceDistribution } from "../contracts/manifest.ts";
 import type { DriftStatus } from "../vocabulary/index.ts";
 import type { DriftFeatureKind, DriftMeasure } from "./drift/drift-method.ts";
+import { type IdCoverage, idCoverage, idProportions } from "./drift/id-coverage.ts";
 import { type ResolvedMethod, resolveMethod } from "./drift/method-choice.ts";
+import { driftWeights, type IdReference, idReferences } from "./drift/model-annotations.ts";
+import { adjustedPsi } from "./drift/psi-bias.ts";
 import { categoryPsi, numericPsi } from "./drift/psi-method.ts";
 import type { DriftMethodName } from "./drift/registry.ts";
 import { chiSquareAgainstReference, UNSEEN_BUCKET } from "./stats/chi-square.ts";
 import { mean } from "./stats/summary-stats.ts";
+import { normalisedWasserstein } from "./stats/wasserstein.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
 /** Below this many values a feature's drift is not judged (PSI of tiny samples is mostly noise). */
@@ -16,6 +20,18 @@ export interface FeatureDrift {
   n: number;
   /** Always computed beside the method: the platform's materiality gauge (and the dashboard's). */
   psi: number | null;
+  /** PSI minus its no-drift expectation (k − 1)(1/n + 1/N) (drift/psi-bias.ts), floored at 0. */
+  psi_adjusted: number | null;
+  /** The feature's model-importance weight (1 unless the manifest records importances). */
+  weight: number;
+  /**
+   * The size of the change on the PSI scale, which the status is judged on: weight × psi_adjusted for a
+   * category; weight × min(psi_adjusted, W²) for a numeric feature, W the Wasserstein distance in reference
+   * standard deviations (PSI ≈ δ² for a δσ mean shift, so both read on one scale).
+   */
+  effect: number | null;
+  /** Identifier features (manifest `training.id_reference`): coverage of active vs reference ids. */
+  id_coverage?: IdCoverage;
   /** The drift method that judged this feature (named `test` from when only KS and chi-square existed). */
   test: DriftMethodName;
   statistic: number | null;
@@ -33,46 +49,65 @@ export interface FeatureDrift {
 }
 
 /**
- * A feature drifts when its PSI reaches `psi_drift`, or when its test is significant after Bonferroni and
- * its PSI reaches `psi_warn` (significant and material: with many rows a test alone flags negligible
- * shifts). One of the two signals alone is a warning.
+ * Materiality on the PSI scale below which a significant test alone is not a warning: 0.02 is a 0.14σ mean
+ * shift of a normal feature (PSI ≈ δ²) or a 7-point shift of a balanced binary one. Without it every
+ * negligible shift becomes "significant" once the window is large enough.
+ */
+export const MATERIAL_PSI = 0.02;
+
+/**
+ * The feature's effect on a common scale is its weight × its bias-corrected PSI. It drifts when the effect
+ * reaches `psi_drift`, or when its test is significant after Bonferroni and the effect reaches `psi_warn`. It
+ * warns when the test is significant and the effect is material (≥ MATERIAL_PSI), or when the effect reaches
+ * `psi_warn` without a significant test.
  */
 function driftStatus(
-  psiValue: number,
+  effect: number,
   significant: boolean,
   thresholds: Pick<MonitoringThresholds, "psi_warn" | "psi_drift">,
 ): DriftStatus {
-  if (psiValue >= thresholds.psi_drift || (significant && psiValue >= thresholds.psi_warn)) return "drift";
-  if (significant || psiValue >= thresholds.psi_warn) return "warn";
+  if (effect >= thresholds.psi_drift || (significant && effect >= thresholds.psi_warn)) return "drift";
+  if ((significant && effect >= MATERIAL_PSI) || effect >= thresholds.psi_warn) return "warn";
   return "ok";
 }
 
 /**
  * The verdict of the feature's method beside the PSI of the same values. Tests (judged on a p-value) keep the
- * rule of `driftStatus`; a distance (judged on its statistic) drifts when it reaches its threshold, and PSI at
- * `psi_warn` alone is a warning.
+ * rule of `driftStatus`; a distance (judged on its statistic) drifts when it reaches its threshold, and an
+ * effect at `psi_warn` alone is a warning.
  */
 function judged(
   resolved: ResolvedMethod,
   measure: DriftMeasure,
-  psiValue: number,
-  testedTogether: number,
-  thresholds: MonitoringThresholds,
+  psi: { raw: number; bins: number; n: number; weight: number; distanceSquared?: number },
+  context: DriftContext,
 ) {
-  const common = { psi: psiValue, statistic: measure.statistic, p_value: measure.p_value };
+  const { thresholds, testedTogether } = context;
+  const psiAdjusted = adjustedPsi(psi.raw, psi.bins, psi.n, context.referenceRows);
+  const effect = psi.weight * Math.min(psiAdjusted, psi.distanceSquared ?? Number.POSITIVE_INFINITY);
+  const common = {
+    psi: psi.raw,
+    psi_adjusted: psiAdjusted,
+    weight: psi.weight,
+    effect,
+    statistic: measure.statistic,
+    p_value: measure.p_value,
+  };
   if (resolved.method.judges === "p_value") {
     const alpha = resolved.threshold / testedTogether;
     const significant = (measure.p_value ?? 1) < alpha;
-    return { ...common, alpha, significant, status: driftStatus(psiValue, significant, thresholds) };
+    return { ...common, alpha, significant, status: driftStatus(effect, significant, thresholds) };
   }
   const significant = measure.statistic >= resolved.threshold;
-  const status: DriftStatus = significant ? "drift" : psiValue >= thresholds.psi_warn ? "warn" : "ok";
+  const status: DriftStatus = significant ? "drift" : effect >= thresholds.psi_warn ? "warn" : "ok";
   return { ...common, threshold: resolved.threshold, significant, status };
 }
 
 /** The verdict below MIN_DRIFT_ROWS values: nothing is computed. */
 const INSUFFICIENT = {
   psi: null,
+  psi_adjusted: null,
+  effect: null,
   statistic: null,
   p_value: null,
   significant: false,
@@ -87,6 +122,8 @@ export interface DriftContext {
   /** Features tested together (Bonferroni divides p-value levels by it); 1 for the prediction. */
   testedTogether: number;
   thresholds: MonitoringThresholds;
+  /** The feature's model-importance weight (drift/model-annotations.ts); 1 when absent. */
+  weight?: number;
 }
 
 const resolveFor = (context: DriftContext, shape: "numeric" | "category") =>
@@ -111,6 +148,7 @@ export function numericDrift(
     n: values.length,
     test: resolved.name,
     alpha: context.thresholds.p_value / context.testedTogether,
+    weight: context.weight ?? 1,
     reference_mean: reference.mean,
   };
   if (values.length < MIN_DRIFT_ROWS) {
@@ -120,7 +158,18 @@ export function numericDrift(
   const measure = (resolved.method.numeric as NonNullable<typeof resolved.method.numeric>)(sample);
   return {
     ...base,
-    ...judged(resolved, measure, numericPsi(sample), context.testedTogether, context.thresholds),
+    ...judged(
+      resolved,
+      measure,
+      {
+        raw: numericPsi(sample),
+        bins: reference.bins.proportions.length,
+        n: values.length,
+        weight: context.weight ?? 1,
+        distanceSquared: normalisedWasserstein(values, reference.quantiles, reference.std, discrete) ** 2,
+      },
+      context,
+    ),
     mean: mean(values),
   };
 }
@@ -141,6 +190,7 @@ export function categoryDrift(
     n: values.length,
     test: resolved.name,
     alpha: context.thresholds.p_value / context.testedTogether,
+    weight: context.weight ?? 1,
     proportions: observed,
   };
   if (values.length < MIN_DRIFT_ROWS) {
@@ -152,9 +202,29 @@ export function categoryDrift(
   const unseen = buckets.find((bucket) => bucket.value === UNSEEN_BUCKET);
   return {
     ...base,
-    ...judged(resolved, measure, categoryPsi(sample), context.testedTogether, context.thresholds),
+    ...judged(
+      resolved,
+      measure,
+      { raw: categoryPsi(sample), bins: buckets.length, n: values.length, weight: context.weight ?? 1 },
+      context,
+    ),
     ...(unseen ? { unseen_share: unseen.observed / values.length } : {}),
   };
+}
+
+/** An identifier as a category: the distribution of ids (two-sample chi-square, PSI) and their coverage. */
+function idDrift(
+  values: readonly (number | string)[],
+  reference: IdReference,
+  context: DriftContext,
+): FeatureDrift {
+  const ids = values.map(String);
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const referenceRows = Object.values(reference.counts).reduce((sum, count) => sum + count, 0);
+  const drift = categoryDrift(ids, idProportions(reference), { ...context, referenceRows });
+  const { proportions: _perId, ...rest } = drift;
+  return { ...rest, id_coverage: idCoverage(counts, reference) };
 }
 
 function featureValues(feature: Feature, inputs: readonly Record<string, unknown>[]): (number | string)[] {
@@ -188,18 +258,26 @@ export function datasetDrift(
   thresholds: MonitoringThresholds,
 ): DatasetDrift {
   const testedTogether = Math.max(1, manifest.features.length);
+  const weight = driftWeights(manifest);
+  const ids = idReferences(manifest);
   const features: Record<string, FeatureDrift> = {};
   for (const feature of manifest.features) {
     const reference: ReferenceDistribution | undefined = manifest.reference.features[feature.name];
     if (!reference) continue;
-    const values = featureValues(feature, inputs);
+    const idReference = ids[feature.name];
     const context: DriftContext = {
-      kind: reference.type,
+      kind: idReference ? "category" : reference.type,
       name: feature.name,
       referenceRows: manifest.reference.rows,
       testedTogether,
       thresholds,
+      weight: weight(feature.name),
     };
+    if (idReference) {
+      features[feature.name] = idDrift(featureValues(feature, inputs), idReference, context);
+      continue;
+    }
+    const values = featureValues(feature, inputs);
     features[feature.name] =
       reference.type === "category"
         ? categoryDrift(values as string[], reference.proportions, context)
