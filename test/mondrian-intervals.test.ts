@@ -36,7 +36,15 @@ const mondrian: Manifest = manifestSchema.parse({
   ...shipped.manifest,
   intervals: { ...shipped.manifest.intervals, ...MONDRIAN },
 });
-const oldBlock = shippedVersion("recommender", "v1_auto_select");
+/** v1 as shipped before issue 12: the marginal block only (the shipped v1 now carries the Mondrian block too). */
+const oldBlock = withoutMondrian(shippedVersion("recommender", "v1_auto_select"));
+
+function withoutMondrian<T extends { manifest: Manifest }>(version: T): T {
+  const intervals = version.manifest.intervals;
+  if (!intervals) return version;
+  const { groups: _groups, prediction_sets: _sets, ...marginal } = intervals;
+  return { ...version, manifest: manifestSchema.parse({ ...version.manifest, intervals: marginal }) };
+}
 
 beforeAll(async () => {
   await seedVersions(env, [{ manifest: mondrian, bytes: shipped.bytes }, oldBlock], shippedDefaults);
