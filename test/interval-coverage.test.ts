@@ -148,6 +148,11 @@ describe("live interval coverage through the queue consumer and the cron", () =>
     }
     const under = [level?.marginal, ...(level?.groups ?? [])].some((cell) => cell?.status === "under");
     expect(report.reasons.some((reason) => reason.code === "interval_undercoverage")).toBe(under);
+    // the dashboard data carries the same block, computed from the same logged rows
+    const dashboard = (await (await get("/v1/models/recommender/dashboard?range=24h")).json()) as {
+      interval_coverage: Report["interval_coverage"];
+    };
+    expect(dashboard.interval_coverage).toEqual(coverage);
   });
 
   it("raises a warning when feedback shows the intervals no longer cover, and the report route serves it", async () => {

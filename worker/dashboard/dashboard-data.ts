@@ -1,6 +1,7 @@
 import type { Manifest, ReferenceDistribution } from "../contracts/manifest.ts";
 import { type ArmComparison, compareArms } from "../monitoring/ab-comparison.ts";
 import { datasetDrift, type FeatureDrift } from "../monitoring/feature-drift.ts";
+import { intervalCoverage } from "../monitoring/interval-coverage.ts";
 import { groupBy, type OpsMetrics, opsMetrics } from "../monitoring/ops-metrics.ts";
 import { withFeedback } from "../monitoring/performance.ts";
 import { versionPredictionDrift } from "../monitoring/prediction-drift.ts";
@@ -168,6 +169,7 @@ export function buildDashboardData(input: DashboardInput) {
     },
     prediction,
     performance: manifest ? performanceView(manifest, defaultRows, start, bucketMs) : null,
+    interval_coverage: manifest ? intervalCoverage(record.default, manifest, defaultRows) : null,
     ab: abView(manifest, rows, record, thresholds),
   };
 }

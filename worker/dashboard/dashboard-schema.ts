@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DRIFT_METHOD_NAMES } from "../monitoring/drift/registry.ts";
+import { intervalCoverageSchema } from "../monitoring/interval-coverage-schema.ts";
 import { TASK_LIST } from "../tasks/index.ts";
 import { DRIFT_STATUSES, TASKS } from "../vocabulary/index.ts";
 import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS } from "./dashboard-data.ts";
@@ -128,6 +129,10 @@ export const dashboardDataSchema = z
         TASK_LIST.map((task) => task.dashboardPanelSchema) as [z.ZodObject, ...z.ZodObject[]],
       )
       .nullable(),
+    interval_coverage: intervalCoverageSchema.nullable().openapi({
+      description:
+        "Regression: live interval coverage of the default version from feedback (as in the cron report)",
+    }),
     ab: z.object({
       control: z.string().nullable(),
       weights: z.record(z.string(), z.number()),

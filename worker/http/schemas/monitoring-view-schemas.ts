@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
 import { DRIFT_METHOD_NAMES } from "../../monitoring/drift/registry.ts";
+import { intervalCoverageSchema } from "../../monitoring/interval-coverage-schema.ts";
 import type { ModelReport } from "../../monitoring/model-report.ts";
 import type { TrafficBucket } from "../../monitoring/store/traffic-series.ts";
 import { multiclassMetricsSchema } from "../../tasks/metrics/multiclass-metrics-schema.ts";
@@ -131,40 +132,6 @@ const featureDriftSchema = z
     }),
   })
   .openapi({ description: "Plus mean / reference_mean (numeric) or proportions (category)" });
-const coverageCellSchema = z.object({
-  n: z.number(),
-  covered: z.number(),
-  coverage: z.number().nullable(),
-  lower_bound: z.number().nullable(),
-  upper_bound: z.number().nullable(),
-  status: z.enum(["ok", "under", "no_labels"]),
-});
-const intervalCoverageSchema = z
-  .object({
-    version: z.string(),
-    source: z.literal("logged_bounds"),
-    group_by: z.string().nullable(),
-    tolerance: z.number(),
-    confidence: z.number(),
-    rule: z.string(),
-    levels: z.array(
-      z.object({
-        level: z.number(),
-        alpha: z.number(),
-        marginal: coverageCellSchema,
-        groups: z
-          .array(coverageCellSchema)
-          .nullable()
-          .openapi({ description: "Index = Mondrian group of the manifest's intervals.groups" }),
-      }),
-    ),
-  })
-  .nullable()
-  .optional()
-  .openapi({
-    description:
-      "Regression: live coverage of the default version's served intervals on labelled rows, per level and Mondrian group, with Clopper–Pearson bounds",
-  });
 /** GET /v1/models/{model}/reports/{id}: the stored report; its top level is typed, the metric blocks stay open. */
 export const modelReportSchema = z
   .object({
@@ -215,7 +182,10 @@ export const modelReportSchema = z
       by_version: z.record(z.string(), metricsBlock.nullable()),
       feedback_count_total: z.number(),
     }),
-    interval_coverage: intervalCoverageSchema,
+    interval_coverage: intervalCoverageSchema.nullable().optional().openapi({
+      description:
+        "Regression: live coverage of the default version's served intervals on labelled rows, per level and Mondrian group, with Clopper–Pearson bounds (absent in reports written before it existed)",
+    }),
     ab: z
       .object({ control: z.string().nullable(), arms: z.array(z.object({ version: z.string() })) })
       .nullable()
