@@ -109,6 +109,49 @@ describe("Clopper–Pearson bounds", () => {
   });
 });
 
+describe("the rule's error rates (simulated windows, 5 Mondrian groups, 0.9 intervals)", () => {
+  /** Share of 500 windows with a warning: four groups at 0.9, one at `weak`, `perGroup` labels each. */
+  function alarmRate(weak: number, perGroup: number): number {
+    let state = 12345;
+    const uniform = () => {
+      // mulberry32
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const base = { ts: 0, requestId: "r", version: "v", route: "default" as const, inputs: {}, latencyMs: 1 };
+    const centres = [3, 3.13, 3.24, 3.35, 3.5]; // one output inside each group of GROUPS
+    let alarms = 0;
+    for (let window = 0; window < 500; window += 1) {
+      const rows: WindowRow[] = centres.flatMap((output, group) =>
+        Array.from({ length: perGroup }, (_, i) => ({
+          ...base,
+          id: `${group}-${i}`,
+          colo: null,
+          status: "ok" as const,
+          output,
+          actual: uniform() < (group === 4 ? weak : 0.9) ? output : 9,
+          intervalLevel: 0.9,
+          intervalLower: output - 1,
+          intervalUpper: output + 1,
+        })),
+      );
+      if (coverageReasons(intervalCoverage("v", mondrian, rows), 30).length > 0) alarms += 1;
+    }
+    return alarms / 500;
+  }
+
+  it("almost never warns at nominal coverage and catches a collapsed group", () => {
+    expect(alarmRate(0.9, 60)).toBeLessThanOrEqual(0.01);
+    expect(alarmRate(0.6, 100)).toBeGreaterThanOrEqual(0.95);
+    // documented power: a group at 0.75 (15 points under) with 100 labels is caught about half the time
+    const partial = alarmRate(0.75, 100);
+    expect(partial).toBeGreaterThan(0.3);
+    expect(partial).toBeLessThan(0.8);
+  });
+});
+
 describe("live interval coverage through the queue consumer and the cron", () => {
   const T = Date.now() + 60_000;
   const served: { id: string; value: number; lower: number; upper: number; group: number; actual: number }[] =
