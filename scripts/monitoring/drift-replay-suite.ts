@@ -18,6 +18,8 @@ import { defaultThresholds } from "../../worker/repository/default-thresholds.ts
 
 type Row = Record<string, number | string>;
 const windows = Number(process.argv[2] ?? 200);
+/** Optional: run only the scenarios whose name contains this text. */
+const only = process.argv[3];
 const pool = JSON.parse(readFileSync("/tmp/i12e/pool.json", "utf8")) as {
   rows: Record<string, (number | string)[]>;
   id_reference: Record<string, { counts: Record<string, number> }>;
@@ -133,7 +135,7 @@ const rules: [string, MonitoringThresholds][] = [
 ];
 
 const pct = (k: number, of: number) => `${((100 * k) / of).toFixed(1)} %`;
-for (const scenario of scenarios) {
+for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
   const count = scenario.n >= 50000 ? Math.max(20, Math.floor(windows / 4)) : windows;
   const flagged: Map<string, number>[] = rules.map(() => new Map());
   const stats = rules.map(() => ({ alarm: 0, detected: 0, drift: 0, named_only: 0 }));

@@ -58,8 +58,8 @@ export const MATERIAL_PSI = 0.02;
 /**
  * The feature's effect on a common scale is its weight × its bias-corrected PSI. It drifts when the effect
  * reaches `psi_drift`, or when its test is significant after Bonferroni and the effect reaches `psi_warn`. It
- * warns when the test is significant and the effect is material (≥ MATERIAL_PSI), or when the effect reaches
- * `psi_warn` without a significant test.
+ * warns when the test is significant and the effect is material (≥ MATERIAL_PSI). An effect below `psi_drift`
+ * without a significant test is the noise of a small window (100 ids at 500 rows), not a warning.
  */
 function driftStatus(
   effect: number,
@@ -67,7 +67,7 @@ function driftStatus(
   thresholds: Pick<MonitoringThresholds, "psi_warn" | "psi_drift">,
 ): DriftStatus {
   if (effect >= thresholds.psi_drift || (significant && effect >= thresholds.psi_warn)) return "drift";
-  if ((significant && effect >= MATERIAL_PSI) || effect >= thresholds.psi_warn) return "warn";
+  if (significant && effect >= MATERIAL_PSI) return "warn";
   return "ok";
 }
 
