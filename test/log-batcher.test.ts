@@ -3,30 +3,9 @@ import { describe, expect, it } from "vitest";
 import { FLUSH_AT_RECORDS } from "../worker/monitoring/log-batcher.ts";
 import { logPredictions } from "../worker/monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
+import { predictionRecord as record } from "./support/monitoring-helpers.ts";
 
 /** The isolate-level micro-batching of prediction records (worker/monitoring/log-batcher.ts). */
-
-function record(id: string): PredictionRecord {
-  return {
-    id,
-    ts: Date.now(),
-    request_id: `req-${id}`,
-    model: "kredipusula",
-    version: "v2_gbm",
-    route: "default",
-    subject_hash: null,
-    inputs: { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 },
-    output: 0.7,
-    label: "1",
-    interval: null,
-    latency_ms: 3,
-    colo: null,
-    country: null,
-    key_id: null,
-    status: "ok",
-    error: null,
-  };
-}
 
 /** A queue binding that records each sendBatch (or refuses every one). */
 function fakeQueue(refuse = false) {

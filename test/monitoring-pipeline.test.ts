@@ -12,7 +12,12 @@ import { logPredictions } from "../worker/monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
 import { insertPredictionRecords } from "../worker/monitoring/store/prediction-log-writer.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
-import { replayRows, runCron, waitForLogged } from "./support/monitoring-helpers.ts";
+import {
+  predictionRecord as record,
+  replayRows,
+  runCron,
+  waitForLogged,
+} from "./support/monitoring-helpers.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
 const { get, post: postJson } = workerClient("https://edge.test");
@@ -22,29 +27,6 @@ const count = async (sql: string, ...params: unknown[]) =>
       .bind(...params)
       .first<{ n: number }>()
   )?.n ?? 0;
-
-function record(id: string, overrides: Partial<PredictionRecord> = {}): PredictionRecord {
-  return {
-    id,
-    ts: Date.now(),
-    request_id: `req-${id}`,
-    model: "kredipusula",
-    version: "v2_gbm",
-    route: "default",
-    subject_hash: null,
-    inputs: { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 },
-    output: 0.7,
-    label: "1",
-    interval: null,
-    latency_ms: 3,
-    colo: null,
-    country: null,
-    key_id: null,
-    status: "ok",
-    error: null,
-    ...overrides,
-  };
-}
 
 async function offline<T>(run: () => Promise<T>): Promise<T> {
   await env.DB.exec("ALTER TABLE predictions RENAME TO predictions_offline");

@@ -1,5 +1,6 @@
 import { createScheduledController, env } from "cloudflare:test";
 import worker from "../../worker/index.ts";
+import type { PredictionRecord } from "../../worker/monitoring/prediction-record.ts";
 import traffic from "../fixtures/monitoring/replay-traffic.json";
 
 export type Row = Record<string, number | string>;
@@ -44,4 +45,28 @@ export async function waitForLogged(ids: readonly string[], timeoutMs = 30_000):
 export async function runCron(scheduledTime: number): Promise<void> {
   const controller = createScheduledController({ scheduledTime, cron: "*/15 * * * *" });
   await worker.scheduled(controller, env);
+}
+
+/** A logged credit prediction (the seed request scored by kredipusula/v2_gbm), as the Worker enqueues it. */
+export function predictionRecord(id: string, overrides: Partial<PredictionRecord> = {}): PredictionRecord {
+  return {
+    id,
+    ts: Date.now(),
+    request_id: `req-${id}`,
+    model: "kredipusula",
+    version: "v2_gbm",
+    route: "default",
+    subject_hash: null,
+    inputs: { income: 50000, age: 35, credit_history: "good", loan_amount: 10000, employment_years: 5 },
+    output: 0.7,
+    label: "1",
+    interval: null,
+    latency_ms: 3,
+    colo: null,
+    country: null,
+    key_id: null,
+    status: "ok",
+    error: null,
+    ...overrides,
+  };
 }

@@ -54,6 +54,16 @@ class ModelSpec:
     """Model-specific figures merged into manifest.metrics (e.g. German Credit's published CV protocol)."""
 
 
+# The KrediPusula seed's curl body: both credit models (approval and risk tier) are documented with it.
+CREDIT_SEED_REQUEST: dict[str, Any] = {
+    "income": 50000,
+    "age": 35,
+    "credit_history": "good",
+    "loan_amount": 10000,
+    "employment_years": 5,
+}
+
+
 def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
     n_credit = 1500 if quick else 6000
     n_rec = 1500 if quick else 8000
@@ -71,13 +81,7 @@ def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
             default="v2_gbm",
             default_rationale="the gradient-boosted model learns the affordability cliff and the interactions of the "
             "generative story: higher CV and holdout AUC and lower Brier score than the calibrated logistic baseline.",
-            seed_request={
-                "income": 50000,
-                "age": 35,
-                "credit_history": "good",
-                "loan_amount": 10000,
-                "employment_years": 5,
-            },
+            seed_request=CREDIT_SEED_REQUEST,
         ),
         "kredipusula_risk": ModelSpec(
             name="kredipusula_risk",
@@ -92,13 +96,7 @@ def model_specs(quick: bool = False) -> dict[str, ModelSpec]:
             default="v1_gbm",
             default_rationale="the only version: a multinomial gradient-boosted model, whose softmax probabilities "
             "are better calibrated per class (lower one-vs-rest ECE and log loss) than a sigmoid-calibrated copy.",
-            seed_request={
-                "income": 50000,
-                "age": 35,
-                "credit_history": "good",
-                "loan_amount": 10000,
-                "employment_years": 5,
-            },
+            seed_request=CREDIT_SEED_REQUEST,
         ),
         "recommender": ModelSpec(
             name="recommender",

@@ -18,9 +18,6 @@ Generates windows and references, builds each reference exactly as a manifest do
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections import Counter
 from typing import Any
 
@@ -29,8 +26,9 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
-from edge_training.paths import REPO_ROOT
 from edge_training.reference import numeric_reference
+
+from .tsx_runner import run_tsx
 
 RUNNER = "scripts/monitoring/drift-methods-runner.ts"
 EXACT_TOLERANCE = 1e-12
@@ -44,18 +42,7 @@ HEAVY_TAILS = ("lognormal", "exponential_tail")
 
 
 def run_cases(cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    npx = shutil.which("npx")
-    assert npx, "npx (Node) is required to run the drift-method runner"
-    completed = subprocess.run(
-        [npx, "tsx", RUNNER],
-        cwd=REPO_ROOT,
-        input=json.dumps({"cases": cases}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-4000:]
-    return {result["id"]: result for result in json.loads(completed.stdout)["results"]}
+    return {result["id"]: result for result in run_tsx(RUNNER, {"cases": cases})["results"]}
 
 
 def modelled_reference(quantiles: list[float], discrete: bool) -> np.ndarray:

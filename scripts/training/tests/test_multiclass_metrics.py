@@ -10,9 +10,6 @@ sklearn within 1e-9.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from typing import Any
 
 import numpy as np
@@ -27,7 +24,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from edge_training.manifest import REPO_ROOT
+from .tsx_runner import run_tsx
 
 RUNNER = "scripts/monitoring/multiclass-metrics-runner.ts"
 TOLERANCE = 1e-9
@@ -96,25 +93,13 @@ CASES = _cases()
 
 @pytest.fixture(scope="module")
 def results() -> list[dict[str, Any]]:
-    npx = shutil.which("npx")
-    assert npx, "npx (Node) is required to run the multiclass metrics runner"
     payload = {
         "cases": [
             {"probabilities": p.tolist(), "actuals": y.tolist(), "classes": classes, "bins": BINS}
             for _, p, y, classes in CASES
         ]
     }
-    completed = subprocess.run(
-        [npx, "tsx", RUNNER],
-        cwd=REPO_ROOT,
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-4000:]
-    out: list[dict[str, Any]] = json.loads(completed.stdout)["results"]
+    out: list[dict[str, Any]] = run_tsx(RUNNER, payload)["results"]
     assert len(out) == len(CASES)
     return out
 
@@ -190,8 +175,6 @@ def test_cases_exercise_the_edges() -> None:
 
 
 def test_a_row_of_the_wrong_width_or_an_unknown_class_is_skipped() -> None:
-    npx = shutil.which("npx")
-    assert npx
     payload = {
         "cases": [
             {
@@ -202,16 +185,6 @@ def test_a_row_of_the_wrong_width_or_an_unknown_class_is_skipped() -> None:
             {"probabilities": [], "actuals": [], "classes": ["a", "b"]},
         ]
     }
-    completed = subprocess.run(
-        [npx, "tsx", RUNNER],
-        cwd=REPO_ROOT,
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    kept, empty = json.loads(completed.stdout)["results"]
+    kept, empty = run_tsx(RUNNER, payload, timeout=120)["results"]
     assert kept["n"] == 1 and kept["accuracy"] == 1.0
     assert empty is None
