@@ -1,0 +1,270 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  env,
+  getQueueResult,
+  SELF,
+} from "cloudflare:test";
+import { expect, it } from "vitest";
+import { seedShippedModels, shippedVersion } from "../../test/support/shipped-models.ts";
+import worker from "../../worker/index.ts";
+import { categoryPsi } from "../../worker/monitoring/drift/psi-method.ts";
+import type { PredictionRecord } from "../../worker/monitoring/prediction-record.ts";
+import { psi } from "../../worker/monitoring/stats/psi.ts";
+import { insertPredictionRecords } from "../../worker/monitoring/store/prediction-log-writer.ts";
+import { latestReport } from "../../worker/monitoring/store/report-store.ts";
+import { readWindow } from "../../worker/monitoring/store/window-reader.ts";
+import { legacyTrafficSeries } from "./legacy-raw-reads.ts";
+import { type ExactDay, emptyExactDay, generateRecords, prng, proportionsOf } from "./synthetic-day.ts";
+
+/**
+ * `npm run bench:monitoring` (bench/monitoring/run.ts): one simulated day of one model through the REAL queue
+ * consumer (worker.queue, batches as the queue delivers them), then the real cron, the read endpoints through
+ * the Worker's fetch handler, storage growth, and the report's agreement with exact figures computed from the
+ * generated rows. The baseline (the raw-row reads issue 9 replaces) runs in the same process at a smaller N.
+ */
+const benchEnv = env as unknown as Cloudflare.Env & {
+  BENCH_CPU: Fetcher;
+  BENCH_RECORDS: number;
+  BENCH_BASELINE_RECORDS: number;
+};
+const MODEL = "recommender";
+const SHADOW_VERSION = "v5_additive";
+const QUEUE = "edge-inference-prediction-log";
+/** wrangler.toml max_batch_size (messages per consumer call) × the producer's records per message (log-batcher). */
+const MESSAGES_PER_BATCH = 100;
+const RECORDS_PER_MESSAGE = 64;
+const BATCH_RECORDS = MESSAGES_PER_BATCH * RECORDS_PER_MESSAGE;
+const HOUR = 3_600_000;
+const LATENCY_CALLS = 15;
+
+/** CPU milliseconds of the workerd process so far (user + system; it also runs the local D1/R2 simulators). */
+async function workerdCpuMs(): Promise<number> {
+  const answer = await benchEnv.BENCH_CPU.fetch("http://bench/cpu");
+  return ((await answer.json()) as { workerd_cpu_ms: number }).workerd_cpu_ms;
+}
+
+async function d1Bytes(): Promise<number> {
+  const result = await env.DB.prepare("SELECT 1").run();
+  return result.meta.size_after ?? 0;
+}
+
+async function r2Bytes(bucket: R2Bucket, prefix?: string): Promise<{ objects: number; bytes: number }> {
+  let objects = 0;
+  let bytes = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({
+      ...(prefix ? { prefix } : {}),
+      ...(cursor ? { cursor } : {}),
+      limit: 1000,
+    });
+    for (const object of page.objects) {
+      objects += 1;
+      bytes += object.size;
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return { objects, bytes };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** Median and p95 wall time (ms) of `calls` GETs of `path` through the Worker; every answer must be 200. */
+async function latency(path: string, calls = LATENCY_CALLS) {
+  const times: number[] = [];
+  let body: unknown = null;
+  for (let call = 0; call < calls; call += 1) {
+    const started = performance.now();
+    const response = await SELF.fetch(`http://bench.local${path}`);
+    body = await response.json();
+    times.push(performance.now() - started);
+    if (response.status !== 200)
+      throw new Error(`${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95), body };
+}
+
+/** Runs a batch of records through the Worker's queue handler; every message must be acknowledged. */
+async function consume(records: readonly PredictionRecord[], batchIndex: number): Promise<void> {
+  const messages = [];
+  for (let offset = 0; offset < records.length; offset += RECORDS_PER_MESSAGE)
+    messages.push({
+      id: `bench-${batchIndex}-${offset}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body: records.slice(offset, offset + RECORDS_PER_MESSAGE),
+    });
+  const batch = createMessageBatch<PredictionRecord[]>(QUEUE, messages);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch<unknown>, env);
+  const result = await getQueueResult(batch, ctx);
+  if (result.retryMessages.length > 0)
+    throw new Error(`consumer retried ${result.retryMessages.length} messages of batch ${batchIndex}`);
+}
+
+type Check = { figure: string; report: number | null; exact: number; difference: number | null };
+
+/** The report's figures beside the exact ones; a figure the report does not carry is listed with null. */
+function agreement(report: Record<string, unknown>, exact: ExactDay, referenceRows: number): Check[] {
+  const checks: Check[] = [];
+  const add = (figure: string, reported: unknown, value: number) => {
+    const number = typeof reported === "number" ? reported : null;
+    checks.push({
+      figure,
+      report: number,
+      exact: value,
+      difference: number === null ? null : Math.abs(number - value),
+    });
+  };
+  const rows = report.rows as { total?: number; analyzed?: number } | undefined;
+  add("rows.total", rows?.total, exact.rows);
+  add("rows.analyzed", rows?.analyzed, exact.rows);
+  const ops = (report.ops as { total?: { requests?: number; errors?: number } } | undefined)?.total;
+  add("ops.total.requests", ops?.requests, exact.requests);
+  add("ops.total.errors", ops?.errors, exact.errors);
+  const drift = (report.drift as { features?: Record<string, { n?: number; psi?: number }> } | undefined)
+    ?.features;
+  for (const [name, column] of exact.features) {
+    const reference = column.reference;
+    const exactPsi =
+      reference.type === "category"
+        ? categoryPsi({
+            counts: column.counts,
+            n: column.n,
+            reference: reference.proportions,
+            referenceRows,
+          })
+        : psi(reference.bins.proportions, proportionsOf(column));
+    add(`drift.${name}.n`, drift?.[name]?.n, column.n);
+    add(`drift.${name}.psi`, drift?.[name]?.psi, exactPsi);
+  }
+  return checks;
+}
+
+const fmt = (value: number, digits = 1) =>
+  Number.isFinite(value) ? value.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
+
+it("simulates a day of one model through the consumer, the cron and the read endpoints", async () => {
+  const records = benchEnv.BENCH_RECORDS || 100_000;
+  const baselineRecords = benchEnv.BENCH_BASELINE_RECORDS ?? 0;
+  await seedShippedModels(env, [MODEL]);
+  const manifest = shippedVersion(MODEL).manifest;
+  // The day ends on a cron tick (15-min aligned), one hour ago so the read endpoints' "last 24 h" covers it.
+  const end = Math.floor((Date.now() - HOUR) / 900_000) * 900_000;
+  const random = prng(9);
+  const exact = emptyExactDay(manifest);
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+
+  // 1. Consumer.
+  const d1Before = await d1Bytes();
+  const cpuBefore = await workerdCpuMs();
+  let generateMs = 0;
+  let consumeMs = 0;
+  let batches = 0;
+  for (let from = 0; from < records; from += BATCH_RECORDS) {
+    const generatedAt = performance.now();
+    const batch = generateRecords(
+      manifest,
+      SHADOW_VERSION,
+      from,
+      Math.min(BATCH_RECORDS, records - from),
+      records,
+      end,
+      random,
+      exact,
+    );
+    const consumedAt = performance.now();
+    generateMs += consumedAt - generatedAt;
+    await consume(batch, batches);
+    consumeMs += performance.now() - consumedAt;
+    batches += 1;
+    if (batches % 200 === 0)
+      console.log(`… ${fmt(from + batch.length, 0)} records, consumer ${fmt(consumeMs / 1000)} s`);
+  }
+  const consumerCpu = (await workerdCpuMs()) - cpuBefore - generateMs;
+  const d1After = await d1Bytes();
+  const lake = await r2Bytes(env.LOGS);
+  const perThousand = (ms: number) => (ms / records) * 1000;
+  log(
+    `## Monitoring bench: ${fmt(records, 0)} records of ${MODEL} in 24 h (${batches} consumer batches of ≤ ${BATCH_RECORDS})`,
+  );
+  log(
+    `consumer wall in the isolate: ${fmt(consumeMs / 1000)} s = ${fmt(perThousand(consumeMs), 2)} ms per 1,000 records`,
+  );
+  log(
+    `consumer CPU (workerd process, incl. local D1/R2, generation excluded): ${fmt(perThousand(consumerCpu), 2)} ms per 1,000 records`,
+  );
+  log(
+    `D1 growth: ${fmt((d1After - d1Before) / 1e6, 2)} MB (${fmt(d1After - d1Before, 0)} bytes) for the day`,
+  );
+  log(`R2 LOGS: ${fmt(lake.bytes / 1e6, 2)} MB in ${lake.objects} objects for the day`);
+
+  // 2. Cron for the 24 h window ending at `end`.
+  const cronCpuBefore = await workerdCpuMs();
+  const cronStarted = performance.now();
+  await worker.scheduled(createScheduledController({ scheduledTime: end, cron: "*/15 * * * *" }), env);
+  const cronWall = performance.now() - cronStarted;
+  const cronCpu = (await workerdCpuMs()) - cronCpuBefore;
+  log(`cron (24 h window): wall ${fmt(cronWall)} ms, workerd CPU ${fmt(cronCpu)} ms`);
+
+  // 3. Read endpoints.
+  const traffic = await latency(`/v1/models/${MODEL}/traffic?hours=24&bucket_minutes=15`);
+  const health = await latency(`/v1/models/${MODEL}/health`);
+  const seedHealth = await latency("/model_health");
+  log(`/traffic 24 h: p50 ${fmt(traffic.p50)} ms, p95 ${fmt(traffic.p95)} ms`);
+  log(`/health: p50 ${fmt(health.p50)} ms, p95 ${fmt(health.p95)} ms`);
+  log(`/model_health: p50 ${fmt(seedHealth.p50)} ms, p95 ${fmt(seedHealth.p95)} ms`);
+
+  // 4. Agreement of the cron's report with exact figures over every generated row.
+  const report = ((await latestReport(env.DB, MODEL))?.report ?? {}) as Record<string, unknown>;
+  const checks = agreement(report, exact, manifest.reference.rows);
+  log("| figure | report | exact | abs. difference |");
+  log("|---|---|---|---|");
+  for (const check of checks)
+    log(`| ${check.figure} | ${check.report ?? "missing"} | ${check.exact} | ${check.difference ?? "n/a"} |`);
+
+  // 5. Baseline: the raw-row reads issue 9 replaces, on `baselineRecords` raw rows of another model name.
+  if (baselineRecords > 0) {
+    const baselineExact = emptyExactDay(manifest);
+    const baselineRandom = prng(17);
+    const insertStarted = performance.now();
+    for (let from = 0; from < baselineRecords; from += BATCH_RECORDS) {
+      const batch = generateRecords(
+        manifest,
+        SHADOW_VERSION,
+        from,
+        Math.min(BATCH_RECORDS, baselineRecords - from),
+        baselineRecords,
+        end,
+        baselineRandom,
+        baselineExact,
+      ).map((record) => ({ ...record, id: `raw-${record.id}`, model: "bench_raw" }));
+      await insertPredictionRecords(env.DB, batch);
+    }
+    const insertMs = performance.now() - insertStarted;
+    const rawTrafficStarted = performance.now();
+    const rawTraffic = await legacyTrafficSeries(env.DB, "bench_raw", end - 24 * HOUR, end + 1, 900_000);
+    const rawTrafficMs = performance.now() - rawTrafficStarted;
+    const windowStarted = performance.now();
+    const window = await readWindow(env.DB, "bench_raw", end - 24 * HOUR, end + 1);
+    const windowMs = performance.now() - windowStarted;
+    log(`baseline (raw rows, ${fmt(baselineRecords, 0)} records): insert ${fmt(insertMs / 1000)} s`);
+    log(
+      `baseline /traffic query over raw rows: ${fmt(rawTrafficMs)} ms (rows_read ${fmt(rawTraffic.rowsRead, 0)}); ratio to /traffic p50: ${fmt(rawTrafficMs / traffic.p50)}×`,
+    );
+    log(
+      `baseline report read (newest ${fmt(window.rows.length, 0)} of ${fmt(window.total, 0)} rows): ${fmt(windowMs)} ms`,
+    );
+  }
+  console.log(`\nBENCH_SUMMARY\n${lines.join("\n")}`);
+  expect(exact.rows).toBe(records);
+});

@@ -1,0 +1,192 @@
+import type { Manifest, ReferenceDistribution } from "../../worker/contracts/manifest.ts";
+import type { PredictionRecord } from "../../worker/monitoring/prediction-record.ts";
+
+/** Deterministic PRNG (mulberry32): the same seed gives the same simulated day. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const DAY_MS = 86_400_000;
+const COLOS = ["FRA", "AMS", "IAD", null] as const;
+/** Shares of the simulated traffic: errors, shadow scores and requests that carry a batch of rows. */
+export const ERROR_RATE = 0.004;
+export const SHADOW_SHARE = 0.05;
+const BATCH_REQUEST_SHARE = 0.02;
+const BATCH_REQUEST_ROWS = 8;
+
+/** Bin index of `x` for ascending interior cut points: #{edges ≤ x}, as worker/monitoring/stats/psi.ts. */
+function binIndex(edges: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((edges[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Exact counts of one feature (or the prediction) over every generated served row, on the reference bins. */
+export interface ExactColumn {
+  reference: ReferenceDistribution;
+  counts: Map<string, number>;
+  n: number;
+  sum: number;
+  sumSq: number;
+}
+
+/** Exact figures of the simulated day, accumulated row by row while the rows are generated (rows are not kept). */
+export interface ExactDay {
+  rows: number;
+  servedRows: number;
+  shadowRows: number;
+  errors: number;
+  requests: number;
+  latencyMax: number;
+  features: Map<string, ExactColumn>;
+  prediction: ExactColumn;
+  /** Served rows of the default version per 5-min bucket start (for /traffic). */
+  perBucket: Map<number, number>;
+}
+
+function column(reference: ReferenceDistribution): ExactColumn {
+  return { reference, counts: new Map(), n: 0, sum: 0, sumSq: 0 };
+}
+
+function observe(target: ExactColumn, value: unknown): void {
+  const { reference } = target;
+  let slot: string;
+  if (reference.type === "category") {
+    slot = typeof value === "string" && value in reference.proportions ? value : "__unknown__";
+  } else {
+    if (typeof value !== "number" || !Number.isFinite(value)) return;
+    slot = String(binIndex(reference.bins.edges, value));
+    target.sum += value;
+    target.sumSq += value * value;
+  }
+  target.n += 1;
+  target.counts.set(slot, (target.counts.get(slot) ?? 0) + 1);
+}
+
+/** Proportions per reference slot (numeric: bins in order; category: the reference's categories in order). */
+export function proportionsOf(target: ExactColumn): number[] {
+  const { reference } = target;
+  const slots =
+    reference.type === "category"
+      ? Object.keys(reference.proportions)
+      : reference.bins.proportions.map((_, index) => String(index));
+  return slots.map((slot) => (target.n ? (target.counts.get(slot) ?? 0) / target.n : 0));
+}
+
+export function emptyExactDay(manifest: Manifest): ExactDay {
+  const features = new Map<string, ExactColumn>();
+  for (const feature of manifest.features) {
+    const reference = manifest.reference.features[feature.name];
+    if (reference) features.set(feature.name, column(reference));
+  }
+  return {
+    rows: 0,
+    servedRows: 0,
+    shadowRows: 0,
+    errors: 0,
+    requests: 0,
+    latencyMax: 0,
+    features,
+    prediction: column(manifest.reference.prediction),
+    perBucket: new Map(),
+  };
+}
+
+/** A plausible input row for the recommender's schema, with a slow drift of the price over the day. */
+function inputsFor(manifest: Manifest, random: () => number, dayFraction: number): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const feature of manifest.features) {
+    if (feature.kind === "category") {
+      const values = feature.values ?? [];
+      inputs[feature.name] = values[Math.floor(random() * values.length)] ?? null;
+    } else {
+      const min = feature.min ?? 0;
+      const max = feature.max ?? 100;
+      const raw = min + random() * (max - min);
+      const drifted = feature.name === "item_price" ? raw * (1 + 0.3 * dayFraction) : raw;
+      inputs[feature.name] =
+        feature.kind === "integer" ? Math.round(drifted) : Math.round(drifted * 100) / 100;
+    }
+  }
+  return inputs;
+}
+
+/**
+ * Generates `count` records (indexes `from` … `from + count - 1` of `total`) for one model, spread evenly over
+ * the 24 h ending at `end`, oldest first as a queue would deliver them, and adds them to `exact`. Rows of one
+ * request share its id and latency; a share of requests carries a batch of rows.
+ */
+export function generateRecords(
+  manifest: Manifest,
+  shadowVersion: string,
+  from: number,
+  count: number,
+  total: number,
+  end: number,
+  random: () => number,
+  exact: ExactDay,
+): PredictionRecord[] {
+  const start = end - DAY_MS;
+  const records: PredictionRecord[] = [];
+  let index = from;
+  while (index < from + count) {
+    const ts = start + Math.floor(((index + random()) * DAY_MS) / total);
+    const requestId = `req-${index}`;
+    const rows = random() < BATCH_REQUEST_SHARE ? BATCH_REQUEST_ROWS : 1;
+    const failed = random() < ERROR_RATE;
+    const latency = Math.round((2 + random() * 6 + (random() < 0.01 ? 50 : 0)) * 100) / 100;
+    const colo = COLOS[Math.floor(random() * COLOS.length)] ?? null;
+    exact.requests += 1;
+    exact.latencyMax = Math.max(exact.latencyMax, latency);
+    if (failed) exact.errors += 1;
+    for (let row = 0; row < rows && index < from + count; row += 1, index += 1) {
+      const inputs = inputsFor(manifest, random, (ts - start) / DAY_MS);
+      const output = failed ? null : Math.round((1.5 + random() * 3.5) * 1e6) / 1e6;
+      const shadow = random() < SHADOW_SHARE;
+      const record: PredictionRecord = {
+        id: `p-${index}`,
+        ts,
+        request_id: requestId,
+        model: manifest.model,
+        version: shadow ? shadowVersion : manifest.version,
+        route: shadow ? "shadow" : "default",
+        subject_hash: null,
+        inputs,
+        output,
+        label: null,
+        interval: null,
+        latency_ms: latency,
+        colo,
+        country: null,
+        key_id: "bench",
+        status: failed ? "error" : "ok",
+        error: failed ? "bench: simulated failure" : null,
+      };
+      records.push(record);
+      exact.rows += 1;
+      if (shadow) {
+        exact.shadowRows += 1;
+        continue;
+      }
+      exact.servedRows += 1;
+      const bucket = Math.floor(ts / 300_000) * 300_000;
+      exact.perBucket.set(bucket, (exact.perBucket.get(bucket) ?? 0) + 1);
+      if (failed) continue;
+      for (const [name, target] of exact.features) observe(target, inputs[name]);
+      observe(exact.prediction, output);
+    }
+  }
+  return records;
+}
