@@ -15,6 +15,23 @@ export interface NumericSample {
   discrete: boolean;
 }
 
+/**
+ * A numeric window known by its counts over the reference's bins (a monitoring summary), with its min/max
+ * and mean when kept. Optionally finer counts over the reference's quantiles as edges (tighter KS/W1 bounds).
+ */
+export interface BinnedNumericSample {
+  /** Counts over `reference.bins.edges` (length edges + 1). */
+  counts: readonly number[];
+  /** Counts over another grid (e.g. the reference quantiles), used by KS / Wasserstein when present. */
+  fine?: { edges: readonly number[]; counts: readonly number[] } | null;
+  n: number;
+  min?: number | null;
+  max?: number | null;
+  reference: NumericReference;
+  referenceRows: number;
+  discrete: boolean;
+}
+
 /** A category window (counts per value) against the reference proportions. */
 export interface CategorySample {
   counts: ReadonlyMap<string, number>;
@@ -27,6 +44,11 @@ export interface DriftMeasure {
   statistic: number;
   /** Tests only; distances have none. */
   p_value: number | null;
+  /**
+   * Binned forms whose statistic is an approximation: the exact statistic of the raw values lies within
+   * (upper null: unbounded). Absent when the binned figure is exact (PSI, Jensen–Shannon, chi-square).
+   */
+  statistic_bounds?: { lower: number; upper: number | null };
 }
 
 /** The model-wide levels a method's default threshold may come from. */
@@ -49,5 +71,7 @@ export interface DriftMethod {
   readonly judges: "p_value" | "statistic";
   defaultThreshold(levels: DriftLevels): number;
   numeric?(sample: NumericSample): DriftMeasure;
+  /** The numeric form on binned counts (monitoring reports read summaries, not rows). */
+  binned?(sample: BinnedNumericSample): DriftMeasure;
   category?(sample: CategorySample): DriftMeasure;
 }

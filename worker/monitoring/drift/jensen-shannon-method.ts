@@ -1,5 +1,6 @@
 import { alignedCategoryProportions, jensenShannonDistance } from "../stats/jensen-shannon.ts";
 import { binProportions } from "../stats/psi.ts";
+import { binnedProportions } from "./binned-sample.ts";
 import type { DriftMethod } from "./drift-method.ts";
 
 /** Evidently's default for category features of references over 1,000 rows, at the same 0.1. */
@@ -20,6 +21,10 @@ export const jensenShannonMethod = {
       p_value: null,
     };
   },
+  binned: (sample) => ({
+    statistic: jensenShannonDistance(sample.reference.bins.proportions, binnedProportions(sample)),
+    p_value: null,
+  }),
   category: (sample) => {
     const aligned = alignedCategoryProportions(sample.counts, sample.reference);
     return { statistic: jensenShannonDistance(aligned.reference, aligned.current), p_value: null };

@@ -1,11 +1,17 @@
 import { chiSquareAgainstReference } from "../stats/chi-square.ts";
 import { binProportions, psi } from "../stats/psi.ts";
-import type { CategorySample, DriftMethod, NumericSample } from "./drift-method.ts";
+import { binnedProportions } from "./binned-sample.ts";
+import type { BinnedNumericSample, CategorySample, DriftMethod, NumericSample } from "./drift-method.ts";
 
 /** PSI over the manifest's bins, or over the category buckets chi-square compares (unseen values pooled). */
 export function numericPsi(sample: NumericSample): number {
   const { edges, proportions } = sample.reference.bins;
   return psi(proportions, binProportions(edges, sample.values));
+}
+
+/** PSI over the manifest's bins from their counts: exact (the same bins as the raw form). */
+export function binnedPsi(sample: BinnedNumericSample): number {
+  return psi(sample.reference.bins.proportions, binnedProportions(sample));
 }
 
 export function categoryPsi(sample: CategorySample): number {
@@ -24,5 +30,6 @@ export const psiMethod = {
   judges: "statistic",
   defaultThreshold: (levels) => levels.psi_drift,
   numeric: (sample) => ({ statistic: numericPsi(sample), p_value: null }),
+  binned: (sample) => ({ statistic: binnedPsi(sample), p_value: null }),
   category: (sample) => ({ statistic: categoryPsi(sample), p_value: null }),
 } as const satisfies DriftMethod;

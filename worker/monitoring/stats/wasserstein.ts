@@ -57,7 +57,7 @@ function absLinearIntegral(c: number, y0: number, y1: number, width: number): nu
 }
 
 /** Below this reference spread a normalised distance would explode; Evidently floors the std the same way. */
-const WASSERSTEIN_MIN_STD = 0.001;
+export const WASSERSTEIN_MIN_STD = 0.001;
 
 /** W1 in units of the reference standard deviation (Evidently's `wasserstein` stattest). */
 export function normalisedWasserstein(
