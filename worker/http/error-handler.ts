@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../platform/env.ts";
+import { classifyStoreFailure, describeStoreFailure, redactStoreMessage } from "../platform/store-failure.ts";
 import { DomainError, type FieldError, PROBLEMS, problems, problemTypeUri } from "../problems/index.ts";
 import { AUTH_CHALLENGE } from "./middleware/authenticate.ts";
 
@@ -81,16 +82,43 @@ function frameworkErrorView(error: HTTPException): ProblemView {
   };
 }
 
+/**
+ * A storage outage thrown by a binding anywhere below a route (D1, KV or R2 busy, overloaded, unreachable)
+ * becomes 503 `store-unavailable` + Retry-After here, once for every endpoint and any statement: routes do
+ * not wrap their store calls. The log line names the store and its code, never the binding's message.
+ */
+function storeOutageView(error: unknown, requestId: string | undefined): ProblemView | null {
+  const failure = classifyStoreFailure(error);
+  if (!failure) return null;
+  console.error(
+    JSON.stringify({
+      event: "store_unavailable",
+      request_id: requestId,
+      store: failure.store,
+      code: failure.code,
+      reason: failure.reason,
+    }),
+  );
+  return domainErrorView(problems.storeUnavailable(failure.store, describeStoreFailure(failure)));
+}
+
 /** What any failure becomes (shared by the root `onError` and the prediction fast path); defects are logged. */
 export function errorView(error: unknown, requestId: string | undefined): ProblemView {
   if (error instanceof DomainError) return domainErrorView(error);
   if (error instanceof HTTPException) return frameworkErrorView(error);
+  const outage = storeOutageView(error, requestId);
+  if (outage) return outage;
+  const message = String(error);
+  // A D1 defect (syntax, constraint) quotes fragments of its statement and values: logged redacted, and the
+  // stack without its first line (which repeats the message).
+  const fromD1 = /\bD1_/.test(message);
+  const stack = error instanceof Error ? error.stack : undefined;
   console.error(
     JSON.stringify({
       event: "unhandled_error",
       request_id: requestId,
-      error: String(error),
-      stack: error instanceof Error ? error.stack : undefined,
+      error: fromD1 ? redactStoreMessage(message) : message,
+      stack: fromD1 ? stack?.split("\n").slice(1).join("\n") : stack,
     }),
   );
   // Only a defect lands here: every known failure is a DomainError or HTTPException with its own status.

@@ -122,6 +122,13 @@ export const PROBLEMS = {
     when: "The engine failed while scoring valid rows.",
     retryAfterSeconds: 5,
   }),
+  storeUnavailable: entry({
+    slug: "store-unavailable",
+    status: 503,
+    title: "Storage unavailable",
+    when: "D1, KV or R2 cannot serve (busy, locked, overloaded, unreachable, 5xx) on an endpoint that needs it; `store` names it. A change is either not applied or completed by retrying the same request.",
+    retryAfterSeconds: 10,
+  }),
   registryConflict: entry({
     slug: "registry-conflict",
     status: 409,

@@ -103,6 +103,21 @@ export const inferenceFailed = (model: string, version: string, cause: unknown):
     detail: `ONNX Runtime failed on ${model}/${version}: ${String(cause)}`,
   });
 
+/**
+ * A storage binding could not serve. `description` names the store and its state in fixed words
+ * (worker/platform/store-failure.ts), never the binding's own text; `store` goes into the body so clients
+ * and dashboards can tell which store is down. `extra` adds members (e.g. a committed revision).
+ */
+export const storeUnavailable = (
+  store: "D1" | "KV" | "R2",
+  description: string,
+  extra: Record<string, unknown> = {},
+): DomainError =>
+  new DomainError(PROBLEMS.storeUnavailable, {
+    detail: `${description}; retry the request.`,
+    extra: { store, ...extra },
+  });
+
 export const registryConflict = (model: string): DomainError =>
   new DomainError(PROBLEMS.registryConflict, {
     detail: `The registry record of "${model}" kept changing under this write; retry it.`,

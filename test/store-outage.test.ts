@@ -1,0 +1,187 @@
+import { env } from "cloudflare:test";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { classifyStoreFailure, redactStoreMessage } from "../worker/platform/store-failure.ts";
+import { PROBLEM_URN_PREFIX, PROBLEMS } from "../worker/problems/catalogue.ts";
+import { expectProblemJson, workerClient } from "./support/http.ts";
+import { seedShippedModels } from "./support/shipped-models.ts";
+
+/**
+ * A real D1 failure inside this file's isolated storage: every table the Worker uses is renamed away, so
+ * each statement fails in D1 itself (`D1_ERROR: no such table: …: SQLITE_ERROR`), whatever table a route
+ * reads. `restore` renames them back. (The busy/locked outage of a real lock is the e2e check in
+ * test/e2e/store-outage.e2e.ts.)
+ */
+async function breakD1(db: D1Database): Promise<() => Promise<void>> {
+  const { results } = await db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
+    )
+    .all<{ name: string }>();
+  const names = results.map((row) => row.name);
+  expect(names).toContain("registry_models");
+  await db.batch(names.map((name) => db.prepare(`ALTER TABLE "${name}" RENAME TO "${name}__outage"`)));
+  return async () => {
+    await db.batch(names.map((name) => db.prepare(`ALTER TABLE "${name}__outage" RENAME TO "${name}"`)));
+  };
+}
+
+/** Nothing in a response may quote SQL, SQLite codes, table names or a stack. */
+const LEAKS =
+  /SELECT|INSERT|UPDATE|FROM |WHERE|SQLITE|no such table|D1_ERROR|registry_models|audit_log|at .*\.ts:\d+/;
+
+const client = workerClient();
+let restoreD1: (() => Promise<void>) | null = null;
+
+afterEach(async () => {
+  await restoreD1?.();
+  restoreD1 = null;
+});
+
+beforeAll(async () => {
+  await seedShippedModels(env, ["recommender", "kredipusula"]);
+});
+
+describe("classifying storage errors", () => {
+  it("recognises a real D1 failure and words it without the binding's text", async () => {
+    let thrown: unknown;
+    try {
+      await env.DB.prepare("SELECT * FROM no_such_table_here WHERE id = ?").bind(1).all();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(String(thrown)).toContain("no such table");
+    const failure = classifyStoreFailure(thrown);
+    expect(failure).toMatchObject({ store: "D1", code: "SQLITE_ERROR" });
+    expect(JSON.stringify(failure)).not.toMatch(/no_such_table_here|SELECT/);
+  });
+
+  it("leaves defects (syntax, bind type, a KV key over its limit) to the 500 path", async () => {
+    const defects = await Promise.all([
+      env.DB.prepare("SELEC 1")
+        .all()
+        .catch((error: unknown) => error),
+      (async () =>
+        env.DB.prepare("SELECT ?")
+          .bind({} as never)
+          .all())().catch((error: unknown) => error),
+      env.REGISTRY.get("k".repeat(600)).catch((error: unknown) => error),
+      env.ARTIFACTS.get("k".repeat(1100)).catch((error: unknown) => error),
+    ]);
+    for (const defect of defects) {
+      expect(defect).toBeInstanceOf(Error);
+      expect(classifyStoreFailure(defect), String(defect)).toBeNull();
+    }
+  });
+
+  it("recognises the outage formats D1, KV and R2 report in production", () => {
+    const cases: Array<[string, string, string]> = [
+      ["D1_ERROR: database is locked: SQLITE_BUSY", "D1", "SQLITE_BUSY"],
+      ["D1_ERROR: disk I/O error: SQLITE_IOERR", "D1", "SQLITE_IOERR"],
+      ["D1_ERROR: D1 DB is overloaded. Too many requests queued.", "D1", "D1_PLATFORM"],
+      ["D1_ERROR: Network connection lost.", "D1", "D1_PLATFORM"],
+      ["D1 DB storage operation exceeded timeout which caused object to be reset.", "D1", "D1_PLATFORM"],
+      ["KV PUT failed: 429 Too Many Requests", "KV", "429"],
+      ["KV GET failed: 503 Service Unavailable", "KV", "503"],
+      ["get: We encountered an internal error. Please try again. (10001)", "R2", "10001"],
+      ["put: Reduce your concurrent request rate for the same object. (10058)", "R2", "10058"],
+    ];
+    for (const [message, store, code] of cases) {
+      expect(classifyStoreFailure(new Error(message)), message).toMatchObject({ store, code });
+    }
+    // Wrapped errors are looked through (`cause`), constraint failures stay defects.
+    expect(
+      classifyStoreFailure(
+        new Error("wrapped", { cause: new Error("D1_ERROR: database is locked: SQLITE_BUSY") }),
+      ),
+    ).toMatchObject({ store: "D1" });
+    expect(
+      classifyStoreFailure(new Error("D1_ERROR: UNIQUE constraint failed: t.id: SQLITE_CONSTRAINT")),
+    ).toBeNull();
+  });
+
+  it("redacts quoted statement fragments from a logged D1 defect", () => {
+    expect(redactStoreMessage(`D1_ERROR: near "SELEC": syntax error at offset 0: SQLITE_ERROR`)).toBe(
+      "D1_ERROR: near […]: syntax error at offset 0: SQLITE_ERROR",
+    );
+  });
+});
+
+describe("a D1 outage", () => {
+  it("is in the problem catalogue with Retry-After", () => {
+    expect(PROBLEMS.storeUnavailable).toMatchObject({ status: 503, slug: "store-unavailable" });
+    expect(PROBLEMS.storeUnavailable.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it("answers 503 store-unavailable with Retry-After on every endpoint that needs D1, and leaks no SQL", async () => {
+    // Issue 9's list: /model_health, health, traffic, reports, audit, load_version, promote, feedback; plus
+    // the dashboard, a report by id, the admin record read and the batch feedback.
+    const endpoints: Array<[string, () => Promise<Response>]> = [
+      ["GET /model_health", () => client.get("/model_health")],
+      ["GET /v1/models/{m}/health", () => client.get("/v1/models/recommender/health")],
+      ["GET /v1/models/{m}/traffic", () => client.get("/v1/models/recommender/traffic?hours=24")],
+      ["GET /v1/models/{m}/reports", () => client.get("/v1/models/recommender/reports")],
+      ["GET /v1/models/{m}/reports/{id}", () => client.get("/v1/models/recommender/reports/1")],
+      ["GET /v1/models/{m}/dashboard", () => client.get("/v1/models/recommender/dashboard")],
+      ["GET /v1/admin/audit", () => client.get("/v1/admin/audit")],
+      ["GET /v1/admin/models/{m}", () => client.get("/v1/admin/models/recommender")],
+      ["POST /load_version/{v}", () => client.post("/load_version/v2_random_forest", undefined)],
+      [
+        "POST /v1/admin/models/{m}/promote",
+        () => client.post("/v1/admin/models/recommender/promote", { version: "v3_rf_tuned" }),
+      ],
+      [
+        "POST /v1/predictions/{id}/feedback",
+        () =>
+          client.post(`/v1/predictions/${crypto.randomUUID()}/feedback`, { actual: 4, model: "recommender" }),
+      ],
+      [
+        "POST /v1/predictions/feedback",
+        () =>
+          client.post("/v1/predictions/feedback", {
+            feedback: [{ prediction_id: crypto.randomUUID(), actual: 4, model: "recommender" }],
+          }),
+      ],
+    ];
+    restoreD1 = await breakD1(env.DB);
+    const answered: Record<string, string> = {};
+    for (const [name, call] of endpoints) {
+      const response = await call();
+      const text = await response.clone().text();
+      answered[name] = `${response.status} ${response.headers.get("retry-after")}`;
+      expect(text, name).not.toMatch(LEAKS);
+      expect(response.status, `${name}: ${text}`).toBe(503);
+      const body = await expectProblemJson<Record<string, unknown>>(response, 503);
+      expect(body.type, name).toBe(`${PROBLEM_URN_PREFIX}store-unavailable`);
+      expect(body.store, name).toBe("D1");
+      expect(Number(response.headers.get("retry-after")), name).toBeGreaterThan(0);
+    }
+    expect(Object.keys(answered)).toHaveLength(endpoints.length);
+  });
+
+  it("changes nothing: a promote refused during the outage leaves D1, KV and the audit log as they were", async () => {
+    const before = await (await client.get("/v1/admin/models/recommender")).json<Record<string, unknown>>();
+    restoreD1 = await breakD1(env.DB);
+    const refused = await client.post("/v1/admin/models/recommender/promote", { version: "v3_rf_tuned" });
+    expect(refused.status).toBe(503);
+    await restoreD1();
+    restoreD1 = null;
+    const after = await (await client.get("/v1/admin/models/recommender")).json<Record<string, unknown>>();
+    expect(after.default_version).toBe(before.default_version);
+    expect(after.revision).toBe(before.revision);
+    const audit = await (await client.get("/v1/admin/audit?model=recommender&action=promote")).json<{
+      entries: unknown[];
+    }>();
+    expect(audit.entries).toEqual([]);
+    // The same request after the outage is applied once.
+    const retried = await client.post("/v1/admin/models/recommender/promote", { version: "v3_rf_tuned" });
+    expect(retried.status).toBe(200);
+  });
+
+  it("keeps predictions at 200: logging is off the request path", async () => {
+    restoreD1 = await breakD1(env.DB);
+    const response = await client.post("/v1/models/recommender/predict", {
+      inputs: { item_category: "A", item_id: 1, item_price: 50, user_age: 25, user_gender: "M", user_id: 1 },
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  });
+});
