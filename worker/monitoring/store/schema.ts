@@ -44,6 +44,10 @@ export const feedback = sqliteTable(
     actual: real("actual").notNull(),
     ts: integer("ts").notNull(),
     keyId: text("key_id"),
+    /** Bumped by each replacement (conditional upsert): the labelled delta's dedupe key names it. */
+    revision: integer("revision").notNull().default(0),
+    /** The prediction's version (from a sealed id); null for rows written before migration 0004. */
+    version: text("version"),
   },
   (table) => [index("feedback_model_ts").on(table.model, table.ts), index("feedback_ts").on(table.ts)],
 );
@@ -93,3 +97,53 @@ export const registryModels = sqliteTable("registry_models", {
   record: text("record").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Monitoring summaries (worker/monitoring/summary/): mergeable counts of the records of one key (model,
+ * version, route, bucket). The consumer appends `partial` rows (one per key per queue batch, plus labelled
+ * deltas from feedback); the cron merges a key's partials into its one `compact` row (conditional on
+ * `revision`, the merged partials deleted in the same transaction) and fine (5 min) buckets older than 26 h
+ * into coarse (1 h) ones. A key's value is its compact row merged with its partial rows.
+ */
+export const monitoringSummaries = sqliteTable(
+  "monitoring_summaries",
+  {
+    /** Compact: "c|<key id>"; partial: "p|<key id>|<dedupe key>". */
+    id: text("id").primaryKey(),
+    model: text("model").notNull(),
+    version: text("version").notNull(),
+    route: text("route", { enum: LOG_ROUTES }).notNull(),
+    bucketStart: integer("bucket_start").notNull(),
+    bucketMs: integer("bucket_ms").notNull(),
+    kind: text("kind", { enum: ["partial", "compact"] }).notNull(),
+    /** Compact rows: bumped by every compaction that rewrites the row (partials: 0, never updated). */
+    revision: integer("revision").notNull().default(0),
+    /** The compaction that last wrote this compact row (random token: its partials are deleted only if it won). */
+    writer: text("writer"),
+    /** Records folded into the summary (0 for labelled-delta rows): the log-sample rate reads it. */
+    records: integer("records").notNull(),
+    summary: text("summary").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [
+    index("monitoring_summaries_model_bucket").on(table.model, table.bucketStart),
+    // the cron finds partial rows and old fine buckets without scanning compact rows of recent buckets
+    index("monitoring_summaries_kind_bucket").on(table.kind, table.bucketMs, table.bucketStart),
+    // retention prunes by bucket alone
+    index("monitoring_summaries_bucket").on(table.bucketStart),
+  ],
+);
+
+/**
+ * Dedupe keys of ingested units (queue message ids, spill object keys, feedback deltas), written in the same
+ * transaction as their summary rows: a redelivered unit finds its key and is skipped. Pruned after
+ * DEDUPE_RETENTION_DAYS (store/retention.ts), longer than any redelivery or spill re-drive.
+ */
+export const ingestedMessages = sqliteTable(
+  "ingested_messages",
+  {
+    messageId: text("message_id").primaryKey(),
+    ts: integer("ts").notNull(),
+  },
+  (table) => [index("ingested_messages_ts").on(table.ts)],
+);
