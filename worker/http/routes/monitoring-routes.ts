@@ -26,18 +26,20 @@ const json = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
-/** Bounds on one answer's size: traffic buckets per series, and reports when each carries its full body. */
-const MAX_TRAFFIC_BUCKETS = 2000;
+/** Bound on one answer's size: reports when each carries its full body. */
 const MAX_FULL_REPORTS = 20;
+/** Traffic windows: up to 30 days; bucket widths that are whole multiples of the summaries' 5-min / 1-h buckets. */
+const MAX_TRAFFIC_HOURS = 24 * 30;
+const TRAFFIC_BUCKET_MINUTES = ["5", "15", "30", "60", "180", "360", "720", "1440"] as const;
+/** Beyond this window fine (5-min) summaries are compacted into 1-h ones, so buckets must be ≥ 1 h. */
+const FINE_WINDOW_HOURS = 24;
 
-function checkBucketCount(hours: number, bucketMinutes: number): void {
-  const buckets = Math.ceil((hours * 60) / bucketMinutes);
-  if (buckets <= MAX_TRAFFIC_BUCKETS) return;
-  const least = Math.ceil((hours * 60) / MAX_TRAFFIC_BUCKETS);
+function checkTrafficBuckets(hours: number, bucketMinutes: number): void {
+  if (hours <= FINE_WINDOW_HOURS || bucketMinutes >= 60) return;
   throw problems.validation([
     {
       field: "bucket_minutes",
-      message: `${hours} h in ${bucketMinutes}-min buckets is ${buckets} buckets, over ${MAX_TRAFFIC_BUCKETS}: use bucket_minutes ≥ ${least} or fewer hours`,
+      message: `windows over ${FINE_WINDOW_HOURS} h are kept in 1-h summaries: use bucket_minutes ≥ 60 (got ${bucketMinutes} for ${hours} h)`,
     },
   ]);
 }
@@ -129,24 +131,32 @@ export function monitoringRoutes() {
       method: "get",
       path: "/{model}/traffic",
       tags: ["monitoring"],
-      summary: `Requests, errors and latency per time bucket and version, straight from the prediction log (hours·60/bucket_minutes ≤ ${MAX_TRAFFIC_BUCKETS})`,
+      summary:
+        "Requests, errors and per-request latency per time bucket and version (served and shadow), from the monitoring summaries",
+      description: `Reads the summaries of the window (one row per version, route and 5-min bucket, 1-h buckets after ${FINE_WINDOW_HOURS} h): the cost grows with the window and the versions, not with the requests served. hours ≤ ${MAX_TRAFFIC_HOURS}; bucket_minutes one of ${TRAFFIC_BUCKET_MINUTES.join(", ")}, and ≥ 60 when hours > ${FINE_WINDOW_HOURS}. Predict scope, like every non-admin path (the dashboard calls it).`,
       request: {
         params: modelParams,
         query: z.object({
           hours: z.coerce
             .number()
+            .int()
             .min(1)
-            .max(24 * 30)
-            .default(24),
-          bucket_minutes: z.coerce.number().int().min(1).max(1440).default(15),
+            .max(MAX_TRAFFIC_HOURS)
+            .default(24)
+            .openapi({ description: `Window length in hours (1 … ${MAX_TRAFFIC_HOURS})` }),
+          bucket_minutes: z
+            .enum(TRAFFIC_BUCKET_MINUTES)
+            .default("15")
+            .openapi({ description: `Bucket width in minutes; ≥ 60 when hours > ${FINE_WINDOW_HOURS}` }),
         }),
       },
-      responses: { 200: json(trafficSchema, "Traffic"), ...problemResponses(404, 422) },
+      responses: { 200: json(trafficSchema, "Traffic"), ...problemResponses(404, 422, 503) },
     }),
     async (c) => {
       const { model } = c.req.valid("param");
-      const { hours, bucket_minutes: bucketMinutes } = c.req.valid("query");
-      checkBucketCount(hours, bucketMinutes);
+      const { hours, bucket_minutes: bucketChoice } = c.req.valid("query");
+      const bucketMinutes = Number(bucketChoice);
+      checkTrafficBuckets(hours, bucketMinutes);
       await requireModelRecord(c.env.REGISTRY, model);
       const end = Date.now();
       const bucketMs = bucketMinutes * 60_000;

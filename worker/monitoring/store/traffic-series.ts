@@ -1,16 +1,77 @@
+import type { KeyedSummary } from "../summary/fold.ts";
+import { mergeSketches } from "../summary/merge.ts";
+import type { LatencySketch } from "../summary/summary.ts";
+import { readSummaries } from "./summary-store.ts";
+
 export interface TrafficBucket {
   t: number;
   version: string;
   route: string;
+  /** Distinct requests (a batch request that scored n rows is one request). */
   requests: number;
+  /** Logged rows (scored instances; shadow scores under route "shadow"). */
+  rows: number;
+  /** Requests with at least one error row. */
   errors: number;
+  /** Mean and maximum per-request latency (a request's latency: the max over its rows); exact, from the sketch's sum and max. */
   latency_avg_ms: number;
   latency_max_ms: number;
 }
 
+interface Accumulator {
+  t: number;
+  version: string;
+  route: "served" | "shadow";
+  requests: number;
+  rows: number;
+  errors: number;
+  latency: LatencySketch | undefined;
+}
+
 /**
- * Requests and latency per time bucket and version (served and shadow), aggregated in D1. The bucket width
- * is cast because D1 may bind a JS number as REAL, which would turn the integer division into a float one.
+ * Requests, errors and latency per bucket of `bucketMs`, version and served/shadow, for the summaries whose
+ * bucket starts in [start, end). Each summary bucket (5 min, or 1 h once compacted) lands in the output bucket
+ * holding its start, so `bucketMs` must be a multiple of the summaries' widths (the route checks it). Pure.
+ */
+export function trafficFromSummaries(summaries: readonly KeyedSummary[], bucketMs: number): TrafficBucket[] {
+  const buckets = new Map<string, Accumulator>();
+  for (const { key, summary } of summaries) {
+    const t = Math.floor(key.bucket_start / bucketMs) * bucketMs;
+    const route = key.route === "shadow" ? "shadow" : "served";
+    const id = `${t}|${key.version}|${route}`;
+    const seen = buckets.get(id) ?? {
+      t,
+      version: key.version,
+      route,
+      requests: 0,
+      rows: 0,
+      errors: 0,
+      latency: undefined,
+    };
+    seen.requests += summary.requests;
+    seen.rows += summary.n;
+    seen.errors += summary.request_errors;
+    if (summary.latency)
+      seen.latency = seen.latency ? mergeSketches(seen.latency, summary.latency) : summary.latency;
+    buckets.set(id, seen);
+  }
+  return [...buckets.values()]
+    .map((bucket) => ({
+      t: bucket.t,
+      version: bucket.version,
+      route: bucket.route,
+      requests: bucket.requests,
+      rows: bucket.rows,
+      errors: bucket.errors,
+      latency_avg_ms: bucket.latency?.count ? bucket.latency.sum / bucket.latency.count : 0,
+      latency_max_ms: bucket.latency?.max ?? 0,
+    }))
+    .sort((a, b) => a.t - b.t || a.version.localeCompare(b.version) || a.route.localeCompare(b.route));
+}
+
+/**
+ * The traffic series of `model` over [start, end) from its monitoring summaries: the cost is the window's
+ * summary rows (keys × buckets, compacted to 1 h after a day), not the requests served.
  */
 export async function trafficSeries(
   db: D1Database,
@@ -19,15 +80,5 @@ export async function trafficSeries(
   end: number,
   bucketMs: number,
 ): Promise<TrafficBucket[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT (ts / CAST(?1 AS INTEGER)) * CAST(?1 AS INTEGER) AS t, version, CASE WHEN route = 'shadow' THEN 'shadow' ELSE 'served' END AS route,
-              count(*) AS requests, sum(status = 'error') AS errors,
-              avg(latency_ms) AS latency_avg_ms, max(latency_ms) AS latency_max_ms
-         FROM predictions WHERE model = ?2 AND ts >= ?3 AND ts < ?4
-        GROUP BY t, version, 3 ORDER BY t, version`,
-    )
-    .bind(bucketMs, model, start, end)
-    .all<TrafficBucket>();
-  return results;
+  return trafficFromSummaries(await readSummaries(db, model, start, end), bucketMs);
 }
