@@ -26,9 +26,36 @@ export interface WindowRow {
   actual: number | null;
 }
 
+/** The columns of a WindowRow: the sampled row and its feedback's actual. */
+const ROW_FIELDS = {
+  id: predictions.id,
+  ts: predictions.ts,
+  requestId: predictions.requestId,
+  version: predictions.version,
+  route: predictions.route,
+  inputs: predictions.inputs,
+  output: predictions.output,
+  label: predictions.label,
+  probabilities: predictions.probabilities,
+  intervalLevel: predictions.intervalLevel,
+  intervalLower: predictions.intervalLower,
+  intervalUpper: predictions.intervalUpper,
+  latencyMs: predictions.latencyMs,
+  colo: predictions.colo,
+  status: predictions.status,
+  actual: feedback.actual,
+};
+
 const PAGE = 2000;
-/** Rows analysed per model and window; beyond it the report says `sampled` (the newest rows are kept). */
+/** Rows read per model and window at most (the newest are kept). */
 const MAX_WINDOW_ROWS = 50_000;
+
+/**
+ * Since issue 9 the `predictions` table holds a bounded recent SAMPLE of the log (worker/monitoring/log-sample.ts:
+ * every row at low traffic, a deterministic hash sample under a rows-per-hour budget above it); monitoring
+ * figures come from the summaries. These readers serve what needs rows: drill-down, the regression scatter,
+ * baseline skill and legacy-id feedback.
+ */
 
 /**
  * The newest `limit` rows of `model` with start ≤ ts < end, read newest-first in (ts, id) order so the cap
@@ -51,24 +78,7 @@ export async function readWindow(
       ? or(lt(predictions.ts, cursor.ts), and(eq(predictions.ts, cursor.ts), lt(predictions.id, cursor.id)))
       : undefined;
     const page: WindowRow[] = await orm
-      .select({
-        id: predictions.id,
-        ts: predictions.ts,
-        requestId: predictions.requestId,
-        version: predictions.version,
-        route: predictions.route,
-        inputs: predictions.inputs,
-        output: predictions.output,
-        label: predictions.label,
-        probabilities: predictions.probabilities,
-        intervalLevel: predictions.intervalLevel,
-        intervalLower: predictions.intervalLower,
-        intervalUpper: predictions.intervalUpper,
-        latencyMs: predictions.latencyMs,
-        colo: predictions.colo,
-        status: predictions.status,
-        actual: feedback.actual,
-      })
+      .select(ROW_FIELDS)
       .from(predictions)
       .leftJoin(feedback, eq(feedback.predictionId, predictions.id))
       .where(before ? and(inWindow, before) : inWindow)
@@ -80,4 +90,28 @@ export async function readWindow(
     cursor = { ts: last.ts, id: last.id };
   }
   return { rows: rows.reverse(), total: counted?.total ?? rows.length };
+}
+
+/**
+ * The newest `limit` (≤ 2000) sampled rows of `model` with start ≤ ts < end, oldest first, in one indexed
+ * query with no count: its cost is `limit` rows whatever the traffic. `labelledOnly` keeps rows with feedback.
+ */
+export async function readRecentRows(
+  db: D1Database,
+  model: string,
+  start: number,
+  end: number,
+  limit: number,
+  labelledOnly = false,
+): Promise<WindowRow[]> {
+  const orm = drizzle(db);
+  const inWindow = and(eq(predictions.model, model), gte(predictions.ts, start), lt(predictions.ts, end));
+  const rows: WindowRow[] = await orm
+    .select(ROW_FIELDS)
+    .from(predictions)
+    [labelledOnly ? "innerJoin" : "leftJoin"](feedback, eq(feedback.predictionId, predictions.id))
+    .where(inWindow)
+    .orderBy(desc(predictions.ts), desc(predictions.id))
+    .limit(Math.min(PAGE, limit));
+  return rows.reverse();
 }
