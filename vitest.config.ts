@@ -11,7 +11,13 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            // sealed prediction ids (worker/platform/prediction-id-key.ts): a test value, not a secret;
+            // key id 1 seals, key id 0 still opens (rotation)
+            PREDICTION_ID_KEY:
+              "1:test-only-prediction-id-key-not-a-secret-1111,0:test-only-previous-prediction-id-key-0000",
+          },
         },
       }),
     ],

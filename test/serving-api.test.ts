@@ -46,7 +46,7 @@ describe("seed: KrediPusula", () => {
     expect(body.recommendation).toMatch(/^Başvuru onaylandı/);
     expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(response.headers.get("x-model-version")).toBe(shippedDefaults.kredipusula);
-    expect(response.headers.get("x-prediction-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get("x-prediction-id")).toMatch(/^p1_[A-Za-z0-9_-]{60,200}$/);
     expect(response.headers.get("x-request-id")).toBeTruthy();
   });
 
@@ -118,7 +118,7 @@ describe("seed: recommender", () => {
     expect(body.confidence_interval.level).toBe(0.9);
     expect(body.confidence_interval.lower).toBeLessThanOrEqual(body.predicted_rating);
     expect(body.confidence_interval.upper).toBeGreaterThanOrEqual(body.predicted_rating);
-    expect(body.prediction_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.prediction_id).toMatch(/^p1_[A-Za-z0-9_-]{60,200}$/);
   });
 
   it("serves version_name explicitly (body or query) and 404s an unknown one", async () => {

@@ -5,6 +5,7 @@ import { intervalLevels, predictRows, type RowPrediction } from "../inference/pr
 import { logPredictions } from "../monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { sha256Bytes, toHex } from "../platform/digest.ts";
+import { predictionIds } from "../platform/prediction-id.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
 import { DomainError, problems } from "../problems/index.ts";
 import { chooseVersion, type Route, type RouteDecision } from "../repository/choose-version.ts";
@@ -29,6 +30,8 @@ interface PredictionRequest {
   ignoredFields?: ReadonlySet<string>;
   /** The caller logs (a subset of) `records` itself with `logServedRecords`, e.g. only the items it returns. */
   deferLogging?: boolean;
+  /** The route the rows are logged (and their ids sealed) under, when not the serving route: "recommend". */
+  logRoute?: "recommend";
 }
 
 export interface ServedPrediction extends RowPrediction {
@@ -106,7 +109,21 @@ async function scoreAndRecord(
     }
   });
   const base = await recordBase(scope, manifest.model, manifest.version, route, subject, started);
-  const predictions = scored.map((prediction) => ({ ...prediction, id: crypto.randomUUID() }));
+  // sealed ids carry what feedback needs (platform/prediction-id.ts)
+  const ids = await predictionIds(
+    scope.env,
+    scored.map((prediction) => ({
+      ts: base.ts,
+      model: base.model,
+      version: base.version,
+      route,
+      output: prediction.output,
+      label: prediction.label === null ? null : String(prediction.label),
+      probabilities: prediction.probabilities ?? null,
+      interval: prediction.interval,
+    })),
+  );
+  const predictions = scored.map((prediction, index) => ({ ...prediction, id: ids[index] ?? "" }));
   const records = predictions.map(
     (prediction, index): PredictionRecord => ({
       ...base,
@@ -273,7 +290,7 @@ export async function runPrediction(
       scope,
       manifest,
       validation.rows,
-      decision.route,
+      request.logRoute ?? decision.route,
       subject,
       request.intervalLevel,
       started,

@@ -38,6 +38,7 @@ export async function recommend(scope: RequestScope, model: string, body: Recomm
     explicitVersion: body.version,
     ab: body.ab,
     deferLogging: true,
+    logRoute: "recommend",
   });
   const ranked = result.predictions
     .map((prediction, index) => ({ prediction, item: items[index] ?? {} }))
@@ -47,9 +48,7 @@ export async function recommend(scope: RequestScope, model: string, body: Recomm
   const shown = new Set(ranked.map(({ prediction }) => prediction.id));
   logServedRecords(
     scope,
-    result.records
-      .filter((record) => shown.has(record.id))
-      .map((record) => ({ ...record, route: "recommend" as const })),
+    result.records.filter((record) => shown.has(record.id)),
   );
   return {
     model,

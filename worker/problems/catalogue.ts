@@ -89,6 +89,12 @@ export const PROBLEMS = {
     when: "Feedback names a prediction id not in the log yet (its log row may still be queued).",
     retryAfterSeconds: 5,
   }),
+  predictionIdKeyMissing: entry({
+    slug: "prediction-id-key-missing",
+    status: 503,
+    title: "Prediction ids cannot be verified",
+    when: "Feedback names a sealed prediction id and the deployment has no usable PREDICTION_ID_KEY secret (docs/monitoring.md, Feedback at scale).",
+  }),
   noCatalog: entry({
     slug: "no-catalog",
     status: 404,

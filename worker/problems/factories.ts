@@ -118,6 +118,12 @@ export const storeUnavailable = (
     extra: { store, ...extra },
   });
 
+export const predictionIdKeyMissing = (): DomainError =>
+  new DomainError(PROBLEMS.predictionIdKeyMissing, {
+    detail:
+      "This deployment has no usable PREDICTION_ID_KEY secret, so sealed prediction ids cannot be verified; set it (wrangler secret put PREDICTION_ID_KEY) and resend.",
+  });
+
 export const registryConflict = (model: string): DomainError =>
   new DomainError(PROBLEMS.registryConflict, {
     detail: `The registry record of "${model}" kept changing under this write; retry it.`,

@@ -1,0 +1,233 @@
+/**
+ * Sealed prediction ids (worker/platform/prediction-id.ts), in workerd: every task's facts round-trip
+ * exactly, any altered byte or spelling is refused, ids of another key id are refused, the previous key
+ * still opens (rotation), and the ids served through the Worker carry the served facts.
+ */
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { recordFeedback } from "../worker/data-plane/feedback-service.ts";
+import {
+  isSealedId,
+  openPredictionId,
+  type PredictionFacts,
+  predictionIds,
+  sealPredictionId,
+} from "../worker/platform/prediction-id.ts";
+import { predictionIdKeys, predictionIdKeyWarning } from "../worker/platform/prediction-id-key.ts";
+import { DomainError } from "../worker/problems/index.ts";
+import { expectProblemJson, workerClient } from "./support/http.ts";
+import { testScope } from "./support/request-scope.ts";
+import { CREDIT_SEED_REQUEST, RATING_SEED_REQUEST } from "./support/seed-requests.ts";
+import { seedShippedModels } from "./support/shipped-models.ts";
+
+const { post } = workerClient();
+
+const keysOf = async (value: string) => {
+  const keys = await predictionIdKeys({ PREDICTION_ID_KEY: value });
+  if (!keys) throw new Error("no keys");
+  return keys;
+};
+const envKeys = () => keysOf(String((env as { PREDICTION_ID_KEY?: string }).PREDICTION_ID_KEY));
+
+const TS = Date.UTC(2026, 10, 24, 1, 23, 45, 678);
+const FACTS: Record<string, PredictionFacts> = {
+  regression: {
+    ts: TS,
+    model: "recommender",
+    version: "v3_rf_tuned",
+    route: "default",
+    output: 3.7182818284590455,
+    label: null,
+    probabilities: null,
+    interval: { level: 0.9, lower: 2.9000000000000004, upper: 4.5 },
+  },
+  binary: {
+    ts: TS,
+    model: "kredipusula",
+    version: "v2_gbm",
+    route: "ab",
+    output: 0.8125,
+    label: "1",
+    probabilities: null,
+    interval: null,
+  },
+  multiclass: {
+    ts: TS,
+    model: "kredipusula_risk",
+    version: "v1_gbm",
+    route: "shadow",
+    output: 0.9076915979385376,
+    label: "low",
+    probabilities: [0.9076915979385376, 0.08671402931213379, 0.005385651718825102, 0.1 + 0.2],
+    interval: null,
+  },
+  error: {
+    ts: TS,
+    model: "m",
+    version: "v-ü",
+    route: "recommend",
+    output: null,
+    label: null,
+    probabilities: null,
+    interval: null,
+  },
+};
+
+describe("sealed prediction ids", () => {
+  it("round-trips every task's facts exactly, URL-safe, with a stated length", async () => {
+    const keys = await envKeys();
+    for (const [task, facts] of Object.entries(FACTS)) {
+      const id = await sealPredictionId(keys, facts);
+      expect(id, task).toMatch(/^p1_[A-Za-z0-9_-]+$/);
+      expect(isSealedId(id)).toBe(true);
+      expect(encodeURIComponent(id)).toBe(id);
+      const opened = await openPredictionId(keys, id);
+      expect(opened, task).toEqual({ ok: true, facts });
+      // the lengths docs/monitoring.md states: ≤ 130 characters with one output and an interval, multiclass
+      // about 75 + 5.4 per class (float32 probabilities) or + 10.7 per class (float64)
+      if (task === "multiclass") expect(id.length).toBeLessThanOrEqual(75 + Math.ceil(10.7 * 4));
+      else expect(id.length, `${task}: ${id}`).toBeLessThanOrEqual(130);
+    }
+    // two predictions with the same facts in the same millisecond still get distinct ids
+    const twins = await Promise.all(
+      [1, 2, 3].map(() => sealPredictionId(keys, FACTS.binary as PredictionFacts)),
+    );
+    expect(new Set(twins).size).toBe(3);
+  });
+
+  it("refuses any altered character, truncation, a non-canonical spelling and a foreign key id", async () => {
+    const keys = await envKeys();
+    const id = await sealPredictionId(keys, FACTS.regression as PredictionFacts);
+    const body = id.slice(3);
+    for (let at = 0; at < body.length; at += 1) {
+      const swapped = body[at] === "A" ? "B" : "A";
+      const tampered = `p1_${body.slice(0, at)}${swapped}${body.slice(at + 1)}`;
+      const opened = await openPredictionId(keys, tampered);
+      expect(opened.ok, `position ${at}`).toBe(false);
+    }
+    expect(await openPredictionId(keys, id.slice(0, -4))).toEqual({ ok: false, reason: "bad-mac" });
+    expect(await openPredictionId(keys, "p1_")).toEqual({ ok: false, reason: "malformed" });
+    expect(await openPredictionId(keys, "p1_***")).toEqual({ ok: false, reason: "malformed" });
+    expect(await openPredictionId(keys, `${id}=`)).toEqual({ ok: false, reason: "malformed" });
+
+    const foreign = await keysOf("7:a-key-this-deployment-never-had-0123456789");
+    const stranger = await sealPredictionId(foreign, FACTS.binary as PredictionFacts);
+    expect(await openPredictionId(keys, stranger)).toEqual({ ok: false, reason: "unknown-key" });
+    // same key id, other secret
+    const impostor = await keysOf("1:not-the-deployment-secret-but-key-id-1-xxxxxxxx");
+    const forged = await sealPredictionId(impostor, FACTS.binary as PredictionFacts);
+    expect(await openPredictionId(keys, forged)).toEqual({ ok: false, reason: "bad-mac" });
+  });
+
+  it("rotation: the first key seals, a previous key still opens", async () => {
+    const keys = await envKeys();
+    expect(keys.current).toBe(1);
+    const previous = await keysOf("0:test-only-previous-prediction-id-key-0000");
+    const old = await sealPredictionId(previous, FACTS.multiclass as PredictionFacts);
+    expect(await openPredictionId(keys, old)).toEqual({ ok: true, facts: FACTS.multiclass });
+  });
+
+  it("without a usable key: a warning, unsealed UUID ids, and feedback on sealed ids fails closed", async () => {
+    expect(predictionIdKeyWarning(env)).toBeNull();
+    expect(predictionIdKeyWarning({})).toMatch(/PREDICTION_ID_KEY is not set/);
+    expect(predictionIdKeyWarning({ PREDICTION_ID_KEY: "1:short" })).toMatch(/shorter than 32/);
+    expect(predictionIdKeyWarning({ PREDICTION_ID_KEY: `300:${"x".repeat(40)}` })).toMatch(/above 255/);
+    const ids = await predictionIds({}, [FACTS.binary as PredictionFacts]);
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+
+    const sealed = await sealPredictionId(await envKeys(), FACTS.binary as PredictionFacts);
+    const { scope } = testScope({ env: { ...env, PREDICTION_ID_KEY: undefined } as typeof env });
+    const refused = await recordFeedback(
+      scope,
+      [{ prediction_id: sealed, actual: 1 }],
+      (_i, name) => name,
+    ).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).problem.slug).toBe("prediction-id-key-missing");
+    expect((refused as DomainError).problem.status).toBe(503);
+  });
+});
+
+describe("ids served through the Worker", () => {
+  beforeAll(async () => {
+    await seedShippedModels(env);
+  });
+
+  it("carry what was served: binary (credit seed), regression with its interval, multiclass probabilities", async () => {
+    const keys = await envKeys();
+    const credit = await post("/api/v1/predict", CREDIT_SEED_REQUEST);
+    const creditId = credit.headers.get("x-prediction-id") ?? "";
+    const creditFacts = await openPredictionId(keys, creditId);
+    expect(creditFacts.ok && creditFacts.facts.model).toBe("kredipusula");
+    expect(creditFacts.ok && creditFacts.facts.version).toBe(credit.headers.get("x-model-version"));
+    expect(creditFacts.ok && creditFacts.facts.output).toBeCloseTo(
+      ((await credit.json()) as { credit_score: number }).credit_score,
+      3,
+    );
+
+    const rating = await post("/predict", RATING_SEED_REQUEST);
+    const ratingBody = (await rating.json()) as {
+      predicted_rating: number;
+      confidence_interval: { level: number; lower: number; upper: number };
+      prediction_id: string;
+    };
+    const ratingFacts = await openPredictionId(keys, ratingBody.prediction_id);
+    // the seed response rounds the bounds; the id keeps them as served to the log
+    const interval = ratingFacts.ok ? ratingFacts.facts.interval : null;
+    expect(interval?.level).toBe(ratingBody.confidence_interval.level);
+    expect(interval?.lower).toBeCloseTo(ratingBody.confidence_interval.lower, 3);
+    expect(interval?.upper).toBeCloseTo(ratingBody.confidence_interval.upper, 3);
+    expect(ratingFacts.ok && ratingFacts.facts.route).toBe("default");
+
+    const risk = await post("/v1/models/kredipusula_risk/predict", {
+      instances: [
+        { age: 35, credit_history: "good", employment_years: 5, income: 50000, loan_amount: 10000 },
+      ],
+    });
+    expect(risk.status).toBe(200);
+    const riskBody = (await risk.json()) as {
+      predictions: { id: string; label: string; probabilities: number[]; value: number }[];
+    };
+    const served = riskBody.predictions[0];
+    const riskFacts = await openPredictionId(keys, served?.id ?? "");
+    expect(riskFacts.ok).toBe(true);
+    if (riskFacts.ok && served) {
+      expect(riskFacts.facts.label).toBe(served.label);
+      expect(riskFacts.facts.probabilities).toHaveLength(4);
+      expect(riskFacts.facts.probabilities?.[0]).toBeCloseTo(served.probabilities[0] ?? Number.NaN, 6);
+    }
+  });
+
+  it("feedback refuses a tampered or foreign id with 422 naming prediction_id", async () => {
+    const keys = await envKeys();
+    const id = await sealPredictionId(keys, { ...(FACTS.binary as PredictionFacts), ts: Date.now() });
+    const tampered = `${id.slice(0, 20)}${id[20] === "A" ? "B" : "A"}${id.slice(21)}`;
+    const single = await post(`/v1/predictions/${tampered}/feedback`, { actual: 1 });
+    const problem = await expectProblemJson<{ errors: { field: string; message: string }[] }>(single, 422);
+    expect(problem.errors[0]?.field).toBe("id");
+    const foreign = await sealPredictionId(
+      await keysOf("9:a-key-this-deployment-never-had-0123456789"),
+      FACTS.binary as PredictionFacts,
+    );
+    const batch = await post("/v1/predictions/feedback", {
+      feedback: [
+        { prediction_id: id, actual: 1 },
+        { prediction_id: foreign, actual: 1 },
+        { prediction_id: "p1_notbase64!", actual: 1 },
+      ],
+    });
+    const refused = await expectProblemJson<{ errors: { field: string; message: string }[] }>(batch, 422);
+    expect(refused.errors.map((error) => error.field)).toEqual([
+      "feedback[1].prediction_id",
+      "feedback[2].prediction_id",
+    ]);
+    expect(refused.errors[0]?.message).toMatch(/key this deployment no longer has/);
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM feedback WHERE prediction_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
+    expect(row?.n).toBe(0);
+  });
+});

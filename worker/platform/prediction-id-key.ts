@@ -1,0 +1,82 @@
+/**
+ * The secret that seals prediction ids: the `PREDICTION_ID_KEY` secret binding, one or more comma-separated
+ * entries `<key id 0-255>:<secret>` (a bare secret is key id 0). The first entry seals new ids; every entry
+ * opens ids (rotation: put the new key first, keep the old one until its labels stop arriving). A secret
+ * needs at least MIN_SECRET_LENGTH characters. Local development writes a random one into `.dev.vars` on
+ * the first `npm start`; tests bind a fixed test value (vitest.config.ts).
+ */
+export const MIN_SECRET_LENGTH = 32;
+
+export interface PredictionIdKeys {
+  /** The key id new ids are sealed with. */
+  current: number;
+  keys: ReadonlyMap<number, CryptoKey>;
+}
+
+/** The part of the environment read here (a secret binding, so not in the generated `Env` of wrangler.toml). */
+interface KeyEnv {
+  PREDICTION_ID_KEY?: unknown;
+}
+
+const encoder = new TextEncoder();
+
+type Parsed = { entries: { id: number; secret: string }[] } | { problem: string };
+
+function parse(raw: unknown): Parsed {
+  if (typeof raw !== "string" || raw.trim() === "") return { problem: "PREDICTION_ID_KEY is not set" };
+  const entries: { id: number; secret: string }[] = [];
+  for (const part of raw.split(",")) {
+    const match = /^\s*(?:(\d{1,3}):)?(.*?)\s*$/.exec(part);
+    const id = Number(match?.[1] ?? 0);
+    const secret = match?.[2] ?? "";
+    if (!Number.isInteger(id) || id > 255) return { problem: "PREDICTION_ID_KEY has a key id above 255" };
+    if (secret.length < MIN_SECRET_LENGTH) {
+      return { problem: `a PREDICTION_ID_KEY secret is shorter than ${MIN_SECRET_LENGTH} characters` };
+    }
+    if (entries.some((entry) => entry.id === id))
+      return { problem: `PREDICTION_ID_KEY repeats key id ${id}` };
+    entries.push({ id, secret });
+  }
+  return { entries };
+}
+
+/**
+ * Why this deployment cannot seal or open prediction ids, or null when it can. Safe to show (never the
+ * secret): health lists it, predictions then get unsealed UUID ids and feedback on sealed ids answers
+ * `prediction-id-key-missing`.
+ */
+export function predictionIdKeyWarning(env: object): string | null {
+  const parsed = parse((env as KeyEnv).PREDICTION_ID_KEY);
+  return "problem" in parsed
+    ? `${parsed.problem}: predictions get unsealed ids and feedback cannot verify sealed ones (wrangler secret put PREDICTION_ID_KEY)`
+    : null;
+}
+
+let cached: { raw: string; keys: Promise<PredictionIdKeys> } | null = null;
+
+/** The imported HMAC keys (cached per isolate for the same secret value), or null without a usable secret. */
+export function predictionIdKeys(env: object): Promise<PredictionIdKeys> | null {
+  const raw = (env as KeyEnv).PREDICTION_ID_KEY;
+  if (typeof raw !== "string") return null;
+  if (cached?.raw === raw) return cached.keys;
+  const parsed = parse(raw);
+  if ("problem" in parsed) return null;
+  const keys = (async () => {
+    const imported = new Map<number, CryptoKey>();
+    for (const entry of parsed.entries) {
+      imported.set(
+        entry.id,
+        await crypto.subtle.importKey(
+          "raw",
+          encoder.encode(entry.secret),
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign", "verify"],
+        ),
+      );
+    }
+    return { current: parsed.entries[0]?.id ?? 0, keys: imported };
+  })();
+  cached = { raw, keys };
+  return keys;
+}
