@@ -177,6 +177,35 @@ describe("a D1 outage", () => {
     expect(retried.status).toBe(200);
   });
 
+  it("turns /api/v1/health and /v2/health/ready degraded (200: serving works) with a reason naming D1", async () => {
+    const healthy = await client.get("/api/v1/health");
+    expect(healthy.status).toBe(200);
+    expect(await healthy.json()).toMatchObject({ status: "healthy", model_loaded: true });
+    expect(await (await client.get("/v2/health/ready")).json()).toEqual({ ready: true, status: "ready" });
+
+    restoreD1 = await breakD1(env.DB);
+    const health = await client.get("/api/v1/health");
+    const healthText = await health.clone().text();
+    expect(healthText).not.toMatch(LEAKS);
+    expect(health.status, healthText).toBe(200);
+    const healthBody = await health.json<Record<string, unknown>>();
+    expect(healthBody).toMatchObject({ status: "degraded", model: "kredipusula", model_loaded: true });
+    expect((healthBody.reasons as string[])[0]).toMatch(
+      /^D1 .* is missing a table .*: predictions are served/,
+    );
+    // The monitoring summary lives in D1: not attempted, the reason says why.
+    expect(healthBody).not.toHaveProperty("monitoring");
+    expect(healthBody).not.toHaveProperty("outage");
+
+    const ready = await client.get("/v2/health/ready");
+    const readyText = await ready.clone().text();
+    expect(readyText).not.toMatch(LEAKS);
+    expect(ready.status).toBe(200);
+    const readyBody = await ready.json<Record<string, unknown>>();
+    expect(readyBody).toMatchObject({ ready: true, status: "degraded" });
+    expect((readyBody.reasons as string[])[0]).toMatch(/^D1 /);
+  });
+
   it("keeps predictions at 200: logging is off the request path", async () => {
     restoreD1 = await breakD1(env.DB);
     const response = await client.post("/v1/models/recommender/predict", {

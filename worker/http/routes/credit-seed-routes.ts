@@ -3,6 +3,8 @@ import { checkModelHealth } from "../../data-plane/model-health-check.ts";
 import { describeSignature } from "../../data-plane/model-views.ts";
 import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
 import { isoSeconds } from "../../platform/iso-time.ts";
+import { classifyStoreFailure, describeStoreFailure } from "../../platform/store-failure.ts";
+import { PROBLEMS } from "../../problems/index.ts";
 import { readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { createApiApp } from "../app-factory.ts";
 import { asJson } from "../as-json.ts";
@@ -49,11 +51,20 @@ const modelInfoSchema: z.ZodType = creditModelInfoSchema;
 
 const creditHealthSchema = z
   .object({
-    status: z.enum(["healthy", "unhealthy"]),
+    status: z.enum(["healthy", "degraded", "unhealthy"]).openapi({
+      description:
+        "healthy: the model serves and every store answers; degraded (still 200): the model serves but D1 is down, so monitoring, feedback and registry changes answer 503; unhealthy (503): the model cannot serve",
+    }),
     model: z.string(),
     model_loaded: z.boolean(),
     version: z.string().nullable(),
     detail: z.string().optional(),
+    reasons: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description: "The store that is down and what that stops, when degraded or unhealthy by an outage",
+      }),
     monitoring: looseObject.optional().openapi({ description: "Only for callers with the predict scope" }),
     timestamp: z.string(),
   })
@@ -98,25 +109,36 @@ export function creditSeedRoutes() {
       tags: ["seed: KrediPusula"],
       summary: "Service and credit-model health",
       responses: {
-        200: { description: "Healthy", content: { "application/json": { schema: creditHealthSchema } } },
+        200: {
+          description:
+            "Healthy, or degraded: the model serves while D1 (monitoring, feedback, admin) is down",
+          content: { "application/json": { schema: creditHealthSchema } },
+        },
         503: {
-          description: "The credit model is not published or does not load",
+          description:
+            "The credit model is not published or does not load (a KV or R2 outage adds Retry-After)",
           content: { "application/json": { schema: creditHealthSchema } },
         },
       },
     }),
     async (c) => {
-      const health = await checkModelHealth(requestScope(c), CREDIT_MODEL);
+      const { outage, d1Down, ...health } = await checkModelHealth(requestScope(c), CREDIT_MODEL);
       // The probe is public; the monitoring summary (error rate, drifted features) is for credentialed callers.
+      // With D1 down it is not read: `reasons` already says why it is missing.
       const canSeeMonitoring = c.get("auth")?.scopes.includes("predict") ?? false;
-      const monitoring = canSeeMonitoring
-        ? await monitoringSummary(requestScope(c), CREDIT_MODEL).catch((error: unknown) => ({
-            error: String(error),
-          }))
-        : undefined;
+      const monitoring =
+        canSeeMonitoring && !d1Down
+          ? await monitoringSummary(requestScope(c), CREDIT_MODEL).catch((error: unknown) => {
+              const failure = classifyStoreFailure(error);
+              if (!failure) throw error;
+              return { status: "unavailable", reason: describeStoreFailure(failure) };
+            })
+          : undefined;
+      // A store outage that stops serving is transient: say when to look again.
+      if (outage) c.header("retry-after", String(PROBLEMS.storeUnavailable.retryAfterSeconds));
       return c.json(
         { ...health, ...(monitoring ? { monitoring } : {}), timestamp: isoSeconds() },
-        health.status === "healthy" ? 200 : 503,
+        health.status === "unhealthy" ? 503 : 200,
       ) as never;
     },
   );

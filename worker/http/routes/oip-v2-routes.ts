@@ -1,7 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { slugSchema } from "../../contracts/manifest.ts";
-import { checkModelHealth } from "../../data-plane/model-health-check.ts";
+import {
+  checkModelHealth,
+  D1_DEGRADED_EFFECT,
+  probeD1,
+  storeReason,
+} from "../../data-plane/model-health-check.ts";
 import { servingPlatform } from "../../data-plane/model-views.ts";
 import {
   oipInputsMetadata,
@@ -11,7 +16,8 @@ import {
 } from "../../data-plane/oip-tensors.ts";
 import { runPrediction } from "../../data-plane/prediction-service.ts";
 import type { AppEnv } from "../../platform/env.ts";
-import { problems, zodFieldErrors } from "../../problems/index.ts";
+import { classifyStoreFailure } from "../../platform/store-failure.ts";
+import { PROBLEMS, problems, zodFieldErrors } from "../../problems/index.ts";
 import { activeVersions, requireServableVersion } from "../../repository/choose-version.ts";
 import { listModelRecords, readManifest, requireModelRecord } from "../../repository/registry-reader.ts";
 import { versionEntry } from "../../repository/version-lookup.ts";
@@ -34,6 +40,15 @@ import {
   oipServerReadySchema,
 } from "../schemas/oip-view-schemas.ts";
 import { problemResponses } from "../schemas/problem-schema.ts";
+
+/** OIP's `{ready}` plus why: the store that is down (never its own error text). */
+const serverReadinessSchema = z
+  .object({
+    ...oipServerReadySchema.shape,
+    status: z.enum(["ready", "degraded", "not_ready"]),
+    reasons: z.array(z.string()).optional(),
+  })
+  .openapi("OipServerReadiness");
 
 /** Open Inference Protocol v2 (KServe / Triton REST) with its binary tensor data and model repository extensions. */
 const inferBody = {
@@ -136,13 +151,39 @@ export function oipV2Routes() {
       method: "get",
       path: "/health/ready",
       tags,
-      summary: "Readiness: the registry answers and lists models",
-      responses: { 200: ok(oipServerReadySchema, "Ready"), ...problemResponses(503) },
+      summary: "Readiness: the registry answers and lists models; `degraded` (still 200) when D1 is down",
+      responses: {
+        200: ok(serverReadinessSchema, "Ready (status ready, or degraded: serving works, D1 is down)"),
+        503: ok(serverReadinessSchema, "Not ready: no model, or KV is down (then with Retry-After)"),
+      },
     }),
     async (c) => {
-      const models = await listModelRecords(c.env.REGISTRY);
-      const body = { ready: models.length > 0 } satisfies z.input<typeof oipServerReadySchema>;
-      return c.json(body, models.length > 0 ? 200 : 503) as never;
+      const [listed, d1] = await Promise.all([
+        listModelRecords(c.env.REGISTRY).then(
+          (models) => ({ models, failure: null }),
+          (error: unknown) => {
+            const failure = classifyStoreFailure(error);
+            if (!failure) throw error;
+            return { models: [], failure };
+          },
+        ),
+        probeD1(c.env),
+      ]);
+      const reasons = [
+        ...(listed.failure
+          ? [storeReason(listed.failure, "the registry cannot be read, nothing is served")]
+          : []),
+        ...(!listed.failure && listed.models.length === 0 ? ["no model is published"] : []),
+        ...(d1 ? [storeReason(d1, D1_DEGRADED_EFFECT)] : []),
+      ];
+      const ready = listed.models.length > 0;
+      if (listed.failure) c.header("retry-after", String(PROBLEMS.storeUnavailable.retryAfterSeconds));
+      const body = {
+        ready,
+        status: !ready ? "not_ready" : d1 ? "degraded" : "ready",
+        ...(reasons.length > 0 ? { reasons } : {}),
+      } satisfies z.input<typeof serverReadinessSchema>;
+      return c.json(body, ready ? 200 : 503) as never;
     },
   );
   app.openapi(
