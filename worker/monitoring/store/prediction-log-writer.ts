@@ -42,12 +42,12 @@ function toPredictionRow(record: PredictionRecord): Record<string, unknown> {
   };
 }
 
-/** Inserts prediction records in one D1 batch (one transaction: all rows or none). */
-export async function insertPredictionRecords(
+/** The statements inserting `records` (JSON chunks under MAX_STATEMENT_JSON_BYTES), to run in a caller's batch. */
+export function predictionInsertStatements(
   db: D1Database,
   records: readonly PredictionRecord[],
-): Promise<void> {
-  if (records.length === 0) return;
+): D1PreparedStatement[] {
+  if (records.length === 0) return [];
   const chunks: string[][] = [[]];
   let bytes = 0;
   for (const record of records) {
@@ -62,5 +62,14 @@ export async function insertPredictionRecords(
     }
   }
   const statement = db.prepare(INSERT_FROM_JSON);
-  await db.batch(chunks.map((rows) => statement.bind(`[${rows.join(",")}]`)));
+  return chunks.map((rows) => statement.bind(`[${rows.join(",")}]`));
+}
+
+/** Inserts prediction records in one D1 batch (one transaction: all rows or none). */
+export async function insertPredictionRecords(
+  db: D1Database,
+  records: readonly PredictionRecord[],
+): Promise<void> {
+  const statements = predictionInsertStatements(db, records);
+  if (statements.length > 0) await db.batch(statements);
 }

@@ -2,12 +2,23 @@
 const DELETE_CHUNK = 5_000;
 const MAX_CHUNKS = 20;
 
-async function pruneTable(
-  db: D1Database,
-  table: "predictions" | "feedback" | "health_reports",
-  column: string,
-  cutoff: number,
-) {
+/**
+ * Dedupe keys of ingested units are kept this long: longer than any redelivery (main queue ~20 min, dead-
+ * letter queue ~25 h) and than a D1 outage the spill re-drive covers in practice. A unit re-driven after its
+ * key was pruned would be counted twice.
+ */
+export const DEDUPE_RETENTION_DAYS = 7;
+
+const TABLES = {
+  predictions: "ts",
+  feedback: "ts",
+  health_reports: "window_end",
+  monitoring_summaries: "bucket_start",
+  ingested_messages: "ts",
+} as const;
+
+async function pruneTable(db: D1Database, table: keyof typeof TABLES, cutoff: number) {
+  const column = TABLES[table];
   let deleted = 0;
   for (let chunk = 0; chunk < MAX_CHUNKS; chunk++) {
     const result = await db
@@ -22,12 +33,19 @@ async function pruneTable(
   return deleted;
 }
 
-/** Deletes logs and feedback older than `logDays` and reports older than `reportDays` (before `now`). */
+/**
+ * Deletes the raw sample and feedback older than `logDays`; reports and monitoring summaries older than
+ * `reportDays` (summaries are what a report over a past window is rebuilt from, so they live as long as the
+ * reports: REPORT_RETENTION_DAYS, 90 by default; at ~24 coarse rows a day per version and route they cost
+ * little); dedupe keys older than DEDUPE_RETENTION_DAYS.
+ */
 export async function pruneOldData(db: D1Database, now: number, logDays: number, reportDays: number) {
   const day = 86_400_000;
   return {
-    predictions: await pruneTable(db, "predictions", "ts", now - logDays * day),
-    feedback: await pruneTable(db, "feedback", "ts", now - logDays * day),
-    health_reports: await pruneTable(db, "health_reports", "window_end", now - reportDays * day),
+    predictions: await pruneTable(db, "predictions", now - logDays * day),
+    feedback: await pruneTable(db, "feedback", now - logDays * day),
+    health_reports: await pruneTable(db, "health_reports", now - reportDays * day),
+    monitoring_summaries: await pruneTable(db, "monitoring_summaries", now - reportDays * day),
+    ingested_messages: await pruneTable(db, "ingested_messages", now - DEDUPE_RETENTION_DAYS * day),
   };
 }

@@ -1,0 +1,207 @@
+import { mergeSummaries } from "../summary/merge.ts";
+import { parseSummary, serialiseSummary } from "../summary/serialise.ts";
+import {
+  bucketStart,
+  COARSE_BUCKET_MS,
+  COMPACT_AFTER_MS,
+  emptySummary,
+  FINE_BUCKET_MS,
+  type Summary,
+  type SummaryKey,
+} from "../summary/summary.ts";
+import { compactRowId } from "./summary-store.ts";
+
+/**
+ * Compaction (the cron): every key's partial rows are merged into its compact row, and fine (5 min) rows
+ * older than COMPACT_AFTER_MS into the coarse (1 h) compact row of their hour. Race-free against consumers
+ * (they only insert partials, which a compaction either read and deletes, or did not read and leaves) and
+ * against overlapping crons: the target row is written only if it still has the revision read AND every
+ * source row read still exists with its revision, and the sources are deleted in the same transaction only
+ * if this compaction's token is the target's writer. A lost race changes nothing; the next run redoes it.
+ */
+
+/** Target keys per run and source rows per target: one cron run stays bounded whatever the backlog. */
+const MAX_TARGETS = 400;
+const MAX_SOURCES = 1_000;
+
+interface SourceRow {
+  id: string;
+  revision: number;
+  records: number;
+  summary: string;
+}
+
+interface TargetRow {
+  revision: number;
+  records: number;
+  summary: string;
+}
+
+const COLUMNS =
+  "id, model, version, route, bucket_start, bucket_ms, kind, revision, writer, records, summary, created_at";
+
+/** The source rows still exist with the revisions read: `?pairs` is a JSON array of [id, revision]. */
+const SOURCES_INTACT = `(SELECT count(*) FROM monitoring_summaries s, json_each(?pairs) j
+  WHERE s.id = json_extract(j.value, '$[0]') AND s.revision = json_extract(j.value, '$[1]')) = ?count`;
+
+const UPDATE_TARGET = `UPDATE monitoring_summaries SET summary = ?summary, records = ?records,
+  revision = revision + 1, writer = ?token
+WHERE id = ?target AND revision = ?revision AND ${SOURCES_INTACT}`;
+
+const INSERT_TARGET = `INSERT INTO monitoring_summaries (${COLUMNS})
+SELECT ?target, ?model, ?version, ?route, ?start, ?width, 'compact', 1, ?token, ?records, ?summary, ?now
+WHERE ${SOURCES_INTACT}`;
+
+const DELETE_SOURCES = `DELETE FROM monitoring_summaries
+WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(?pairs))
+  AND EXISTS (SELECT 1 FROM monitoring_summaries WHERE id = ?target AND writer = ?token)`;
+
+/** SQLite numbered parameters from names (D1 binds positionally). */
+function positional(sql: string, names: readonly string[]): string {
+  return sql.replace(/\?([a-z]+)/g, (_, name: string) => `?${names.indexOf(name) + 1}`);
+}
+
+const UPDATE_NAMES = ["summary", "records", "token", "target", "revision", "pairs", "count"];
+const INSERT_NAMES = [
+  "target",
+  "model",
+  "version",
+  "route",
+  "start",
+  "width",
+  "token",
+  "records",
+  "summary",
+  "now",
+  "pairs",
+  "count",
+];
+const DELETE_NAMES = ["pairs", "target", "token"];
+
+/** The rows merged into `target`: its partials, and for a coarse target the fine rows of its hour. */
+async function sourcesOf(db: D1Database, target: SummaryKey): Promise<SourceRow[]> {
+  const base =
+    "SELECT id, revision, records, summary FROM monitoring_summaries WHERE model = ?1 AND version = ?2 AND route = ?3";
+  const query =
+    target.bucket_ms === COARSE_BUCKET_MS
+      ? `${base} AND ((bucket_ms = ?4 AND bucket_start >= ?5 AND bucket_start < ?6)
+           OR (bucket_ms = ?7 AND bucket_start = ?5 AND kind = 'partial')) ORDER BY id LIMIT ${MAX_SOURCES}`
+      : `${base} AND bucket_ms = ?7 AND bucket_start = ?5 AND kind = 'partial' ORDER BY id LIMIT ${MAX_SOURCES}`;
+  const { results } = await db
+    .prepare(query)
+    .bind(
+      target.model,
+      target.version,
+      target.route,
+      FINE_BUCKET_MS,
+      target.bucket_start,
+      target.bucket_start + COARSE_BUCKET_MS,
+      target.bucket_ms,
+    )
+    .all<SourceRow>();
+  return results;
+}
+
+/**
+ * Merges `target`'s sources into its compact row. Returns the rows merged (0 when there were none or a
+ * concurrent compaction won the race; a source that does not parse is left in place and logged).
+ */
+export async function compactKey(db: D1Database, target: SummaryKey, now: number): Promise<number> {
+  const id = compactRowId(target);
+  const sources = (await sourcesOf(db, target)).filter((row) => row.id !== id);
+  const current = await db
+    .prepare("SELECT revision, records, summary FROM monitoring_summaries WHERE id = ?1")
+    .bind(id)
+    .first<TargetRow>();
+  let merged: Summary = current ? parseSummary(current.summary) : emptySummary();
+  let records = current?.records ?? 0;
+  const used: SourceRow[] = [];
+  for (const row of sources) {
+    try {
+      merged = mergeSummaries(merged, parseSummary(row.summary));
+    } catch (error) {
+      console.error(JSON.stringify({ event: "summary_uncompactable", id: row.id, error: String(error) }));
+      continue;
+    }
+    records += row.records;
+    used.push(row);
+  }
+  if (used.length === 0) return 0;
+  const token = crypto.randomUUID();
+  const pairs = JSON.stringify(used.map((row) => [row.id, row.revision]));
+  const summary = serialiseSummary(merged);
+  const write = current
+    ? db
+        .prepare(positional(UPDATE_TARGET, UPDATE_NAMES))
+        .bind(summary, records, token, id, current.revision, pairs, used.length)
+    : db
+        .prepare(positional(INSERT_TARGET, INSERT_NAMES))
+        .bind(
+          id,
+          target.model,
+          target.version,
+          target.route,
+          target.bucket_start,
+          target.bucket_ms,
+          token,
+          records,
+          summary,
+          now,
+          pairs,
+          used.length,
+        );
+  const remove = db.prepare(positional(DELETE_SOURCES, DELETE_NAMES)).bind(pairs, id, token);
+  try {
+    const [written] = await db.batch([write, remove]);
+    return (written?.meta.changes ?? 0) > 0 ? used.length : 0;
+  } catch (error) {
+    // a concurrent compaction inserted the target first (primary key): it won, nothing was written here
+    if (/UNIQUE constraint failed: monitoring_summaries/i.test(String(error))) return 0;
+    throw error;
+  }
+}
+
+interface KeyRow {
+  model: string;
+  version: string;
+  route: SummaryKey["route"];
+  bucket_start: number;
+  bucket_ms: number;
+}
+
+/**
+ * One compaction pass at `now`: keys with partial rows (recent ones first: what reports read) and hours
+ * of fine rows older than COMPACT_AFTER_MS, at most MAX_TARGETS targets. Returns targets and rows merged.
+ */
+export async function compactSummaries(
+  db: D1Database,
+  now: number,
+  maxTargets = MAX_TARGETS,
+): Promise<{ targets: number; rows: number; lost_races: number }> {
+  const cutoff = bucketStart(now - COMPACT_AFTER_MS, COARSE_BUCKET_MS);
+  const { results: partialKeys } = await db
+    .prepare(
+      `SELECT DISTINCT model, version, route, bucket_start, bucket_ms FROM monitoring_summaries
+       WHERE kind = 'partial' AND NOT (bucket_ms = ?1 AND bucket_start < ?2)
+       ORDER BY bucket_start DESC LIMIT ?3`,
+    )
+    .bind(FINE_BUCKET_MS, cutoff, maxTargets)
+    .all<KeyRow>();
+  const { results: oldHours } = await db
+    .prepare(
+      `SELECT DISTINCT model, version, route, (bucket_start / ?3) * ?3 AS bucket_start, ?3 AS bucket_ms
+       FROM monitoring_summaries WHERE bucket_ms = ?1 AND bucket_start < ?2 LIMIT ?4`,
+    )
+    .bind(FINE_BUCKET_MS, cutoff, COARSE_BUCKET_MS, maxTargets)
+    .all<KeyRow>();
+  let targets = 0;
+  let rows = 0;
+  let lost = 0;
+  for (const key of [...partialKeys, ...oldHours].slice(0, maxTargets)) {
+    const merged = await compactKey(db, key, now);
+    targets += 1;
+    rows += merged;
+    if (merged === 0) lost += 1;
+  }
+  return { targets, rows, lost_races: lost };
+}
