@@ -191,12 +191,12 @@ async function logFailure(
     status: "error",
     error: `${failure.problem.status} ${failure.problem.slug}: ${failure.message}`.slice(0, 500),
   };
-  logPredictions(scope.env.PREDICTION_LOG, scope.waitUntil, [logged], scope.env.DB);
+  logPredictions(scope.env.PREDICTION_LOG, scope.waitUntil, [logged], { env: scope.env, readManifest });
 }
 
 /** Hands served records to the log queue, off the critical path. */
 export function logServedRecords(scope: RequestScope, records: PredictionRecord[]): void {
-  logPredictions(scope.env.PREDICTION_LOG, scope.waitUntil, records, scope.env.DB);
+  logPredictions(scope.env.PREDICTION_LOG, scope.waitUntil, records, { env: scope.env, readManifest });
 }
 
 /**

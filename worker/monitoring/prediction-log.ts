@@ -1,55 +1,101 @@
+import type { Bindings } from "../platform/env.ts";
+import { lakeBatchKey } from "./lake/lake-keys.ts";
+import { writeLakeRecords } from "./lake/lake-writer.ts";
+import { spillRecords } from "./lake/spill-store.ts";
 import { enqueueRecords, FLUSH_AT_RECORDS } from "./log-batcher.ts";
-import { packMessages } from "./pack-messages.ts";
+import { MAX_MESSAGE_BYTES, packMessages } from "./pack-messages.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
-import { insertPredictionRecords } from "./store/prediction-log-writer.ts";
+import { ingestRecords, type ManifestReader } from "./summary/ingest.ts";
+
+/**
+ * Where the producer turns when the queue refuses records: D1 (through ingestRecords, which reads manifests
+ * with `readManifest`, the registry's reader passed in by the data plane) and the LOGS bucket.
+ */
+export interface LogFallback {
+  env: Pick<Bindings, "DB" | "REGISTRY" | "LOGS">;
+  readManifest: ManifestReader;
+}
+
+const encoder = new TextEncoder();
+/** A record this large cannot be a queue message (the body is an array: 2 bytes of brackets). */
+const tooLargeForQueue = (record: PredictionRecord) =>
+  encoder.encode(JSON.stringify(record)).byteLength + 2 > MAX_MESSAGE_BYTES;
+
+const warn = (event: Record<string, unknown>) => console.error(JSON.stringify(event));
 
 /**
  * Hands prediction records to the log queue off the critical path (`waitUntil`), packed several to a
- * message (a message body is an array of records). The queue consumer
- * writes them to D1 in batches. If the queue refuses a chunk (rare: outage, oversized message), that chunk
- * and the rest are written straight to D1 (conflicts on the id are ignored, so an overlap with the queue is harmless);
- * if that fails too, the records go to Workers Logs as the last durable place. A failure here never fails
- * the prediction.
+ * message (a message body is an array of records); the queue consumer folds them into summaries and writes
+ * them to the lake. If the queue refuses a chunk (outage), that chunk and the rest are ingested straight
+ * into D1 (ingestRecords) and written to the lake; if D1 fails too, they are spilled whole to R2
+ * (`spill/`, re-driven by the cron). A record too large for a queue message is spilled on its own, so it
+ * never fails its neighbours' send. Logs carry counts and errors, never record payloads. A failure here
+ * never fails the prediction.
  */
 export function logPredictions(
   queue: Queue,
   waitUntil: (promise: Promise<unknown>) => void,
   records: PredictionRecord[],
-  fallbackDb?: D1Database,
+  fallback?: LogFallback,
 ): void {
   if (records.length === 0) return;
   // A batch request's records are a send of their own; a few rows wait briefly for other requests' records
   // (log-batcher.ts), so concurrent single-row predictions share one sendBatch.
   if (records.length >= FLUSH_AT_RECORDS) {
-    waitUntil(sendRecords(queue, records, fallbackDb));
+    waitUntil(sendRecords(queue, records, fallback));
     return;
   }
-  enqueueRecords(queue, records, (batched) => sendRecords(queue, batched, fallbackDb), waitUntil);
+  enqueueRecords(queue, records, (batched) => sendRecords(queue, batched, fallback), waitUntil);
 }
 
-/** One send of `records` with today's fallbacks; never rejects. */
-function sendRecords(queue: Queue, records: PredictionRecord[], fallbackDb?: D1Database): Promise<void> {
-  const send = async () => {
-    let sent = 0;
-    try {
-      for (const call of packMessages(records)) {
-        await queue.sendBatch(call.map((body) => ({ body })));
-        sent += call.reduce((count, body) => count + body.length, 0);
-      }
-    } catch (error) {
-      console.error(JSON.stringify({ event: "prediction_log_enqueue_failed", error: String(error) }));
-      const rest = records.slice(sent);
-      if (!fallbackDb) throw error;
-      try {
-        await insertPredictionRecords(fallbackDb, rest);
-      } catch (dbError) {
-        console.error(
-          JSON.stringify({ event: "prediction_log_lost", error: String(dbError), records: rest }),
-        );
-      }
+/** Spills `records` to R2; only when that fails too are they lost (logged by count, never by payload). */
+async function spill(fallback: LogFallback | undefined, records: PredictionRecord[], reason: string) {
+  if (!fallback) {
+    warn({ event: "prediction_log_lost", records: records.length, reason });
+    return;
+  }
+  try {
+    const key = await spillRecords(fallback.env.LOGS, records, reason);
+    warn({ event: "prediction_log_spilled", key, records: records.length, reason });
+  } catch (error) {
+    warn({ event: "prediction_log_lost", records: records.length, reason, error: String(error) });
+  }
+}
+
+/** The queue refused `records`: D1 directly (summaries + sample, then the lake), else the spill. */
+async function ingestDirectly(fallback: LogFallback | undefined, records: PredictionRecord[]) {
+  if (records.length === 0) return;
+  if (!fallback) return spill(fallback, records, "queue_refused");
+  const batchKey = `producer-${await lakeBatchKey(records.map((record) => record.id))}`;
+  try {
+    await ingestRecords(fallback.env, records, [batchKey], fallback.readManifest);
+  } catch (error) {
+    warn({ event: "prediction_log_ingest_failed", records: records.length, error: String(error) });
+    return spill(fallback, records, `queue_and_d1_refused: ${String(error)}`);
+  }
+  try {
+    await writeLakeRecords(fallback.env.LOGS, records, batchKey);
+  } catch (error) {
+    // Already counted in D1; only the raw copy is missing (a spill would count the records twice).
+    warn({ event: "lake_write_failed", records: records.length, error: String(error) });
+  }
+}
+
+/** One send of `records` with its fallbacks; never rejects. */
+async function sendRecords(queue: Queue, records: PredictionRecord[], fallback?: LogFallback): Promise<void> {
+  const oversized = records.filter(tooLargeForQueue);
+  const fits = oversized.length === 0 ? records : records.filter((record) => !tooLargeForQueue(record));
+  if (oversized.length > 0) await spill(fallback, oversized, "record_over_queue_message_limit");
+  let sent = 0;
+  try {
+    for (const call of packMessages(fits)) {
+      await queue.sendBatch(call.map((body) => ({ body })));
+      sent += call.reduce((count, body) => count + body.length, 0);
     }
-  };
-  return send().catch((error: unknown) => {
-    console.error(JSON.stringify({ event: "prediction_log_lost", error: String(error), records }));
-  });
+  } catch (error) {
+    warn({ event: "prediction_log_enqueue_failed", records: fits.length - sent, error: String(error) });
+    await ingestDirectly(fallback, fits.slice(sent)).catch((failure: unknown) =>
+      warn({ event: "prediction_log_lost", records: fits.length - sent, error: String(failure) }),
+    );
+  }
 }
