@@ -102,11 +102,18 @@ async function sourcesOf(db: D1Database, target: SummaryKey): Promise<SourceRow[
   return results;
 }
 
+/** What one key's compaction did: rows merged, and whether it read sources but lost the race to write. */
+export interface KeyCompaction {
+  merged: number;
+  lost: boolean;
+}
+
 /**
- * Merges `target`'s sources into its compact row. Returns the rows merged (0 when there were none or a
- * concurrent compaction won the race; a source that does not parse is left in place and logged).
+ * Merges `target`'s sources into its compact row. A source that does not parse is left in place and logged.
+ * `lost`: a concurrent compaction changed the target or a source between the reads and the write, so
+ * nothing was written (the next run redoes it).
  */
-export async function compactKey(db: D1Database, target: SummaryKey, now: number): Promise<number> {
+export async function compactKey(db: D1Database, target: SummaryKey, now: number): Promise<KeyCompaction> {
   const id = compactRowId(target);
   const sources = (await sourcesOf(db, target)).filter((row) => row.id !== id);
   const current = await db
@@ -126,7 +133,7 @@ export async function compactKey(db: D1Database, target: SummaryKey, now: number
     records += row.records;
     used.push(row);
   }
-  if (used.length === 0) return 0;
+  if (used.length === 0) return { merged: 0, lost: false };
   const token = crypto.randomUUID();
   const pairs = JSON.stringify(used.map((row) => [row.id, row.revision]));
   const summary = serialiseSummary(merged);
@@ -153,10 +160,12 @@ export async function compactKey(db: D1Database, target: SummaryKey, now: number
   const remove = db.prepare(positional(DELETE_SOURCES, DELETE_NAMES)).bind(pairs, id, token);
   try {
     const [written] = await db.batch([write, remove]);
-    return (written?.meta.changes ?? 0) > 0 ? used.length : 0;
+    const won = (written?.meta.changes ?? 0) > 0;
+    return { merged: won ? used.length : 0, lost: !won };
   } catch (error) {
     // a concurrent compaction inserted the target first (primary key): it won, nothing was written here
-    if (/UNIQUE constraint failed: monitoring_summaries/i.test(String(error))) return 0;
+    if (/UNIQUE constraint failed: monitoring_summaries/i.test(String(error)))
+      return { merged: 0, lost: true };
     throw error;
   }
 }
@@ -198,10 +207,10 @@ export async function compactSummaries(
   let rows = 0;
   let lost = 0;
   for (const key of [...partialKeys, ...oldHours].slice(0, maxTargets)) {
-    const merged = await compactKey(db, key, now);
+    const result = await compactKey(db, key, now);
     targets += 1;
-    rows += merged;
-    if (merged === 0) lost += 1;
+    rows += result.merged;
+    if (result.lost) lost += 1;
   }
   return { targets, rows, lost_races: lost };
 }
