@@ -2,6 +2,9 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { classifyStoreFailure, redactStoreMessage } from "../worker/platform/store-failure.ts";
 import { PROBLEM_URN_PREFIX, PROBLEMS } from "../worker/problems/catalogue.ts";
+import { modelKey } from "../worker/repository/registry-keys.ts";
+import { invalidateRegistryCache } from "../worker/repository/registry-reader.ts";
+import type { ModelRecord } from "../worker/repository/registry-types.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
 import { seedShippedModels } from "./support/shipped-models.ts";
 
@@ -204,6 +207,30 @@ describe("a D1 outage", () => {
     const readyBody = await ready.json<Record<string, unknown>>();
     expect(readyBody).toMatchObject({ ready: true, status: "degraded" });
     expect((readyBody.reasons as string[])[0]).toMatch(/^D1 /);
+  });
+
+  it("completes a registry change whose KV projection failed when the same request is retried", async () => {
+    // The state a failed projection leaves: D1 committed revision N, KV still serves revision N-1.
+    const key = modelKey("recommender");
+    const servedBefore = await env.REGISTRY.get(key, "text");
+    const promoted = await client.post("/v1/admin/models/recommender/promote", {
+      version: "v2_random_forest",
+    });
+    expect(promoted.status).toBe(200);
+    const committed = (await promoted.json<{ revision: number }>()).revision;
+    await env.REGISTRY.put(key, servedBefore as string);
+    invalidateRegistryCache("recommender");
+    const stale = await env.REGISTRY.get<ModelRecord>(key, "json");
+    expect(stale?.revision).toBeLessThan(committed);
+
+    // The retry is a no-op in D1 (nothing new audited) and re-projects.
+    const retried = await client.post("/v1/admin/models/recommender/promote", {
+      version: "v2_random_forest",
+    });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ changed: false, revision: committed });
+    const served = await env.REGISTRY.get<ModelRecord>(key, "json");
+    expect(served).toMatchObject({ revision: committed, default: "v2_random_forest" });
   });
 
   it("keeps predictions at 200: logging is off the request path", async () => {

@@ -1,3 +1,4 @@
+import { classifyStoreFailure, describeStoreFailure, STORE_ROLES } from "../platform/store-failure.ts";
 import { problems } from "../problems/index.ts";
 import { listAllKeys } from "./kv-list-all.ts";
 import { MODEL_PREFIX, modelKey } from "./registry-keys.ts";
@@ -27,7 +28,10 @@ type RegistryMutation = (current: ModelRecord | null) => ModelRecord | null;
 export interface RegistryUpdate {
   record: ModelRecord | null;
   changed: boolean;
-  /** False when D1 committed but KV could not be written yet; `syncModelRecord` repairs it. */
+  /**
+   * Always true in a returned update: when D1 committed but KV could not be written, `updateModelRecord`
+   * throws 503 `store-unavailable` instead, and retrying the same change completes the projection.
+   */
   projected: boolean;
 }
 
@@ -56,7 +60,13 @@ async function readRow(db: D1Database, model: string): Promise<StoredRow | null>
 async function loadForWrite(
   env: RegistryStoreEnv,
   model: string,
-): Promise<{ base: ModelRecord | null; storedRevision: number | null; nextRevision: number }> {
+): Promise<{
+  base: ModelRecord | null;
+  storedRevision: number | null;
+  nextRevision: number;
+  /** KV serves an older revision than D1 holds: an earlier projection failed. */
+  kvBehind: boolean;
+}> {
   const [row, projected] = await Promise.all([
     readRow(env.DB, model),
     env.REGISTRY.get<ModelRecord>(modelKey(model), "json"),
@@ -64,7 +74,8 @@ async function loadForWrite(
   const stored = row ? (JSON.parse(row.record) as ModelRecord) : null;
   const base = projected && (!row || projected.revision > row.revision) ? projected : stored;
   const nextRevision = Math.max(row?.revision ?? 0, projected?.revision ?? 0) + 1;
-  return { base, storedRevision: row?.revision ?? null, nextRevision };
+  const kvBehind = row !== null && (projected?.revision ?? -1) < row.revision;
+  return { base, storedRevision: row?.revision ?? null, nextRevision, kvBehind };
 }
 
 /** One D1 transaction: the conditional write and, only if it changed a row, its audit entry. */
@@ -140,8 +151,38 @@ export async function syncModelRecord(env: RegistryStoreEnv, model: string): Pro
 }
 
 /**
+ * Projects a committed change to KV, or throws 503 `store-unavailable` (store KV) naming the committed
+ * revision: the change is in D1 and audited but not served yet, so the request does not claim success.
+ * Retrying the same request finds its change already applied and completes the projection (see below).
+ */
+async function projectCommitted(env: RegistryStoreEnv, record: ModelRecord): Promise<void> {
+  try {
+    await syncModelRecord(env, record.name);
+  } catch (error) {
+    const failure = classifyStoreFailure(error);
+    console.error(
+      JSON.stringify({
+        event: "registry_projection_failed",
+        model: record.name,
+        revision: record.revision,
+        store: failure?.store ?? "KV",
+        code: failure?.code ?? "UNKNOWN",
+      }),
+    );
+    const state = failure ? describeStoreFailure(failure) : `${STORE_ROLES.KV} could not be written`;
+    throw problems.storeUnavailable(
+      failure?.store ?? "KV",
+      `${state}. The change is committed and audited as revision ${record.revision} but not served yet; retrying the same request completes it (or POST /v1/admin/models/${record.name}/sync)`,
+      { committed_revision: record.revision },
+    );
+  }
+}
+
+/**
  * Applies `mutate` to the latest record with optimistic concurrency: a writer that lost the race re-reads
  * and re-applies its change (so no update is lost), and gives up with 409 only under sustained contention.
+ * A change whose KV projection fails is reported as 503 (never as success); a retry of it is a no-op in D1
+ * that re-projects, because a no-op also projects whenever KV serves an older revision than D1 holds.
  */
 export async function updateModelRecord(
   env: RegistryStoreEnv,
@@ -150,9 +191,12 @@ export async function updateModelRecord(
   audit: AuditEntry,
 ): Promise<RegistryUpdate> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const { base, storedRevision, nextRevision } = await loadForWrite(env, model);
+    const { base, storedRevision, nextRevision, kvBehind } = await loadForWrite(env, model);
     const changed = mutate(base);
-    if (!changed) return { record: base, changed: false, projected: true };
+    if (!changed) {
+      if (kvBehind && base) await projectCommitted(env, base);
+      return { record: base, changed: false, projected: true };
+    }
     const now = Date.now();
     const record: ModelRecord = {
       ...changed,
@@ -161,13 +205,8 @@ export async function updateModelRecord(
       updated_at: new Date(now).toISOString(),
     };
     if (await commit(env.DB, storedRevision, record, audit, now)) {
-      try {
-        await syncModelRecord(env, model);
-        return { record, changed: true, projected: true };
-      } catch (error) {
-        console.error(JSON.stringify({ event: "registry_projection_failed", model, error: String(error) }));
-        return { record, changed: true, projected: false };
-      }
+      await projectCommitted(env, record);
+      return { record, changed: true, projected: true };
     }
     await sleep(Math.random() * 20 * attempt);
   }
