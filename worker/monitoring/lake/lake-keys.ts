@@ -5,7 +5,7 @@ export type LakeKind = "predictions" | "feedback";
 export const SPILL_PREFIX = "spill/";
 /** Spill objects that could not be decoded are moved here for a person to look at; never re-driven or pruned. */
 export const QUARANTINE_PREFIX = "quarantine/";
-export const LAKE_SUFFIX = ".ndjson.gz";
+const LAKE_SUFFIX = ".ndjson.gz";
 
 /** A batch key becomes a file name: a digest, a spill id or another short token of safe characters. */
 const BATCH_KEY = /^[A-Za-z0-9._-]{1,128}$/;
@@ -22,8 +22,7 @@ export function partitionOf(ts: number): { date: string; hour: string } {
 }
 
 /** `<kind>/model=<m>/`: model names are URL-encoded so any registry name is one path segment. */
-export const modelPrefix = (kind: LakeKind, model: string): string =>
-  `${kind}/model=${encodeURIComponent(model)}/`;
+const modelPrefix = (kind: LakeKind, model: string): string => `${kind}/model=${encodeURIComponent(model)}/`;
 
 /** `<kind>/model=<m>/date=YYYY-MM-DD/hour=HH/<batchKey>.ndjson.gz`. */
 export function lakeObjectKey(kind: LakeKind, model: string, ts: number, batchKey: string): string {

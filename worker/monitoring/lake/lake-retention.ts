@@ -5,7 +5,7 @@ const KINDS: readonly LakeKind[] = ["predictions", "feedback"];
 const PAGE = 1000;
 const DAY_MS = 86_400_000;
 
-export interface LakePruneResult {
+interface LakePruneResult {
   /** Objects deleted this run. */
   objects: number;
   /** True when the run stopped at `maxObjects` with more expired objects left for the next run. */

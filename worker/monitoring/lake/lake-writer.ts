@@ -2,7 +2,7 @@ import type { PredictionRecord } from "../prediction-record.ts";
 import { type LakeKind, lakeObjectKey } from "./lake-keys.ts";
 import { gzipNdjson } from "./ndjson-gzip.ts";
 
-export interface LakeWriteResult {
+interface LakeWriteResult {
   /** Objects written (one per model × hour partition of the batch). */
   objects: number;
   /** Compressed bytes written. */
@@ -10,7 +10,7 @@ export interface LakeWriteResult {
 }
 
 /** What a feedback record needs for its partition; the rest of it is stored as it is. */
-export interface LakeFeedbackRecord {
+interface LakeFeedbackRecord {
   model: string;
   /** When the feedback arrived (epoch ms): the partition it lands in. */
   ts: number;

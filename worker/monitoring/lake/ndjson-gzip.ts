@@ -6,7 +6,7 @@
 
 const encoder = new TextEncoder();
 
-export function toNdjson(items: readonly unknown[]): string {
+function toNdjson(items: readonly unknown[]): string {
   let text = "";
   for (const item of items) text += `${JSON.stringify(item)}\n`;
   return text;

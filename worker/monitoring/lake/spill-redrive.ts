@@ -6,7 +6,7 @@ import { QUARANTINE_PREFIX, SPILL_PREFIX, spillBatchKey } from "./lake-keys.ts";
 import { writeLakeRecords } from "./lake-writer.ts";
 import { gunzipNdjson } from "./ndjson-gzip.ts";
 
-export interface RedriveResult {
+interface RedriveResult {
   /** Spill objects ingested and deleted this run. */
   objects: number;
   /** Records they held. */
