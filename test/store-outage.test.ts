@@ -233,6 +233,38 @@ describe("a D1 outage", () => {
     expect(served).toMatchObject({ revision: committed, default: "v2_random_forest" });
   });
 
+  it("leaves no un-audited API key: creation is undone, revocation holds and is audited on retry", async () => {
+    const listed = async () =>
+      (await (await client.get("/v1/admin/keys")).json<{ keys: Array<{ id: string }> }>()).keys.map(
+        (key) => key.id,
+      );
+    const created = await client.post("/v1/admin/keys", { name: "outage", scopes: ["predict"] });
+    expect(created.status).toBe(201);
+    const { id, key } = await created.json<{ id: string; key: string }>();
+    const before = await listed();
+
+    restoreD1 = await breakD1(env.DB);
+    const refused = await client.post("/v1/admin/keys", { name: "during", scopes: ["predict"] });
+    expect((await expectProblemJson<{ store: string }>(refused, 503)).store).toBe("D1");
+    expect(await listed()).toEqual(before);
+
+    const revoke = await client.call("DELETE", `/v1/admin/keys/${id}`);
+    const problem = await expectProblemJson<{ revoked: boolean; detail: string }>(revoke, 503);
+    expect(problem.revoked).toBe(true);
+    expect(revoke.headers.get("retry-after")).not.toBeNull();
+    // Revoked although the audit could not be written: the key is refused.
+    const used = await client.get("/v1/models", { authorization: `Bearer ${key}` });
+    expect(used.status).toBe(401);
+
+    await restoreD1();
+    restoreD1 = null;
+    expect((await client.call("DELETE", `/v1/admin/keys/${id}`)).status).toBe(200);
+    const audit = await (await client.get("/v1/admin/audit?action=revoke_key")).json<{
+      entries: Array<{ details: { key_id: string } }>;
+    }>();
+    expect(audit.entries.filter((entry) => entry.details.key_id === id)).toHaveLength(1);
+  });
+
   it("keeps predictions at 200: logging is off the request path", async () => {
     restoreD1 = await breakD1(env.DB);
     const response = await client.post("/v1/models/recommender/predict", {

@@ -44,6 +44,16 @@ export async function createApiKey(
   return { key, record };
 }
 
+/**
+ * Removes a key that was just created and never handed out (its creation could not be audited), so no
+ * un-audited key is left behind. Nobody holds it: the secret was only in the failed response.
+ */
+export async function discardApiKey(kv: KVNamespace, key: string): Promise<void> {
+  const hash = toHex(await sha256Bytes(key));
+  await kv.delete(apiKeyKey(hash));
+  cache.delete(hash);
+}
+
 /** The record of a presented key, or null when unknown or revoked. Cached briefly per isolate. */
 export async function resolveApiKey(
   kv: KVNamespace,
