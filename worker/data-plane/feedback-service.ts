@@ -40,6 +40,18 @@ interface Checked {
   actual: number;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Labels are accepted for predictions younger than the feedback retention (LOG_RETENTION_DAYS, the cron
+ * prunes `feedback` rows older than that): a label's predecessor is then always still stored, so a
+ * replacement can subtract it exactly.
+ */
+function feedbackRetentionMs(env: { LOG_RETENTION_DAYS?: string }): number {
+  const days = Number(env.LOG_RETENTION_DAYS);
+  return (Number.isFinite(days) && days > 0 ? days : 30) * DAY_MS;
+}
+
 /** Concurrent replacements of the same label: re-read and retry this many times before giving up. */
 const ATTEMPTS = 4;
 
@@ -96,8 +108,10 @@ async function checkItems(
   scope: RequestScope,
   items: readonly FeedbackItem[],
   fieldOf: (index: number, name: string) => string,
+  now: number,
 ): Promise<Checked[]> {
   const { env } = scope;
+  const oldest = now - feedbackRetentionMs(env);
   const errors: FieldError[] = [];
   const facts = await resolveFacts(scope, items, fieldOf, errors);
   const manifests = new Map<string, Promise<Manifest>>();
@@ -125,6 +139,13 @@ async function checkItems(
       errors.push({
         field: fieldOf(index, "model"),
         message: `prediction belongs to model ${prediction.model}`,
+      });
+      continue;
+    }
+    if (prediction && prediction.ts < oldest) {
+      errors.push({
+        field: fieldOf(index, "prediction_id"),
+        message: `the prediction is older than the feedback retention (${Math.round((now - oldest) / DAY_MS)} days)`,
       });
       continue;
     }
@@ -223,7 +244,7 @@ export async function recordFeedback(
   fieldOf: (index: number, name: string) => string,
   now = Date.now(),
 ): Promise<RecordedFeedback[]> {
-  const checked = await checkItems(scope, items, fieldOf);
+  const checked = await checkItems(scope, items, fieldOf, now);
   // the same id twice in one batch: the later item is the label
   const latest = [...new Map(checked.map((label) => [label.id, label])).values()];
   const keyId = scope.caller.keyId;

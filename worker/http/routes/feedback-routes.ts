@@ -14,8 +14,15 @@ const actualSchema = z.union([z.number(), z.boolean(), z.string()]).openapi({
   example: 4,
 });
 
-/** The model, when the prediction's log row may not have landed yet. */
+/** Legacy (UUID) ids only: the model, when the prediction's log row may not have landed yet. */
 const modelSchema = slugSchema.optional();
+
+const PREDICTION_ID_DESCRIPTION =
+  "The id from the predict response. A sealed id (`p1_…`, base64url, about 80–130 characters) carries the " +
+  "prediction's model, version, time and output under an HMAC, so it is checked without a lookup (422 when it " +
+  "does not verify); a legacy UUID id is looked up in the recent log sample.";
+
+const predictionIdSchema = z.string().min(1).openapi({ description: PREDICTION_ID_DESCRIPTION });
 
 const singleSchema = z
   .object({ actual: actualSchema, model: modelSchema })
@@ -24,11 +31,11 @@ const singleSchema = z
 const batchSchema = z
   .object({
     feedback: z
-      .array(z.object({ prediction_id: z.string().min(1), actual: actualSchema, model: modelSchema }))
+      .array(z.object({ prediction_id: predictionIdSchema, actual: actualSchema, model: modelSchema }))
       .min(1)
       .max(MAX_FEEDBACK_ITEMS),
   })
-  .openapi("FeedbackBatch", { example: { feedback: [{ prediction_id: "6f1c…", actual: 1 }] } });
+  .openapi("FeedbackBatch", { example: { feedback: [{ prediction_id: "p1_AQGa…", actual: 1 }] } });
 
 const recordedSchema = z.object({
   prediction_id: z.string(),
@@ -47,12 +54,12 @@ export function feedbackRoutes() {
       tags: ["monitoring"],
       summary: "Report the ground truth of one prediction (id from the predict response)",
       request: {
-        params: z.object({ id: z.string().min(1) }),
+        params: z.object({ id: predictionIdSchema }),
         body: { required: true, content: { "application/json": { schema: singleSchema } } },
       },
       responses: {
         200: { description: "Recorded", content: { "application/json": { schema: recordedSchema } } },
-        ...problemResponses(400, 401, 403, 404, 422),
+        ...problemResponses(400, 401, 403, 404, 422, 503),
       },
     }),
     async (c) => {
@@ -84,7 +91,7 @@ export function feedbackRoutes() {
             },
           },
         },
-        ...problemResponses(400, 401, 403, 404, 422),
+        ...problemResponses(400, 401, 403, 404, 422, 503),
       },
     }),
     async (c) => {
