@@ -9,11 +9,15 @@ import type { HealthStatus } from "../monitoring/health-status.ts";
 import { buildModelReport, type ModelReport } from "../monitoring/model-report.ts";
 import { reportR2Key } from "../monitoring/report-keys.ts";
 import { latestReport, readReport, reportId, saveReport } from "../monitoring/store/report-store.ts";
-import { readWindow } from "../monitoring/store/window-reader.ts";
+import { readSummaries } from "../monitoring/store/summary-store.ts";
+import { readRecentRows } from "../monitoring/store/window-reader.ts";
 import type { Bindings } from "../platform/env.ts";
 import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
 import { readManifest } from "../repository/registry-reader.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
+
+/** Newest rows of the recent raw sample read for the regression baseline skill (bounded: not the window's traffic). */
+const SKILL_SAMPLE_ROWS = 2_000;
 
 interface AlertOutcome {
   previous_status: HealthStatus | null;
@@ -65,18 +69,23 @@ export async function runModelHealth(
   const thresholds = effectiveThresholds(record, defaultManifest);
   const effective = { ...record, thresholds };
   const windowStart = windowEnd - thresholds.window_hours * 3_600_000;
-  const { rows, total } = await readWindow(env.DB, record.name, windowStart, windowEnd);
+  // Cost: the window's summary rows (buckets × keys), not its predictions; the raw sample only for regression's baseline skill.
+  const summaries = await readSummaries(env.DB, record.name, windowStart, windowEnd);
+  const sample =
+    defaultManifest?.task === "regression"
+      ? await readRecentRows(env.DB, record.name, windowStart, windowEnd, SKILL_SAMPLE_ROWS)
+      : undefined;
   const manifests = await readableManifests(
     env.REGISTRY,
     record,
     defaultManifest,
-    rows.map((row) => row.version),
+    summaries.map((entry) => entry.key.version),
   );
   const report = buildModelReport({
     record: effective,
     manifests,
-    rows,
-    totalRows: total,
+    summaries,
+    ...(sample ? { sample } : {}),
     windowStart,
     windowEnd,
     generatedAt: now,

@@ -2,9 +2,18 @@ import type { Manifest } from "../contracts/manifest.ts";
 import { type ArmScoring, taskOf } from "../tasks/index.ts";
 import { byRequest, groupBy } from "./ops-metrics.ts";
 import { withFeedback } from "./performance.ts";
-import { type TestResult, twoProportionZTest, welchTTest } from "./stats/significance-tests.ts";
+import {
+  type SampleMoments,
+  type TestResult,
+  twoProportionZTest,
+  welchFromMoments,
+  welchTTest,
+} from "./stats/significance-tests.ts";
 import { mean } from "./stats/summary-stats.ts";
 import type { WindowRow } from "./store/window-reader.ts";
+import type { KeyedSummary } from "./summary/fold.ts";
+import { mergeSummaries } from "./summary/merge.ts";
+import type { LabelledSummary, Summary } from "./summary/summary.ts";
 
 /** Fewer labelled rows than this in either arm: no verdict. */
 const MIN_AB_FEEDBACK = 20;
@@ -65,6 +74,68 @@ export function compareArms(
     if (!test) return { ...base, test: null, verdict: "insufficient_data" };
     if (test.p_value >= alpha) return { ...base, test, verdict: "no_significant_difference" };
     // statistic > 0: the arm's mean score exceeds the control's (higher MSE is worse, higher accuracy better)
+    const armHigher = test.statistic > 0;
+    return { ...base, test, verdict: armHigher === scoring.lowerIsBetter ? "worse" : "better" };
+  });
+  return { control, arms: comparisons };
+}
+
+/** An arm's mean score and its sample moments from its labelled sums (the task's per-row arm score). */
+function armMoments(labelled: LabelledSummary | undefined): (SampleMoments & { hits: number }) | null {
+  const sums = labelled?.performance;
+  if (!sums || sums.n === 0) return null;
+  const n = sums.n;
+  if (sums.task === "regression") {
+    // score = e²: mean Σe²/n, variance (Σe⁴ − (Σe²)²/n)/(n − 1)
+    const mean = sums.sum_e2 / n;
+    const variance = n > 1 ? Math.max(0, sums.sum_e4 - sums.sum_e2 * mean) / (n - 1) : 0;
+    return { n, mean, variance, hits: 0 };
+  }
+  return { n, mean: sums.correct / n, variance: 0, hits: sums.correct };
+}
+
+/**
+ * `compareArms` from the window's summaries of A/B-routed rows (route "ab", arm = version), each arm's
+ * labelled sums giving its score's moments exactly: Welch's test on the squared errors, or the two-proportion
+ * z-test on the hits.
+ */
+export function summaryCompareArms(
+  manifest: Manifest,
+  summaries: readonly KeyedSummary[],
+  defaultVersion: string,
+  alpha: number,
+): { control: string | null; arms: ArmComparison[] } {
+  const arms = new Map<string, Summary>();
+  for (const { key, summary } of [...summaries].sort((a, b) => a.key.version.localeCompare(b.key.version))) {
+    if (key.route !== "ab") continue;
+    const seen = arms.get(key.version);
+    arms.set(key.version, seen ? mergeSummaries(seen, summary) : summary);
+  }
+  if (arms.size === 0) return { control: null, arms: [] };
+  const control = arms.has(defaultVersion)
+    ? defaultVersion
+    : ([...arms].sort(([, a], [, b]) => b.n - a.n)[0]?.[0] ?? null);
+  const scoring = taskOf(manifest).arm;
+  const controlMoments = armMoments(arms.get(control ?? "")?.labelled);
+  const comparisons = [...arms].map(([version, arm]): ArmComparison => {
+    const moments = armMoments(arm.labelled);
+    const base = {
+      version,
+      requests: arm.requests,
+      rows: arm.n,
+      feedback: moments?.n ?? 0,
+      metric: scoring.metric,
+      value: moments?.mean ?? null,
+    };
+    if (version === control) return { ...base, test: null, verdict: "control" };
+    if (!moments || !controlMoments || moments.n < MIN_AB_FEEDBACK || controlMoments.n < MIN_AB_FEEDBACK)
+      return { ...base, test: null, verdict: "insufficient_data" };
+    const test =
+      scoring.test === "welch_t"
+        ? welchFromMoments(moments, controlMoments)
+        : twoProportionZTest(moments.hits, moments.n, controlMoments.hits, controlMoments.n);
+    if (!test) return { ...base, test: null, verdict: "insufficient_data" };
+    if (test.p_value >= alpha) return { ...base, test, verdict: "no_significant_difference" };
     const armHigher = test.statistic > 0;
     return { ...base, test, verdict: armHigher === scoring.lowerIsBetter ? "worse" : "better" };
   });

@@ -1,15 +1,18 @@
 import type { Feature, Manifest, NumericReference, ReferenceDistribution } from "../contracts/manifest.ts";
 import type { DriftStatus } from "../vocabulary/index.ts";
-import type { DriftFeatureKind, DriftMeasure } from "./drift/drift-method.ts";
+import { finestGrid } from "./drift/binned-sample.ts";
+import type { BinnedNumericSample, DriftFeatureKind, DriftMeasure } from "./drift/drift-method.ts";
 import { type IdCoverage, idCoverage, idProportions } from "./drift/id-coverage.ts";
 import { type ResolvedMethod, resolveMethod } from "./drift/method-choice.ts";
 import { driftWeights, type IdReference, idReferences } from "./drift/model-annotations.ts";
 import { adjustedPsi } from "./drift/psi-bias.ts";
-import { categoryPsi, numericPsi } from "./drift/psi-method.ts";
+import { binnedPsi, categoryPsi, numericPsi } from "./drift/psi-method.ts";
 import type { DriftMethodName } from "./drift/registry.ts";
+import { binnedWasserstein } from "./stats/binned-wasserstein.ts";
 import { chiSquareAgainstReference, UNSEEN_BUCKET } from "./stats/chi-square.ts";
 import { mean } from "./stats/summary-stats.ts";
 import { normalisedWasserstein } from "./stats/wasserstein.ts";
+import type { FeatureSummary, NumericSummary } from "./summary/summary.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
 /** Below this many values a feature's drift is not judged (PSI of tiny samples is mostly noise). */
@@ -46,6 +49,13 @@ export interface FeatureDrift {
   mean?: number | null;
   reference_mean?: number;
   proportions?: Record<string, number>;
+  /**
+   * Read from a summary's bins where the method's statistic is an approximation (binned KS, Wasserstein):
+   * the exact statistic of the raw values lies within (upper null: unbounded above). Absent when exact.
+   */
+  statistic_bounds?: { lower: number; upper: number | null };
+  /** Share of the window's values outside the reference categories (pooled as __unseen__). */
+  unseen_share?: number;
 }
 
 /**
@@ -86,6 +96,7 @@ function judged(
   const psiAdjusted = adjustedPsi(psi.raw, psi.bins, psi.n, context.referenceRows);
   const effect = psi.weight * Math.min(psiAdjusted, psi.distanceSquared ?? Number.POSITIVE_INFINITY);
   const common = {
+    ...(measure.statistic_bounds ? { statistic_bounds: measure.statistic_bounds } : {}),
     psi: psi.raw,
     psi_adjusted: psiAdjusted,
     weight: psi.weight,
@@ -174,29 +185,105 @@ export function numericDrift(
   };
 }
 
+/**
+ * `numericDrift` of a window known by its summary counts (monitoring/summary): the method's binned form, PSI
+ * exact on the manifest's bins, the Wasserstein distance of the effect from the finest bins (its estimate).
+ */
+export function binnedNumericDrift(
+  summary: NumericSummary,
+  reference: NumericReference,
+  discrete: boolean,
+  context: DriftContext,
+): FeatureDrift {
+  const resolved = resolveFor(context, "numeric");
+  const mean = summary.n > 0 ? summary.sum / summary.n : null;
+  const base = {
+    type: "numeric" as const,
+    n: summary.n,
+    test: resolved.name,
+    alpha: context.thresholds.p_value / context.testedTogether,
+    weight: context.weight ?? 1,
+    reference_mean: reference.mean,
+  };
+  if (summary.n < MIN_DRIFT_ROWS) return { ...base, ...INSUFFICIENT, mean };
+  const sample: BinnedNumericSample = {
+    counts: summary.counts,
+    fine:
+      summary.quantile_counts.length === reference.quantiles.length + 1
+        ? { edges: reference.quantiles, counts: summary.quantile_counts }
+        : null,
+    n: summary.n,
+    min: summary.min,
+    max: summary.max,
+    reference,
+    referenceRows: context.referenceRows,
+    discrete,
+  };
+  const measure = (resolved.method.binned as NonNullable<typeof resolved.method.binned>)(sample);
+  const distance = binnedWasserstein(finestGrid(sample), reference.quantiles, reference.std, discrete);
+  return {
+    ...base,
+    ...judged(
+      resolved,
+      measure,
+      {
+        raw: binnedPsi(sample),
+        bins: reference.bins.proportions.length,
+        n: summary.n,
+        weight: context.weight ?? 1,
+        distanceSquared: distance.statistic ** 2,
+      },
+      context,
+    ),
+    mean,
+  };
+}
+
+/** The counts of a category summary, the values outside the reference pooled under UNSEEN_BUCKET. */
+function summaryCounts(counts: Readonly<Record<string, number>>, unknown: number): Map<string, number> {
+  const map = new Map(Object.entries(counts).filter(([, count]) => count > 0));
+  if (unknown > 0) map.set(UNSEEN_BUCKET, unknown);
+  return map;
+}
+
 export function categoryDrift(
   values: readonly string[],
   proportions: Readonly<Record<string, number>>,
   context: DriftContext,
 ): FeatureDrift {
-  const resolved = resolveFor(context, "category");
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return countedCategoryDrift(counts, proportions, context);
+}
+
+/**
+ * A category window's drift from its counts per value (a summary pools values outside the reference under
+ * UNSEEN_BUCKET: PSI, chi-square statistic and Jensen–Shannon are unchanged by the pooling, each linear in the
+ * unseen counts; the two-sample chi-square's degrees of freedom count the pool as one value).
+ */
+export function countedCategoryDrift(
+  counts: ReadonlyMap<string, number>,
+  proportions: Readonly<Record<string, number>>,
+  context: DriftContext,
+): FeatureDrift {
+  const resolved = resolveFor(context, "category");
+  let n = 0;
+  for (const count of counts.values()) n += count;
   const observed = Object.fromEntries(
-    [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v / values.length]),
+    [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v / n]),
   );
   const base = {
     type: "category" as const,
-    n: values.length,
+    n,
     test: resolved.name,
     alpha: context.thresholds.p_value / context.testedTogether,
     weight: context.weight ?? 1,
     proportions: observed,
   };
-  if (values.length < MIN_DRIFT_ROWS) {
+  if (n < MIN_DRIFT_ROWS) {
     return { ...base, ...INSUFFICIENT };
   }
-  const sample = { counts, n: values.length, reference: proportions, referenceRows: context.referenceRows };
+  const sample = { counts, n, reference: proportions, referenceRows: context.referenceRows };
   const measure = (resolved.method.category as NonNullable<typeof resolved.method.category>)(sample);
   const { buckets } = chiSquareAgainstReference(counts, proportions, context.referenceRows);
   const unseen = buckets.find((bucket) => bucket.value === UNSEEN_BUCKET);
@@ -205,10 +292,10 @@ export function categoryDrift(
     ...judged(
       resolved,
       measure,
-      { raw: categoryPsi(sample), bins: buckets.length, n: values.length, weight: context.weight ?? 1 },
+      { raw: categoryPsi(sample), bins: buckets.length, n, weight: context.weight ?? 1 },
       context,
     ),
-    ...(unseen ? { unseen_share: unseen.observed / values.length } : {}),
+    ...(unseen ? { unseen_share: unseen.observed / n } : {}),
   };
 }
 
@@ -223,6 +310,19 @@ function idDrift(
   for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
   const referenceRows = Object.values(reference.counts).reduce((sum, count) => sum + count, 0);
   const drift = categoryDrift(ids, idProportions(reference), { ...context, referenceRows });
+  const { proportions: _perId, ...rest } = drift;
+  return { ...rest, id_coverage: idCoverage(counts, reference) };
+}
+
+/** `idDrift` from a summary's per-reference-id counts (ids outside the reference pooled: see IdCoverage). */
+function countedIdDrift(
+  ids: { counts: Readonly<Record<string, number>>; unknown: number },
+  reference: IdReference,
+  context: DriftContext,
+): FeatureDrift {
+  const counts = summaryCounts(ids.counts, ids.unknown);
+  const referenceRows = Object.values(reference.counts).reduce((sum, count) => sum + count, 0);
+  const drift = countedCategoryDrift(counts, idProportions(reference), { ...context, referenceRows });
   const { proportions: _perId, ...rest } = drift;
   return { ...rest, id_coverage: idCoverage(counts, reference) };
 }
@@ -251,11 +351,79 @@ export interface DatasetDrift {
   dataset_drift: boolean;
 }
 
+/** One feature's drift, given its reference and context (from raw values or from a summary). */
+type FeatureMeasure = (
+  feature: Feature,
+  reference: ReferenceDistribution,
+  context: DriftContext,
+  idReference: IdReference | undefined,
+) => FeatureDrift | null;
+
 /** Per-feature drift of the window's inputs against the manifest reference, Bonferroni across features. */
 export function datasetDrift(
   manifest: Manifest,
   inputs: readonly Record<string, unknown>[],
   thresholds: MonitoringThresholds,
+): DatasetDrift {
+  return assembleDrift(manifest, inputs.length, thresholds, (feature, reference, context, idReference) => {
+    const values = featureValues(feature, inputs);
+    if (idReference) return idDrift(values, idReference, context);
+    return reference.type === "category"
+      ? categoryDrift(values as string[], reference.proportions, context)
+      : numericDrift(values as number[], reference, feature.kind === "integer", context);
+  });
+}
+
+/**
+ * `datasetDrift` from the merged feature summaries of the window's served rows (no rows read). A feature whose
+ * summary was counted on another reference (a different edges digest) or is absent counts as no values.
+ */
+export function summaryDatasetDrift(
+  manifest: Manifest,
+  features: Readonly<Record<string, FeatureSummary>>,
+  rows: number,
+  thresholds: MonitoringThresholds,
+): DatasetDrift {
+  return assembleDrift(manifest, rows, thresholds, (feature, reference, context, idReference) => {
+    const summary = features[feature.name];
+    if (idReference) {
+      const ids = summary?.type === "numeric" ? summary.ids : undefined;
+      return countedIdDrift(ids ?? { counts: {}, unknown: 0 }, idReference, context);
+    }
+    if (reference.type === "category") {
+      const counted = summary?.type === "category" ? summary : undefined;
+      return countedCategoryDrift(
+        summaryCounts(counted?.counts ?? {}, counted?.unknown ?? 0),
+        reference.proportions,
+        context,
+      );
+    }
+    const numeric = summary?.type === "numeric" ? summary : emptyNumeric(reference);
+    return binnedNumericDrift(numeric, reference, feature.kind === "integer", context);
+  });
+}
+
+/** A numeric summary with no values, on `reference`'s bins. */
+export function emptyNumeric(reference: NumericReference): NumericSummary {
+  return {
+    type: "numeric",
+    edges_digest: "",
+    n: 0,
+    counts: new Array<number>(reference.bins.edges.length + 1).fill(0),
+    quantile_counts: new Array<number>(reference.quantiles.length + 1).fill(0),
+    missing: 0,
+    sum: 0,
+    sum_sq: 0,
+    min: null,
+    max: null,
+  };
+}
+
+function assembleDrift(
+  manifest: Manifest,
+  rows: number,
+  thresholds: MonitoringThresholds,
+  measure: FeatureMeasure,
 ): DatasetDrift {
   const testedTogether = Math.max(1, manifest.features.length);
   const weight = driftWeights(manifest);
@@ -273,15 +441,8 @@ export function datasetDrift(
       thresholds,
       weight: weight(feature.name),
     };
-    if (idReference) {
-      features[feature.name] = idDrift(featureValues(feature, inputs), idReference, context);
-      continue;
-    }
-    const values = featureValues(feature, inputs);
-    features[feature.name] =
-      reference.type === "category"
-        ? categoryDrift(values as string[], reference.proportions, context)
-        : numericDrift(values as number[], reference, feature.kind === "integer", context);
+    const drift = measure(feature, reference, context, idReference);
+    if (drift) features[feature.name] = drift;
   }
   const evaluated = Object.values(features).filter((entry) => entry.status !== "insufficient_data");
   const drifted = Object.entries(features)
@@ -293,7 +454,7 @@ export function datasetDrift(
   const share = evaluated.length ? drifted.length / evaluated.length : 0;
   return {
     reference_version: manifest.version,
-    rows: inputs.length,
+    rows,
     alpha: thresholds.p_value,
     bonferroni_alpha: thresholds.p_value / testedTogether,
     features,

@@ -3,6 +3,7 @@ import type { HealthReason } from "../tasks/index.ts";
 import { betaI } from "../tasks/metrics/special-functions.ts";
 import { intervalGroup } from "../tasks/regression.ts";
 import type { WindowRow } from "./store/window-reader.ts";
+import type { CoverageCounts } from "./summary/summary.ts";
 
 /** Coverage may sit this far below nominal before it is a finding (the issue's per-group bar). */
 export const COVERAGE_TOLERANCE = 0.05;
@@ -109,6 +110,31 @@ export function intervalCoverage(
       tally.covered[slot] = (tally.covered[slot] ?? 0) + hit;
     }
   }
+  return coverageOf(version, manifest, tallies);
+}
+
+/**
+ * `intervalCoverage` from a window's labelled coverage counts (monitoring/summary CoverageCounts: per level,
+ * slot 0 marginal, slot 1 + g the Mondrian group g): the same cells, exactly.
+ */
+export function summaryIntervalCoverage(
+  version: string,
+  manifest: Manifest,
+  counts: CoverageCounts | undefined,
+): IntervalCoverage | null {
+  if (!manifest.intervals || manifest.task !== "regression" || !counts) return null;
+  const tallies = new Map<number, { n: number[]; covered: number[] }>();
+  for (const [level, tally] of Object.entries(counts)) tallies.set(Number(level), tally);
+  return coverageOf(version, manifest, tallies);
+}
+
+function coverageOf(
+  version: string,
+  manifest: Manifest,
+  tallies: ReadonlyMap<number, { n: number[]; covered: number[] }>,
+): IntervalCoverage | null {
+  const groups = manifest.intervals?.groups;
+  const k = groups ? groups.edges.length + 1 : 0;
   if (tallies.size === 0) return null;
   const levels = [...tallies.entries()]
     .sort(([a], [b]) => a - b)

@@ -1,5 +1,9 @@
 import { percentiles } from "./stats/summary-stats.ts";
 import type { WindowRow } from "./store/window-reader.ts";
+import type { KeyedSummary } from "./summary/fold.ts";
+import { LATENCY_ACCURACY, sketchQuantile } from "./summary/latency-sketch.ts";
+import { mergeSketches } from "./summary/merge.ts";
+import type { Summary } from "./summary/summary.ts";
 
 /**
  * Per request, not per row: a batch request logs one row per scored instance, a failed request one error
@@ -75,5 +79,87 @@ export function opsReport(rows: readonly WindowRow[]) {
       (row) => row.version,
     ),
     by_colo: opsBy(served, (row) => row.colo ?? "unknown"),
+  };
+}
+
+/** Counts and the latency sketch of some summaries (the ops part of a summary). */
+type OpsPart = Pick<Summary, "n" | "errors" | "requests" | "request_errors" | "latency">;
+
+/** Relative accuracy of the summaries' latency quantiles (DDSketch): each is within ±1 % of a latency of the window. */
+export const LATENCY_RELATIVE_ACCURACY = LATENCY_ACCURACY;
+
+function addOps(a: OpsPart, b: OpsPart): OpsPart {
+  const latency = a.latency && b.latency ? mergeSketches(a.latency, b.latency) : (a.latency ?? b.latency);
+  return {
+    n: a.n + b.n,
+    errors: a.errors + b.errors,
+    requests: a.requests + b.requests,
+    request_errors: a.request_errors + b.request_errors,
+    ...(latency ? { latency } : {}),
+  };
+}
+
+const NO_OPS: OpsPart = { n: 0, errors: 0, requests: 0, request_errors: 0 };
+
+/** `opsMetrics` of merged summaries: exact counts; latency quantiles from the DDSketch (±1 % relative). */
+export function summaryOpsMetrics(part: OpsPart): OpsMetrics {
+  const latency = part.latency;
+  const at = (q: number) => (latency ? sketchQuantile(latency, q) : null);
+  return {
+    requests: part.requests,
+    errors: part.request_errors,
+    error_rate: part.requests ? part.request_errors / part.requests : 0,
+    rows: part.n,
+    latency_ms: { p50: at(0.5), p95: at(0.95), p99: at(0.99) },
+  };
+}
+
+function opsGroups(
+  summaries: readonly KeyedSummary[],
+  key: (entry: KeyedSummary) => string | null,
+): Record<string, OpsMetrics> {
+  const groups = new Map<string, OpsPart>();
+  for (const entry of summaries) {
+    const name = key(entry);
+    if (name === null) continue;
+    groups.set(name, addOps(groups.get(name) ?? NO_OPS, entry.summary));
+  }
+  return Object.fromEntries(
+    [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, part]) => [name, summaryOpsMetrics(part)]),
+  );
+}
+
+/**
+ * `opsReport` of a window's summaries: the same groups, exact counts. Per colo the summaries keep counts but
+ * no latency sketch (latency null there); rows without a colo count under "unknown".
+ */
+export function summaryOpsReport(summaries: readonly KeyedSummary[]) {
+  const served = summaries.filter((entry) => entry.key.route !== "shadow");
+  const total = served.reduce<OpsPart>((sum, entry) => addOps(sum, entry.summary), NO_OPS);
+  const colos = new Map<string, OpsPart>();
+  for (const { summary } of served)
+    for (const [colo, counts] of Object.entries(summary.colos ?? {}))
+      colos.set(colo, addOps(colos.get(colo) ?? NO_OPS, counts));
+  const known = [...colos.values()].reduce<OpsPart>(addOps, NO_OPS);
+  const unknown: OpsPart = {
+    n: total.n - known.n,
+    errors: total.errors - known.errors,
+    requests: total.requests - known.requests,
+    request_errors: total.request_errors - known.request_errors,
+  };
+  if (unknown.n > 0) colos.set("unknown", unknown);
+  return {
+    total: summaryOpsMetrics(total),
+    by_version: opsGroups(summaries, ({ key }) =>
+      key.route === "shadow" ? `${key.version} (shadow)` : key.version,
+    ),
+    by_route: opsGroups(summaries, ({ key }) => key.route),
+    by_arm: opsGroups(served, ({ key }) => (key.route === "ab" ? key.version : null)),
+    by_colo: Object.fromEntries(
+      [...colos]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([colo, part]) => [colo, summaryOpsMetrics(part)]),
+    ),
+    latency_relative_accuracy: LATENCY_RELATIVE_ACCURACY,
   };
 }

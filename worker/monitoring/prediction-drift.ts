@@ -1,6 +1,16 @@
 import type { Manifest } from "../contracts/manifest.ts";
 import { taskOf } from "../tasks/index.ts";
-import { categoryDrift, type DriftContext, type FeatureDrift, numericDrift } from "./feature-drift.ts";
+import {
+  binnedNumericDrift,
+  categoryDrift,
+  countedCategoryDrift,
+  type DriftContext,
+  emptyNumeric,
+  type FeatureDrift,
+  numericDrift,
+} from "./feature-drift.ts";
+import { UNSEEN_BUCKET } from "./stats/chi-square.ts";
+import type { Summary } from "./summary/summary.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
 /** What prediction drift reads of a logged row: the output number and the predicted label. */
@@ -34,4 +44,31 @@ export function versionPredictionDrift(
   }
   const outputs = rows.flatMap((row) => (row.output === null ? [] : [row.output]));
   return numericDrift(outputs, reference, false, context);
+}
+
+/**
+ * `versionPredictionDrift` from a version's merged summary: the numeric prediction's bins (binned methods), or
+ * the multiclass predicted-class counts. A part counted on another reference is ignored (merged only on equal
+ * edges digests upstream).
+ */
+export function summaryPredictionDrift(
+  manifest: Manifest,
+  summary: Pick<Summary, "prediction" | "prediction_classes">,
+  thresholds: MonitoringThresholds,
+): FeatureDrift {
+  const reference = taskOf(manifest).predictionReference(manifest);
+  const context: DriftContext = {
+    kind: "prediction",
+    name: null,
+    referenceRows: manifest.reference.rows,
+    testedTogether: 1,
+    thresholds,
+  };
+  if (reference.type === "category") {
+    const classes = summary.prediction_classes;
+    const counts = new Map(Object.entries(classes?.counts ?? {}).filter(([, count]) => count > 0));
+    if (classes && classes.unknown > 0) counts.set(UNSEEN_BUCKET, classes.unknown);
+    return countedCategoryDrift(counts, reference.proportions, context);
+  }
+  return binnedNumericDrift(summary.prediction ?? emptyNumeric(reference), reference, false, context);
 }

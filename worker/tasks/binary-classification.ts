@@ -18,6 +18,10 @@ const metricsOf = (manifest: Manifest, rows: readonly { output: number; actual: 
     decisionThreshold(manifest),
   );
 
+/** A bound widened by an AUC's binning error (reports read AUC from score histograms: monitoring/stats/labelled-metrics.ts). */
+const widened = <T extends { lower: number; upper: number }>(bounds: T | null, error: number): T | null =>
+  bounds && { ...bounds, lower: Math.max(0, bounds.lower - error), upper: Math.min(1, bounds.upper + error) };
+
 /**
  * The positive-class probability per row (column `output.positive_index` of an [N, 2] tensor, or the only
  * column), labelled with the positive or negative label at the threshold; ground truth is stored as 1/0.
@@ -82,7 +86,10 @@ export const binaryClassification: Task<ClassificationMetrics> = {
   /** AUC fails its bar only when the one-sided 95 % Hanley–McNeil upper bound is below it. */
   performanceReasons(metrics, bars) {
     if (bars.auc_min === undefined || (metrics.auc !== null && metrics.auc >= bars.auc_min)) return [];
-    const bounds = aucBounds(metrics.auc, metrics.positives, metrics.n - metrics.positives);
+    const bounds = widened(
+      aucBounds(metrics.auc, metrics.positives, metrics.n - metrics.positives),
+      (metrics as { auc_binning?: { max_error: number } | null }).auc_binning?.max_error ?? 0,
+    );
     const auc = metrics.auc === null ? "undefined" : fmt(metrics.auc);
     if (bounds && bounds.upper >= bars.auc_min)
       return [

@@ -122,6 +122,10 @@ const featureDriftSchema = z
     test: z.enum(DRIFT_METHOD_NAMES).openapi({ description: "The drift method that judged the feature" }),
     threshold: z.number().optional().openapi({ description: "Statistic methods: the level compared with" }),
     statistic: z.number().nullable(),
+    statistic_bounds: z.object({ lower: z.number(), upper: z.number().nullable() }).optional().openapi({
+      description:
+        "Binned KS / Wasserstein (reports read summaries' bins): the exact statistic of the raw values lies within; upper null = unbounded",
+    }),
     p_value: z.number().nullable(),
     alpha: z.number(),
     significant: z.boolean(),
@@ -151,8 +155,20 @@ export const modelReportSchema = z
     thresholds: registryViewSchema.shape.thresholds.unwrap(),
     status: reportStatusSchema,
     reasons: z.array(healthReasonSchema),
-    rows: z.object({ total: z.number(), analyzed: z.number(), sampled: z.boolean() }),
+    rows: z.object({
+      total: z.number(),
+      analyzed: z.number(),
+      sampled: z
+        .boolean()
+        .openapi({ description: "Always false since schema_version 2: every row is counted" }),
+      source: z.literal("summaries").optional(),
+      keys: z.number().optional().openapi({ description: "Summary keys (version × route × bucket) merged" }),
+    }),
     ops: z.object({
+      latency_relative_accuracy: z.number().optional().openapi({
+        description:
+          "Latency quantiles come from a DDSketch: each is within this relative error of a latency of the window",
+      }),
       total: opsMetricsSchema,
       by_version: z.record(z.string(), opsMetricsSchema),
       by_route: z.record(z.string(), opsMetricsSchema),

@@ -3,7 +3,11 @@ import { type BinnedValues, cdfPieces, quantileReference, totalCount } from "./b
 import { quantileCdf } from "./ks-test.ts";
 
 export interface BinnedKs {
-  /** sup |F_n − F_ref| with the window uniform within each bin (the point estimate). */
+  /**
+   * sup |F_n − F_ref| over the points where the window's CDF is known exactly (the bin edges, below its min and
+   * from its max): KS of the binned data, the lower end of `bounds`. (Spreading the window uniformly within
+   * its bins instead overshoots where values sit on a few prices: 0.070 for an exact 0.024 in the tests.)
+   */
   statistic: number;
   p_value: number;
   n: number;
@@ -33,7 +37,6 @@ export function binnedKs(
   const reference = quantileReference(quantiles, (x, strict) => quantileCdf(quantiles, x, discrete, strict));
   let lower = 0;
   let upper = 0;
-  let estimate = 0;
   if (n > 0) {
     for (const piece of cdfPieces(binned, reference, discrete)) {
       // Exact points: where the window's CDF is known (lo = hi), the whole piece counts; else the edge b⁻
@@ -47,7 +50,6 @@ export function binnedKs(
         piece.g1 - piece.hi,
         piece.lo - piece.g0,
       );
-      estimate = Math.max(estimate, Math.abs(piece.l0 - piece.g0), Math.abs(piece.l1 - piece.g1));
     }
     for (const [index, edge] of binned.edges.entries()) {
       const known = totalCount(binned.counts.slice(0, index + 1)) / n;
@@ -56,7 +58,7 @@ export function binnedKs(
   }
   const effectiveN = referenceRows > 0 ? (n * referenceRows) / (n + referenceRows) : n;
   const p = (d: number) => (n > 0 ? kolmogorovSf(Math.sqrt(effectiveN) * d) : 1);
-  const statistic = Math.min(upper, Math.max(lower, estimate));
+  const statistic = lower;
   return {
     statistic,
     p_value: p(statistic),

@@ -9,6 +9,13 @@ export interface TestResult {
   df?: number;
 }
 
+/** A sample known by its size, mean and variance (ddof = 1): from rows, or from a summary's sums. */
+export interface SampleMoments {
+  n: number;
+  mean: number;
+  variance: number;
+}
+
 /** Welch's unequal-variance t-test, two-sided (scipy `ttest_ind(equal_var=False)`). */
 export function welchTTest(a: readonly number[], b: readonly number[]): TestResult | null {
   const ma = mean(a);
@@ -16,12 +23,18 @@ export function welchTTest(a: readonly number[], b: readonly number[]): TestResu
   const va = variance(a);
   const vb = variance(b);
   if (ma === null || mb === null || va === null || vb === null) return null;
-  const sa = va / a.length;
-  const sb = vb / b.length;
+  return welchFromMoments({ n: a.length, mean: ma, variance: va }, { n: b.length, mean: mb, variance: vb });
+}
+
+/** Welch's test from the two samples' moments. */
+export function welchFromMoments(a: SampleMoments, b: SampleMoments): TestResult | null {
+  if (a.n < 2 || b.n < 2) return null;
+  const sa = a.variance / a.n;
+  const sb = b.variance / b.n;
   const se = Math.sqrt(sa + sb);
   if (se === 0) return null;
-  const t = (ma - mb) / se;
-  const df = (sa + sb) ** 2 / (sa ** 2 / (a.length - 1) + sb ** 2 / (b.length - 1));
+  const t = (a.mean - b.mean) / se;
+  const df = (sa + sb) ** 2 / (sa ** 2 / (a.n - 1) + sb ** 2 / (b.n - 1));
   return { test: "welch_t", statistic: t, p_value: studentTTwoSided(t, df), df };
 }
 

@@ -64,7 +64,6 @@ export function r2Bounds(
   if (!(sumB > 0)) return null;
   const meanA = sumA / n;
   const meanB = sumB / n;
-  if (meanA === 0) return { lower: 1, upper: 1, confidence };
   let varA = 0;
   let varB = 0;
   let cov = 0;
@@ -75,9 +74,24 @@ export function r2Bounds(
     varB += db * db;
     cov += da * db;
   }
-  varA /= n - 1;
-  varB /= n - 1;
-  cov /= n - 1;
+  return r2BoundsFromMoments(n, meanA, meanB, varA / (n - 1), varB / (n - 1), cov / (n - 1), confidence);
+}
+
+/**
+ * The R² bounds from the moments of a = e² and b = (y − ȳ)² (means, variances and covariance with n − 1):
+ * what `r2Bounds` computes from rows, and a monitoring summary from its sums (monitoring/stats/labelled-metrics.ts).
+ */
+export function r2BoundsFromMoments(
+  n: number,
+  meanA: number,
+  meanB: number,
+  varA: number,
+  varB: number,
+  cov: number,
+  confidence = BOUND_CONFIDENCE,
+): Bounds | null {
+  if (n < MIN_LABELS_FOR_BOUNDS || !(meanB > 0)) return null;
+  if (meanA === 0) return { lower: 1, upper: 1, confidence };
   const logVariance = Math.max(0, varA / meanA ** 2 + varB / meanB ** 2 - (2 * cov) / (meanA * meanB)) / n;
   const spread = studentTQuantile(confidence, n - 1) * Math.sqrt(logVariance);
   const ratio = meanA / meanB;
