@@ -90,6 +90,19 @@ describe("feedback for sealed ids", () => {
       .bind(id)
       .first<{ n: number }>();
     expect(sample?.n).toBe(0);
+    // the label also goes to the lake (after the response: poll)
+    const deadline = Date.now() + 10_000;
+    let lake: string[] = [];
+    while (lake.length === 0 && Date.now() < deadline) {
+      const listed = await env.LOGS.list({ prefix: "feedback/model=recommender/" });
+      lake = listed.objects.map((object) => object.key);
+      if (lake.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(lake.length).toBeGreaterThan(0);
+    const object = await env.LOGS.get(lake[0] ?? "");
+    const text = await new Response(object?.body.pipeThrough(new DecompressionStream("gzip")) ?? null).text();
+    expect(text).toContain(`"prediction_id":"${id}"`);
+    expect(text).toContain('"replaced":null');
   });
 
   it("a later label replaces the earlier one exactly; resending the same label changes nothing", async () => {
