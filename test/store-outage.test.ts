@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { checkModelHealth } from "../worker/data-plane/model-health-check.ts";
+import type { Bindings } from "../worker/platform/env.ts";
 import { classifyStoreFailure, redactStoreMessage } from "../worker/platform/store-failure.ts";
 import { PROBLEM_URN_PREFIX, PROBLEMS } from "../worker/problems/catalogue.ts";
 import { modelKey } from "../worker/repository/registry-keys.ts";
@@ -263,6 +265,13 @@ describe("a D1 outage", () => {
       entries: Array<{ details: { key_id: string } }>;
     }>();
     expect(audit.entries.filter((entry) => entry.details.key_id === id)).toHaveLength(1);
+  });
+
+  it("is degraded too, naming the secret, when the prediction-id key is missing", async () => {
+    const withoutKey = { ...env, PREDICTION_ID_KEY: undefined } as unknown as Bindings;
+    const health = await checkModelHealth({ env: withoutKey }, "kredipusula");
+    expect(health).toMatchObject({ status: "degraded", model_loaded: true });
+    expect(health.reasons?.join(" ")).toContain("PREDICTION_ID_KEY is not set");
   });
 
   it("keeps predictions at 200: logging is off the request path", async () => {

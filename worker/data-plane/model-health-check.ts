@@ -1,5 +1,6 @@
 import { withModelSession } from "../inference/model-sessions.ts";
 import type { Bindings } from "../platform/env.ts";
+import { predictionIdKeyWarning } from "../platform/prediction-id-key.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
 import {
   classifyStoreFailure,
@@ -26,17 +27,17 @@ interface ModelHealthCheck {
 }
 
 /** A health probe answers fast: a D1 that queues for longer than this counts as down. */
-export const D1_PROBE_TIMEOUT_MS = 2_000;
+const D1_PROBE_TIMEOUT_MS = 2_000;
 
 /** What a D1 outage costs while serving still works. */
-export const D1_DEGRADED_EFFECT =
+const D1_DEGRADED_EFFECT =
   "predictions are served and logged through the queue; monitoring reads, feedback and registry changes answer 503";
 
 /**
  * One indexed read of one row from a table every deployment has: it needs the database's read lock, so a
  * locked, overloaded or unreachable D1 fails it. Cost: one D1 row read per health call, whatever the traffic.
  */
-export async function probeD1(
+async function probeD1(
   env: Pick<Bindings, "DB">,
   timeoutMs = D1_PROBE_TIMEOUT_MS,
 ): Promise<StoreFailure | null> {
@@ -80,24 +81,28 @@ function loadFailure(error: unknown): Pick<ModelHealthCheck, "detail" | "outage"
 /**
  * Liveness of one model: it is registered, its manifest parses and its artifact loads into its engine
  * (KV and R2, the stores serving needs), and D1 answers (the store monitoring and admin changes need).
- * A model that serves while D1 is down is `degraded`, with the reason naming D1.
+ * A model that serves while D1 is down (or without a prediction-id key) is `degraded`, with the reasons.
  */
 export async function checkModelHealth(
   { env }: Pick<RequestScope, "env">,
   model: string,
 ): Promise<ModelHealthCheck> {
-  const d1 = probeD1(env);
-  const serving = await checkServing(env, model);
-  const d1Failure = await d1;
-  if (!d1Failure) return serving;
+  const [serving, around] = await Promise.all([checkServing(env, model), degradations(env)]);
+  const checked = { ...serving, ...(around.d1 ? { d1Down: true } : {}) };
+  if (around.reasons.length === 0) return checked;
   if (serving.status === "unhealthy") {
-    return { ...serving, reasons: [...(serving.reasons ?? []), storeReason(d1Failure)], d1Down: true };
+    return { ...checked, reasons: [...(serving.reasons ?? []), ...around.reasons] };
   }
+  return { ...checked, status: "degraded", reasons: around.reasons };
+}
+
+/** Why serving works but not everything around it does (D1 down, no prediction-id key), or none. */
+export async function degradations(env: Bindings): Promise<{ reasons: string[]; d1: StoreFailure | null }> {
+  const d1 = await probeD1(env);
+  const keyWarning = predictionIdKeyWarning(env);
   return {
-    ...serving,
-    status: "degraded",
-    reasons: [storeReason(d1Failure, D1_DEGRADED_EFFECT)],
-    d1Down: true,
+    reasons: [...(d1 ? [storeReason(d1, D1_DEGRADED_EFFECT)] : []), ...(keyWarning ? [keyWarning] : [])],
+    d1,
   };
 }
 

@@ -13,7 +13,7 @@
  * defects and stay 500.
  */
 
-export type StoreName = "D1" | "KV" | "R2";
+type StoreName = "D1" | "KV" | "R2";
 
 export interface StoreFailure {
   store: StoreName;

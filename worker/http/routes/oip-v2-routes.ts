@@ -1,12 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { slugSchema } from "../../contracts/manifest.ts";
-import {
-  checkModelHealth,
-  D1_DEGRADED_EFFECT,
-  probeD1,
-  storeReason,
-} from "../../data-plane/model-health-check.ts";
+import { checkModelHealth, degradations, storeReason } from "../../data-plane/model-health-check.ts";
 import { servingPlatform } from "../../data-plane/model-views.ts";
 import {
   oipInputsMetadata,
@@ -158,7 +153,7 @@ export function oipV2Routes() {
       },
     }),
     async (c) => {
-      const [listed, d1] = await Promise.all([
+      const [listed, around] = await Promise.all([
         listModelRecords(c.env.REGISTRY).then(
           (models) => ({ models, failure: null }),
           (error: unknown) => {
@@ -167,20 +162,20 @@ export function oipV2Routes() {
             return { models: [], failure };
           },
         ),
-        probeD1(c.env),
+        degradations(c.env),
       ]);
       const reasons = [
         ...(listed.failure
           ? [storeReason(listed.failure, "the registry cannot be read, nothing is served")]
           : []),
         ...(!listed.failure && listed.models.length === 0 ? ["no model is published"] : []),
-        ...(d1 ? [storeReason(d1, D1_DEGRADED_EFFECT)] : []),
+        ...around.reasons,
       ];
       const ready = listed.models.length > 0;
       if (listed.failure) c.header("retry-after", String(PROBLEMS.storeUnavailable.retryAfterSeconds));
       const body = {
         ready,
-        status: !ready ? "not_ready" : d1 ? "degraded" : "ready",
+        status: !ready ? "not_ready" : around.reasons.length > 0 ? "degraded" : "ready",
         ...(reasons.length > 0 ? { reasons } : {}),
       } satisfies z.input<typeof serverReadinessSchema>;
       return c.json(body, ready ? 200 : 503) as never;
