@@ -174,6 +174,12 @@ async function checkItems(
   return checked;
 }
 
+/**
+ * A short unique name of the id for the dedupe key (kept 7 days per label): a sealed id's last 22 characters
+ * cover its 128-bit MAC, unique per id; a legacy id as it is.
+ */
+const dedupeIdOf = (id: string): string => (isSealedId(id) ? id.slice(-22) : id);
+
 /** The summary deltas of one label: the new value, minus the value it replaces (exact: the sums are linear). */
 function deltasOf(label: Checked, replaced: number | null, revision: number, now: number): LabelledDelta[] {
   if (!label.facts || label.facts.output === null || replaced === label.actual) return [];
@@ -187,7 +193,7 @@ function deltasOf(label: Checked, replaced: number | null, revision: number, now
   const removed = replaced === null ? null : labelledDelta(label.manifest, facts, replaced, -1);
   const labelled = added && removed ? mergeLabelled(added, removed) : (added ?? removed);
   // the revision this write creates: a concurrent writer of the same revision is skipped by the dedupe
-  return labelled ? [{ key, labelled, dedupeKey: `feedback:${label.id}:${revision}` }] : [];
+  return labelled ? [{ key, labelled, dedupeKey: `fb:${dedupeIdOf(label.id)}:${revision}` }] : [];
 }
 
 /**
