@@ -6,7 +6,7 @@ import {
   getQueueResult,
   SELF,
 } from "cloudflare:test";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { seedShippedModels, shippedVersion } from "../../test/support/shipped-models.ts";
 import worker from "../../worker/index.ts";
 import { categoryPsi } from "../../worker/monitoring/drift/psi-method.ts";
@@ -16,7 +16,15 @@ import { insertPredictionRecords } from "../../worker/monitoring/store/predictio
 import { latestReport } from "../../worker/monitoring/store/report-store.ts";
 import { readWindow } from "../../worker/monitoring/store/window-reader.ts";
 import { legacyTrafficSeries } from "./legacy-raw-reads.ts";
-import { type ExactDay, emptyExactDay, generateRecords, prng, proportionsOf } from "./synthetic-day.ts";
+import {
+  BATCH_REQUEST_ROWS,
+  BATCH_REQUEST_SHARE,
+  type ExactDay,
+  emptyExactDay,
+  generateRequests,
+  prng,
+  proportionsOf,
+} from "./synthetic-day.ts";
 
 /**
  * `npm run bench:monitoring` (bench/monitoring/run.ts): one simulated day of one model through the REAL queue
@@ -39,10 +47,20 @@ const BATCH_RECORDS = MESSAGES_PER_BATCH * RECORDS_PER_MESSAGE;
 const HOUR = 3_600_000;
 const LATENCY_CALLS = 15;
 
-/** CPU milliseconds of the workerd process so far (user + system; it also runs the local D1/R2 simulators). */
+/**
+ * CPU milliseconds of the workerd process so far (user + system; it also runs the local D1/R2 simulators).
+ * The probe's loopback connection can drop after a long synchronous phase: it is retried.
+ */
 async function workerdCpuMs(): Promise<number> {
-  const answer = await benchEnv.BENCH_CPU.fetch("http://bench/cpu");
-  return ((await answer.json()) as { workerd_cpu_ms: number }).workerd_cpu_ms;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const answer = await benchEnv.BENCH_CPU.fetch(`http://bench/cpu?attempt=${attempt}`);
+      return ((await answer.json()) as { workerd_cpu_ms: number }).workerd_cpu_ms;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 async function d1Bytes(): Promise<number> {
@@ -89,16 +107,23 @@ async function latency(path: string, calls = LATENCY_CALLS) {
   return { p50: quantile(times, 0.5), p95: quantile(times, 0.95), body };
 }
 
-/** Runs a batch of records through the Worker's queue handler; every message must be acknowledged. */
-async function consume(records: readonly PredictionRecord[], batchIndex: number): Promise<void> {
-  const messages = [];
-  for (let offset = 0; offset < records.length; offset += RECORDS_PER_MESSAGE)
-    messages.push({
-      id: `bench-${batchIndex}-${offset}`,
-      timestamp: new Date(),
-      attempts: 1,
-      body: records.slice(offset, offset + RECORDS_PER_MESSAGE),
-    });
+/**
+ * Runs a queue batch through the Worker's queue handler; every message must be acknowledged. Messages are
+ * packed as the producer does: up to RECORDS_PER_MESSAGE records, a request's records never split.
+ */
+async function consume(requests: readonly PredictionRecord[][], batchIndex: number): Promise<void> {
+  const bodies: PredictionRecord[][] = [[]];
+  for (const request of requests) {
+    const open = bodies[bodies.length - 1] as PredictionRecord[];
+    if (open.length > 0 && open.length + request.length > RECORDS_PER_MESSAGE) bodies.push([...request]);
+    else open.push(...request);
+  }
+  const messages = bodies.map((body, i) => ({
+    id: `bench-${batchIndex}-${i}`,
+    timestamp: new Date(),
+    attempts: 1,
+    body,
+  }));
   const batch = createMessageBatch<PredictionRecord[]>(QUEUE, messages);
   const ctx = createExecutionContext();
   await worker.queue(batch as MessageBatch<unknown>, env);
@@ -125,6 +150,7 @@ function agreement(report: Record<string, unknown>, exact: ExactDay, referenceRo
   add("rows.total", rows?.total, exact.rows);
   add("rows.analyzed", rows?.analyzed, exact.rows);
   const ops = (report.ops as { total?: { requests?: number; errors?: number } } | undefined)?.total;
+  add("ops.total.rows (served)", (ops as { rows?: number } | undefined)?.rows, exact.servedRows);
   add("ops.total.requests", ops?.requests, exact.requests);
   add("ops.total.errors", ops?.errors, exact.errors);
   const drift = (report.drift as { features?: Record<string, { n?: number; psi?: number }> } | undefined)
@@ -164,32 +190,39 @@ it("simulates a day of one model through the consumer, the cron and the read end
     console.log(line);
   };
 
-  // 1. Consumer.
+  // 1. Consumer. The isolate's clock (Date only; performance.now stays real) follows the simulated day, so
+  // time-based policies (the recent sample's rate per hour) see the traffic as if it arrived in real time.
+  vi.useFakeTimers({ toFake: ["Date"] });
+  const meanRows = 1 + BATCH_REQUEST_SHARE * (BATCH_REQUEST_ROWS - 1);
+  const totalRequests = Math.max(1, Math.round(records / meanRows));
+  const requestsPerBatch = Math.max(1, Math.floor(BATCH_RECORDS / meanRows / 1.06));
   const d1Before = await d1Bytes();
   const cpuBefore = await workerdCpuMs();
   let generateMs = 0;
   let consumeMs = 0;
   let batches = 0;
-  for (let from = 0; from < records; from += BATCH_RECORDS) {
+  for (let from = 0; from < totalRequests; from += requestsPerBatch) {
     const generatedAt = performance.now();
-    const batch = generateRecords(
+    const requests = generateRequests(
       manifest,
       SHADOW_VERSION,
       from,
-      Math.min(BATCH_RECORDS, records - from),
-      records,
+      Math.min(requestsPerBatch, totalRequests - from),
+      totalRequests,
       end,
       random,
       exact,
     );
+    vi.setSystemTime((requests.at(-1)?.[0]?.ts ?? end) + 2_000);
     const consumedAt = performance.now();
     generateMs += consumedAt - generatedAt;
-    await consume(batch, batches);
+    await consume(requests, batches);
     consumeMs += performance.now() - consumedAt;
     batches += 1;
     if (batches % 200 === 0)
-      console.log(`… ${fmt(from + batch.length, 0)} records, consumer ${fmt(consumeMs / 1000)} s`);
+      console.log(`… ${fmt(exact.rows, 0)} records, consumer ${fmt(consumeMs / 1000)} s`);
   }
+  vi.setSystemTime(end + 60_000);
   const consumerCpu = (await workerdCpuMs()) - cpuBefore - generateMs;
   const d1After = await d1Bytes();
   const lake = await r2Bytes(env.LOGS);
@@ -237,17 +270,20 @@ it("simulates a day of one model through the consumer, the cron and the read end
     const baselineExact = emptyExactDay(manifest);
     const baselineRandom = prng(17);
     const insertStarted = performance.now();
-    for (let from = 0; from < baselineRecords; from += BATCH_RECORDS) {
-      const batch = generateRecords(
+    const baselineRequests = Math.max(1, Math.round(baselineRecords / meanRows));
+    for (let from = 0; from < baselineRequests; from += requestsPerBatch) {
+      const batch = generateRequests(
         manifest,
         SHADOW_VERSION,
         from,
-        Math.min(BATCH_RECORDS, baselineRecords - from),
-        baselineRecords,
+        Math.min(requestsPerBatch, baselineRequests - from),
+        baselineRequests,
         end,
         baselineRandom,
         baselineExact,
-      ).map((record) => ({ ...record, id: `raw-${record.id}`, model: "bench_raw" }));
+      )
+        .flat()
+        .map((record) => ({ ...record, id: `raw-${record.id}`, model: "bench_raw" }));
       await insertPredictionRecords(env.DB, batch);
     }
     const insertMs = performance.now() - insertStarted;
@@ -257,7 +293,7 @@ it("simulates a day of one model through the consumer, the cron and the read end
     const windowStarted = performance.now();
     const window = await readWindow(env.DB, "bench_raw", end - 24 * HOUR, end + 1);
     const windowMs = performance.now() - windowStarted;
-    log(`baseline (raw rows, ${fmt(baselineRecords, 0)} records): insert ${fmt(insertMs / 1000)} s`);
+    log(`baseline (raw rows, ${fmt(baselineExact.rows, 0)} records): insert ${fmt(insertMs / 1000)} s`);
     log(
       `baseline /traffic query over raw rows: ${fmt(rawTrafficMs)} ms (rows_read ${fmt(rawTraffic.rowsRead, 0)}); ratio to /traffic p50: ${fmt(rawTrafficMs / traffic.p50)}×`,
     );
@@ -266,5 +302,6 @@ it("simulates a day of one model through the consumer, the cron and the read end
     );
   }
   console.log(`\nBENCH_SUMMARY\n${lines.join("\n")}`);
-  expect(exact.rows).toBe(records);
+  vi.useRealTimers();
+  expect(exact.servedRows).toBeGreaterThan(0);
 });

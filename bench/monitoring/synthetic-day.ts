@@ -15,11 +15,11 @@ export function prng(seed: number): () => number {
 
 const DAY_MS = 86_400_000;
 const COLOS = ["FRA", "AMS", "IAD", null] as const;
-/** Shares of the simulated traffic: errors, shadow scores and requests that carry a batch of rows. */
+/** Shares of the simulated requests: failed ones, ones also scored by the shadow version, batch requests. */
 export const ERROR_RATE = 0.004;
 export const SHADOW_SHARE = 0.05;
-const BATCH_REQUEST_SHARE = 0.02;
-const BATCH_REQUEST_ROWS = 8;
+export const BATCH_REQUEST_SHARE = 0.02;
+export const BATCH_REQUEST_ROWS = 8;
 
 /** Bin index of `x` for ascending interior cut points: #{edges ≤ x}, as worker/monitoring/stats/psi.ts. */
 function binIndex(edges: readonly number[], x: number): number {
@@ -124,11 +124,13 @@ function inputsFor(manifest: Manifest, random: () => number, dayFraction: number
 }
 
 /**
- * Generates `count` records (indexes `from` … `from + count - 1` of `total`) for one model, spread evenly over
- * the 24 h ending at `end`, oldest first as a queue would deliver them, and adds them to `exact`. Rows of one
- * request share its id and latency; a share of requests carries a batch of rows.
+ * Generates the records of `count` requests (indexes `from` … `from + count - 1` of `total`) for one model,
+ * spread evenly over the 24 h ending at `end`, oldest first as a queue would deliver them, and adds them to
+ * `exact`. A request scores one row, or a batch of rows for a share of requests; all rows of a request share
+ * its id, status and latency. A share of requests is also scored by the shadow version (same inputs, route
+ * "shadow"), as the serving path logs it. Returns the records grouped per request.
  */
-export function generateRecords(
+export function generateRequests(
   manifest: Manifest,
   shadowVersion: string,
   from: number,
@@ -137,31 +139,31 @@ export function generateRecords(
   end: number,
   random: () => number,
   exact: ExactDay,
-): PredictionRecord[] {
+): PredictionRecord[][] {
   const start = end - DAY_MS;
-  const records: PredictionRecord[] = [];
-  let index = from;
-  while (index < from + count) {
+  const requests: PredictionRecord[][] = [];
+  for (let index = from; index < from + count; index += 1) {
     const ts = start + Math.floor(((index + random()) * DAY_MS) / total);
-    const requestId = `req-${index}`;
     const rows = random() < BATCH_REQUEST_SHARE ? BATCH_REQUEST_ROWS : 1;
     const failed = random() < ERROR_RATE;
+    const shadowed = random() < SHADOW_SHARE;
     const latency = Math.round((2 + random() * 6 + (random() < 0.01 ? 50 : 0)) * 100) / 100;
     const colo = COLOS[Math.floor(random() * COLOS.length)] ?? null;
+    const bucket = Math.floor(ts / 300_000) * 300_000;
     exact.requests += 1;
     exact.latencyMax = Math.max(exact.latencyMax, latency);
     if (failed) exact.errors += 1;
-    for (let row = 0; row < rows && index < from + count; row += 1, index += 1) {
+    const records: PredictionRecord[] = [];
+    for (let row = 0; row < rows; row += 1) {
       const inputs = inputsFor(manifest, random, (ts - start) / DAY_MS);
       const output = failed ? null : Math.round((1.5 + random() * 3.5) * 1e6) / 1e6;
-      const shadow = random() < SHADOW_SHARE;
-      const record: PredictionRecord = {
-        id: `p-${index}`,
+      const base: PredictionRecord = {
+        id: `p-${index}-${row}`,
         ts,
-        request_id: requestId,
+        request_id: `req-${index}`,
         model: manifest.model,
-        version: shadow ? shadowVersion : manifest.version,
-        route: shadow ? "shadow" : "default",
+        version: manifest.version,
+        route: "default",
         subject_hash: null,
         inputs,
         output,
@@ -174,19 +176,28 @@ export function generateRecords(
         status: failed ? "error" : "ok",
         error: failed ? "bench: simulated failure" : null,
       };
-      records.push(record);
+      records.push(base);
       exact.rows += 1;
-      if (shadow) {
-        exact.shadowRows += 1;
-        continue;
-      }
       exact.servedRows += 1;
-      const bucket = Math.floor(ts / 300_000) * 300_000;
       exact.perBucket.set(bucket, (exact.perBucket.get(bucket) ?? 0) + 1);
-      if (failed) continue;
-      for (const [name, target] of exact.features) observe(target, inputs[name]);
-      observe(exact.prediction, output);
+      if (!failed) {
+        for (const [name, target] of exact.features) observe(target, inputs[name]);
+        observe(exact.prediction, output);
+      }
+      if (shadowed) {
+        const shadowOutput = failed ? null : Math.round((1.5 + random() * 3.5) * 1e6) / 1e6;
+        records.push({
+          ...base,
+          id: `s-${index}-${row}`,
+          version: shadowVersion,
+          route: "shadow",
+          output: shadowOutput,
+        });
+        exact.rows += 1;
+        exact.shadowRows += 1;
+      }
     }
+    requests.push(records);
   }
-  return records;
+  return requests;
 }

@@ -1,7 +1,6 @@
 import type { KeyedSummary } from "../summary/fold.ts";
 import { mergeSketches } from "../summary/merge.ts";
-import type { LatencySketch } from "../summary/summary.ts";
-import { readSummaries } from "./summary-store.ts";
+import type { LatencySketch, Summary, SummaryKey } from "../summary/summary.ts";
 
 export interface TrafficBucket {
   t: number;
@@ -69,9 +68,22 @@ export function trafficFromSummaries(summaries: readonly KeyedSummary[], bucketM
     .sort((a, b) => a.t - b.t || a.version.localeCompare(b.version) || a.route.localeCompare(b.route));
 }
 
+interface OpsRow {
+  version: string;
+  route: SummaryKey["route"];
+  bucket_start: number;
+  bucket_ms: number;
+  n: number;
+  requests: number;
+  request_errors: number;
+  latency: string | null;
+}
+
 /**
- * The traffic series of `model` over [start, end) from its monitoring summaries: the cost is the window's
- * summary rows (keys × buckets, compacted to 1 h after a day), not the requests served.
+ * The traffic series of `model` over [start, end) from its monitoring summaries: only their counts and
+ * latency sketch are extracted in D1 (json_extract), not the feature parts. Every row of a key (its compact
+ * row and partials not compacted yet) adds up, as readSummaries merges them. The cost is the window's
+ * summary rows (keys × buckets, 1-h buckets after a day), not the requests served.
  */
 export async function trafficSeries(
   db: D1Database,
@@ -80,5 +92,35 @@ export async function trafficSeries(
   end: number,
   bucketMs: number,
 ): Promise<TrafficBucket[]> {
-  return trafficFromSummaries(await readSummaries(db, model, start, end), bucketMs);
+  const { results } = await db
+    .prepare(
+      `SELECT version, route, bucket_start, bucket_ms,
+              json_extract(summary, '$.n') AS n, json_extract(summary, '$.requests') AS requests,
+              json_extract(summary, '$.request_errors') AS request_errors,
+              json_extract(summary, '$.latency') AS latency
+         FROM monitoring_summaries WHERE model = ?1 AND bucket_start >= ?2 AND bucket_start < ?3`,
+    )
+    .bind(model, start, end)
+    .all<OpsRow>();
+  const parts: KeyedSummary[] = results.map((row) => {
+    const summary: Summary = {
+      v: 1,
+      n: row.n ?? 0,
+      errors: 0,
+      requests: row.requests ?? 0,
+      request_errors: row.request_errors ?? 0,
+    };
+    if (row.latency) summary.latency = JSON.parse(row.latency) as LatencySketch;
+    return {
+      key: {
+        model,
+        version: row.version,
+        route: row.route,
+        bucket_start: row.bucket_start,
+        bucket_ms: row.bucket_ms,
+      },
+      summary,
+    };
+  });
+  return trafficFromSummaries(parts, bucketMs);
 }
