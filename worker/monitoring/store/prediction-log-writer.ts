@@ -39,6 +39,8 @@ function toPredictionRow(record: PredictionRecord): Record<string, unknown> {
     key_id: record.key_id,
     status: record.status,
     error: record.error,
+    // written by ingest, in the transaction of the summaries that count it
+    summarised: 1,
   };
 }
 

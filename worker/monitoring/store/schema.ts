@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { HEALTH_STATUSES, LOG_ROUTES, LOG_STATUSES } from "../../vocabulary/index.ts";
 
@@ -26,9 +27,17 @@ export const predictions = sqliteTable(
     keyId: text("key_id"),
     status: text("status", { enum: LOG_STATUSES }).notNull(),
     error: text("error"),
+    /**
+     * 1: the row's record is counted in the monitoring summaries (written by ingest). NULL: a row logged
+     * before summaries existed, to be folded by the migration command (scripts/monitoring/migrate-summaries.ts),
+     * which sets 1 in the same transaction.
+     */
+    summarised: integer("summarised"),
   },
   (table) => [
     index("predictions_model_ts").on(table.model, table.ts),
+    // the migration's pages: only rows not yet folded (empty once migrated)
+    index("predictions_unsummarised").on(table.ts, table.id).where(sql`summarised IS NULL`),
     index("predictions_model_version_ts").on(table.model, table.version, table.ts),
     // retention prunes by ts alone
     index("predictions_ts").on(table.ts),

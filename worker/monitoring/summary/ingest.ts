@@ -34,7 +34,7 @@ const MAX_ATTEMPTS = 3;
  * deleted version) folds without it (its ok rows count as `unreferenced`); a KV failure throws, so the batch
  * is retried rather than folded without its references.
  */
-async function manifestsOf(
+export async function manifestsOf(
   kv: KVNamespace,
   records: readonly PredictionRecord[],
   readManifest: ManifestReader,
