@@ -25,7 +25,9 @@ const { post: postJson } = workerClient("https://edge.test");
 let cronTime = Date.now() + 60_000;
 
 async function replay(rows: Row[]): Promise<DriftReport> {
+  // each replay is its own window: the report reads the summaries, so they are cleared with the sampled rows
   await env.DB.exec("DELETE FROM predictions");
+  await env.DB.exec("DELETE FROM monitoring_summaries");
   const response = await postJson("/v1/models/recommender/predict", { instances: rows });
   expect(response.status).toBe(200);
   const ids = ((await response.json()) as { predictions: { id: string }[] }).predictions.map((p) => p.id);
