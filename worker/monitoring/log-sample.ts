@@ -38,7 +38,7 @@ export function sampleForLog(
 }
 
 /** rate = min(1, SAMPLE_ROWS_PER_HOUR / rows logged in the last hour): ≈ SAMPLE_ROWS_PER_HOUR rows an hour. */
-export const sampleRate = (rowsLastHour: number): number =>
+const sampleRate = (rowsLastHour: number): number =>
   rowsLastHour <= SAMPLE_ROWS_PER_HOUR ? 1 : SAMPLE_ROWS_PER_HOUR / rowsLastHour;
 
 const cache = new Map<string, { rate: number; at: number }>();

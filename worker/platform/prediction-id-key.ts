@@ -5,7 +5,7 @@
  * needs at least MIN_SECRET_LENGTH characters. Local development writes a random one into `.dev.vars` on
  * the first `npm start`; tests bind a fixed test value (vitest.config.ts).
  */
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 export interface PredictionIdKeys {
   /** The key id new ids are sealed with. */

@@ -17,8 +17,8 @@ export type { PredictionFacts };
  * HMAC-SHA-256(key, "p1" ‖ payload). URL-safe (A–Z a–z 0–9 - _), 80–110 characters for one output, more
  * for multiclass probabilities (docs/monitoring.md, "Feedback at scale").
  */
-export const SEALED_PREFIX = "p1_";
-export const MAC_BYTES = 16;
+const SEALED_PREFIX = "p1_";
+const MAC_BYTES = 16;
 
 const DOMAIN = new TextEncoder().encode("p1");
 
@@ -49,7 +49,7 @@ export async function sealPredictionId(keys: PredictionIdKeys, facts: Prediction
 /** Ids of this format are opened; anything else is a legacy (UUID) id, looked up in the recent sample. */
 export const isSealedId = (id: string): boolean => id.startsWith(SEALED_PREFIX);
 
-export type OpenedId =
+type OpenedId =
   | { ok: true; facts: PredictionFacts }
   | { ok: false; reason: "malformed" | "unknown-key" | "bad-mac" };
 

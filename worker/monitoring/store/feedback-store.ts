@@ -53,7 +53,7 @@ export async function findLoggedPredictions(
 }
 
 /** The stored label of a prediction and its revision (incremented by every replacement). */
-export interface StoredFeedback {
+interface StoredFeedback {
   actual: number;
   revision: number;
 }
