@@ -7,7 +7,7 @@ const MAX_CHUNKS = 20;
  * letter queue ~25 h) and than a D1 outage the spill re-drive covers in practice. A unit re-driven after its
  * key was pruned would be counted twice.
  */
-export const DEDUPE_RETENTION_DAYS = 7;
+const DEDUPE_RETENTION_DAYS = 7;
 
 const TABLES = {
   predictions: "ts",

@@ -103,7 +103,7 @@ async function sourcesOf(db: D1Database, target: SummaryKey): Promise<SourceRow[
 }
 
 /** What one key's compaction did: rows merged, and whether it read sources but lost the race to write. */
-export interface KeyCompaction {
+interface KeyCompaction {
   merged: number;
   lost: boolean;
 }

@@ -31,7 +31,7 @@ export interface FoldPlan {
   classes?: { set: ReadonlySet<string>; digest: string };
 }
 
-export const numericPlan = (reference: NumericReference): NumericPlan => ({
+const numericPlan = (reference: NumericReference): NumericPlan => ({
   edges: reference.bins.edges,
   quantiles: reference.quantiles,
   digest: edgesDigest({ edges: reference.bins.edges, quantiles: reference.quantiles }),

@@ -16,7 +16,7 @@ import {
 } from "./summary.ts";
 
 /** The manifest of a (model, version), or undefined when it could not be read (the record then folds without it). */
-export type ManifestLookup = (model: string, version: string) => Manifest | undefined;
+type ManifestLookup = (model: string, version: string) => Manifest | undefined;
 
 /** A summary with its key (the map key of `foldRecords` is `summaryKeyId(key)`). */
 export interface KeyedSummary {
@@ -24,7 +24,7 @@ export interface KeyedSummary {
   summary: Summary;
 }
 
-export const emptyNumeric = (plan: NumericPlan, withIds: boolean): NumericSummary => ({
+const emptyNumeric = (plan: NumericPlan, withIds: boolean): NumericSummary => ({
   type: "numeric",
   edges_digest: plan.digest,
   n: 0,
@@ -48,7 +48,7 @@ const emptyCategory = (digest: string): CategorySummary => ({
 });
 
 /** Counts a finite number (or a missing value) into a numeric summary. */
-export function addNumeric(summary: NumericSummary, plan: NumericPlan, value: unknown): void {
+function addNumeric(summary: NumericSummary, plan: NumericPlan, value: unknown): void {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     summary.missing += 1;
     return;

@@ -21,7 +21,7 @@ import { foldRecords } from "./fold.ts";
 export type ManifestReader = (kv: KVNamespace, model: string, version: string) => Promise<Manifest>;
 
 /** One unit of ingestion: its dedupe key (queue message id, spill object key) and its records. */
-export interface IngestUnit {
+interface IngestUnit {
   dedupeKey: string;
   records: readonly PredictionRecord[];
 }

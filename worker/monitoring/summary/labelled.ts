@@ -13,7 +13,7 @@ import {
 } from "./summary.ts";
 
 /** What a label needs of its prediction (a sealed id carries these; a sampled row has them too). */
-export interface LabelledFacts {
+interface LabelledFacts {
   /** The logged output: regression value (clipped), positive-class probability, predicted class's probability. */
   output: number;
   /** Multiclass: every class probability in the manifest's class order. */

@@ -13,12 +13,12 @@ import type { LatencySketch } from "./summary.ts";
 export const LATENCY_ACCURACY = 0.01;
 
 /** A sketch being filled by the fold; `toLatencySketch` turns it into the stored form. */
-export function newSketch(): DDSketch {
+function newSketch(): DDSketch {
   return new DDSketch({ relativeAccuracy: LATENCY_ACCURACY });
 }
 
 /** The stored form: non-empty positive-store bins keyed by their DDSketch key. */
-export function toLatencySketch(sketch: DDSketch): LatencySketch {
+function toLatencySketch(sketch: DDSketch): LatencySketch {
   const bins: Record<string, number> = {};
   const { store } = sketch;
   store.bins.forEach((count, index) => {

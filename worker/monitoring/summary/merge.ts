@@ -19,7 +19,7 @@ import type {
  * different tasks, thresholds or classes cannot be added: that throws a SummaryMergeError (within one key
  * it cannot happen: a version's manifest is immutable).
  */
-export class SummaryMergeError extends Error {
+class SummaryMergeError extends Error {
   override name = "SummaryMergeError";
 }
 

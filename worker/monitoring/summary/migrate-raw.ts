@@ -95,7 +95,7 @@ const guard = (table: string, idColumn: string, condition: string) =>
   `INSERT INTO ingested_messages (message_id, ts) SELECT NULL, 0
    WHERE (SELECT count(*) FROM ${table} WHERE ${idColumn} IN (SELECT value FROM json_each(?1)) AND ${condition}) != ?2`;
 
-export interface MigrationPage {
+interface MigrationPage {
   phase: "rows" | "labels";
   /** Raw rows folded (phase rows) or labels folded (phase labels) by this page. */
   rows: number;

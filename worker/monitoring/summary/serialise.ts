@@ -1,7 +1,7 @@
 import { SUMMARY_VERSION, type Summary } from "./summary.ts";
 
 /** A summary that does not parse as version-1 JSON (a corrupted row, or one written by a newer version). */
-export class SummaryParseError extends Error {
+class SummaryParseError extends Error {
   override name = "SummaryParseError";
 }
 

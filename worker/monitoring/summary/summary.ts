@@ -250,15 +250,3 @@ export const fineKey = (model: string, version: string, route: LogRoute, ts: num
   bucket_start: bucketStart(ts, FINE_BUCKET_MS),
   bucket_ms: FINE_BUCKET_MS,
 });
-
-/** Parses `summaryKeyId` back. */
-export function parseSummaryKeyId(id: string): SummaryKey {
-  const [model = "", version = "", route = "", bucketMs = "", start = ""] = id.split("|");
-  return {
-    model,
-    version,
-    route: route as LogRoute,
-    bucket_ms: Number(bucketMs),
-    bucket_start: Number(start),
-  };
-}
