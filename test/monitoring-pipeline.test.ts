@@ -293,7 +293,9 @@ describe("cron health reports and the read side", () => {
     // one batch request of 500 instances: ops count requests, rows apart
     expect(report.ops.total).toMatchObject({ requests: 1, errors: 0, error_rate: 0, rows: 500 });
     expect(report.ops.by_version[report.default_version]).toMatchObject({ requests: 1, rows: 500 });
-    expect(report.rows).toEqual({ total: 500, analyzed: 500, sampled: false });
+    // built from the window's summaries: every row counted, none sampled
+    expect(report.rows).toMatchObject({ total: 500, analyzed: 500, sampled: false, source: "summaries" });
+    expect(report.schema_version).toBe(2);
     expect(report.window.hours).toBe(24);
     const healthy = Math.sqrt(mse) < 1 && r2 > 0.6;
     expect(
@@ -331,9 +333,11 @@ describe("cron health reports and the read side", () => {
     expect(((await full.json()) as { r2_key: string }).r2_key).toBe(reportKey);
     expect((await get("/v1/models/recommender/reports/nope")).status).toBe(404);
     const traffic = (await (await get("/v1/models/recommender/traffic?hours=1&bucket_minutes=5")).json()) as {
-      buckets: { requests: number }[];
+      buckets: { requests: number; rows: number }[];
     };
-    expect(traffic.buckets.reduce((s, b) => s + b.requests, 0)).toBe(500);
+    // one batch request of 500 rows (traffic reads summaries: requests and rows apart)
+    expect(traffic.buckets.reduce((s, b) => s + b.rows, 0)).toBe(500);
+    expect(traffic.buckets.reduce((s, b) => s + b.requests, 0)).toBe(1);
 
     const seed = (await (await get("/model_health")).json()) as Record<string, unknown>;
     const report = JSON.parse(
@@ -377,7 +381,9 @@ describe("cron health reports and the read side", () => {
 
     const traffic = await get("/v1/models/recommender/traffic?hours=720&bucket_minutes=1");
     expect((await expectProblemJson<Problem>(traffic, 422)).errors[0]?.field).toBe("bucket_minutes");
-    expect((await get("/v1/models/recommender/traffic?hours=720&bucket_minutes=22")).status).toBe(200);
+    const coarse = await get("/v1/models/recommender/traffic?hours=720&bucket_minutes=30");
+    expect((await expectProblemJson<Problem>(coarse, 422)).errors[0]?.field).toBe("bucket_minutes");
+    expect((await get("/v1/models/recommender/traffic?hours=720&bucket_minutes=60")).status).toBe(200);
     const full = await get("/v1/models/recommender/reports?full=true&limit=500");
     expect((await expectProblemJson<Problem>(full, 422)).errors[0]?.field).toBe("limit");
     expect((await get("/v1/models/recommender/reports?full=true&limit=20")).status).toBe(200);
