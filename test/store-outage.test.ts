@@ -1,8 +1,10 @@
 import { env } from "cloudflare:test";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkModelHealth } from "../worker/data-plane/model-health-check.ts";
 import type { Bindings } from "../worker/platform/env.ts";
-import { classifyStoreFailure, redactStoreMessage } from "../worker/platform/store-failure.ts";
+import { classifyStoreFailure, redactedStoreError } from "../worker/platform/store-failure.ts";
 import { PROBLEM_URN_PREFIX, PROBLEMS } from "../worker/problems/catalogue.ts";
 import { modelKey } from "../worker/repository/registry-keys.ts";
 import { invalidateRegistryCache } from "../worker/repository/registry-reader.ts";
@@ -104,10 +106,23 @@ describe("classifying storage errors", () => {
     ).toBeNull();
   });
 
-  it("redacts quoted statement fragments from a logged D1 defect", () => {
-    expect(redactStoreMessage(`D1_ERROR: near "SELEC": syntax error at offset 0: SQLITE_ERROR`)).toBe(
-      "D1_ERROR: near […]: syntax error at offset 0: SQLITE_ERROR",
-    );
+  it("looks through drizzle's wrapper, and logs a D1 defect without its statement or values", async () => {
+    const db = drizzle(env.DB);
+    const missing = await db
+      .run(sql`SELECT * FROM no_such_table_here WHERE secret = ${"s3cr3t-value"}`)
+      .catch((error: unknown) => error);
+    expect(String(missing)).toContain("Failed query");
+    expect(classifyStoreFailure(missing)).toMatchObject({ store: "D1" });
+
+    const defect = await db
+      .run(sql`SELEC * FROM registry_models WHERE model = ${"s3cr3t-value"}`)
+      .catch((error: unknown) => error);
+    expect(classifyStoreFailure(defect)).toBeNull();
+    const logged = redactedStoreError(defect) ?? "";
+    expect(logged).toContain("Failed query: [statement redacted]");
+    expect(logged).toContain("syntax error");
+    expect(logged).not.toMatch(/s3cr3t|registry_models|SELEC /);
+    expect(redactedStoreError(new Error("not from a store"))).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../platform/env.ts";
-import { classifyStoreFailure, describeStoreFailure, redactStoreMessage } from "../platform/store-failure.ts";
+import { classifyStoreFailure, describeStoreFailure, redactedStoreError } from "../platform/store-failure.ts";
 import { DomainError, type FieldError, PROBLEMS, problems, problemTypeUri } from "../problems/index.ts";
 import { AUTH_CHALLENGE } from "./middleware/authenticate.ts";
 
@@ -108,17 +108,21 @@ export function errorView(error: unknown, requestId: string | undefined): Proble
   if (error instanceof HTTPException) return frameworkErrorView(error);
   const outage = storeOutageView(error, requestId);
   if (outage) return outage;
-  const message = String(error);
-  // A D1 defect (syntax, constraint) quotes fragments of its statement and values: logged redacted, and the
-  // stack without its first line (which repeats the message).
-  const fromD1 = /\bD1_/.test(message);
+  // A D1 defect (syntax, constraint) quotes its statement, its values or fragments of them: logged redacted,
+  // with the stack's frames but not its first line (which repeats the message).
+  const redacted = redactedStoreError(error);
   const stack = error instanceof Error ? error.stack : undefined;
   console.error(
     JSON.stringify({
       event: "unhandled_error",
       request_id: requestId,
-      error: fromD1 ? redactStoreMessage(message) : message,
-      stack: fromD1 ? stack?.split("\n").slice(1).join("\n") : stack,
+      error: redacted ?? String(error),
+      stack: redacted
+        ? stack
+            ?.split("\n")
+            .filter((line) => /^\s+at /.test(line))
+            .join("\n")
+        : stack,
     }),
   );
   // Only a defect lands here: every known failure is a DomainError or HTTPException with its own status.

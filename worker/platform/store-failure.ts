@@ -124,13 +124,28 @@ export const STORE_ROLES: Record<StoreName, string> = {
 export const describeStoreFailure = (failure: StoreFailure): string =>
   `${STORE_ROLES[failure.store]} is ${failure.reason}`;
 
+/** drizzle wraps a D1 error as `Failed query: <statement>\nparams: <values>` (its cause is the D1 error). */
+const WRAPPED_QUERY = /^Failed query:/;
+
 /**
- * A binding's error message with quoted fragments, numbers in statements and anything after `SQL:` removed,
- * for logging a storage error that is a defect (syntax, constraint) without the statement's text or values.
+ * For logging an error that came from D1 (directly or wrapped by drizzle) but is a defect (syntax,
+ * constraint): the D1 messages of its chain with quoted fragments removed, never the statement or its
+ * values. Null when no storage binding is involved (log it as it is).
  */
+export function redactedStoreError(error: unknown): string | null {
+  const messages = messagesOf(error);
+  if (!messages.some((message) => /\bD1_/.test(message) || WRAPPED_QUERY.test(message))) return null;
+  return messages
+    .map((message) =>
+      WRAPPED_QUERY.test(message) ? "Failed query: [statement redacted]" : redactStoreMessage(message),
+    )
+    .join(" <- ");
+}
+
+/** A binding's error message with quoted fragments and anything after `SQL:` or `params:` removed. */
 export function redactStoreMessage(message: string): string {
   return message
-    .replace(/\bSQL:.*$/is, "SQL: [redacted]")
+    .replace(/\b(SQL|params):.*$/is, "$1: [redacted]")
     .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "[…]")
     .slice(0, 300);
 }
