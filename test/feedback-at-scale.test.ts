@@ -122,6 +122,20 @@ describe("feedback for sealed ids", () => {
     expect(row).toEqual({ actual: 5, revision: 3, version: "v3_rf_tuned" });
   });
 
+  it("a label written before summaries existed (revision 0, never folded) is replaced without subtracting it", async () => {
+    const older = { ...facts, ts: facts.ts + 20 * FINE_BUCKET_MS };
+    const id = await seal(older);
+    await env.DB.prepare(
+      "INSERT INTO feedback (prediction_id, model, actual, ts, revision) VALUES (?, 'recommender', 2, ?, 0)",
+    )
+      .bind(id, older.ts)
+      .run();
+    expect((await post(`/v1/predictions/${id}/feedback`, { actual: 3 })).status).toBe(200);
+    const labelled = await labelledAt(older);
+    expect(labelled?.performance.n).toBe(1);
+    close(labelled, labelledDelta(recommender, older as { output: number }, 3, 1));
+  });
+
   it("binary and multiclass labels of served predictions land in the served bucket", async () => {
     const credit = await post("/v1/models/kredipusula/predict", {
       instances: [

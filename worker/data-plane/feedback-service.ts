@@ -230,7 +230,10 @@ async function writeLabels(
         keyId,
         expectedRevision: previous?.revision ?? null,
       });
-      deltas.push(...deltasOf(label, previous?.actual ?? null, (previous?.revision ?? 0) + 1, now));
+      // revision 0: a label written before summaries existed, not folded yet (the migration folds it and
+      // sets revision 1), so there is nothing to subtract
+      const folded = previous && previous.revision > 0 ? previous.actual : null;
+      deltas.push(...deltasOf(label, folded, (previous?.revision ?? 0) + 1, now));
       replacedOf.set(label.id, previous?.actual ?? null);
     }
     const results = await db.batch([...feedbackStatements(db, rows), ...labelledDeltaStatements(db, deltas)]);
