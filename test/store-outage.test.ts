@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkModelHealth } from "../worker/data-plane/model-health-check.ts";
 import type { Bindings } from "../worker/platform/env.ts";
-import { classifyStoreFailure, redactedStoreError } from "../worker/platform/store-failure.ts";
+import { classifyStoreFailure, loggableError, redactedStoreError } from "../worker/platform/store-failure.ts";
 import { PROBLEM_URN_PREFIX, PROBLEMS } from "../worker/problems/catalogue.ts";
 import { modelKey } from "../worker/repository/registry-keys.ts";
 import { invalidateRegistryCache } from "../worker/repository/registry-reader.ts";
@@ -123,6 +123,8 @@ describe("classifying storage errors", () => {
     expect(logged).toContain("syntax error");
     expect(logged).not.toMatch(/s3cr3t|registry_models|SELEC /);
     expect(redactedStoreError(new Error("not from a store"))).toBeNull();
+    expect(loggableError(defect)).toBe(logged);
+    expect(loggableError(new Error("plain"))).toBe("Error: plain");
   });
 });
 

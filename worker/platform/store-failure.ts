@@ -149,3 +149,10 @@ export function redactStoreMessage(message: string): string {
     .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "[…]")
     .slice(0, 300);
 }
+
+/**
+ * Any error as one log-safe line: a storage error (D1 direct or drizzle-wrapped) redacted as above, anything
+ * else as `String(error)`; at most `max` characters. For log lines and spill metadata in jobs and services.
+ */
+export const loggableError = (error: unknown, max = 500): string =>
+  (redactedStoreError(error) ?? String(error)).slice(0, max);
