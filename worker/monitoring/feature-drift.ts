@@ -63,7 +63,7 @@ export interface FeatureDrift {
  * shift of a normal feature (PSI ≈ δ²) or a 7-point shift of a balanced binary one. Without it every
  * negligible shift becomes "significant" once the window is large enough.
  */
-export const MATERIAL_PSI = 0.02;
+const MATERIAL_PSI = 0.02;
 
 /**
  * The feature's effect on a common scale is its weight × its bias-corrected PSI. It drifts when the effect

@@ -86,7 +86,7 @@ export function opsReport(rows: readonly WindowRow[]) {
 type OpsPart = Pick<Summary, "n" | "errors" | "requests" | "request_errors" | "latency">;
 
 /** Relative accuracy of the summaries' latency quantiles (DDSketch): each is within ±1 % of a latency of the window. */
-export const LATENCY_RELATIVE_ACCURACY = LATENCY_ACCURACY;
+const LATENCY_RELATIVE_ACCURACY = LATENCY_ACCURACY;
 
 function addOps(a: OpsPart, b: OpsPart): OpsPart {
   const latency = a.latency && b.latency ? mergeSketches(a.latency, b.latency) : (a.latency ?? b.latency);
@@ -102,7 +102,7 @@ function addOps(a: OpsPart, b: OpsPart): OpsPart {
 const NO_OPS: OpsPart = { n: 0, errors: 0, requests: 0, request_errors: 0 };
 
 /** `opsMetrics` of merged summaries: exact counts; latency quantiles from the DDSketch (±1 % relative). */
-export function summaryOpsMetrics(part: OpsPart): OpsMetrics {
+function summaryOpsMetrics(part: OpsPart): OpsMetrics {
   const latency = part.latency;
   const at = (q: number) => (latency ? sketchQuantile(latency, q) : null);
   return {

@@ -28,7 +28,7 @@ export interface BinnedValues {
 }
 
 /** One piece of the real line on which the reference is linear and the window's CDF lies in [lo, hi]. */
-export interface CdfPiece {
+interface CdfPiece {
   a: number;
   b: number;
   /** Reference CDF at a⁺ and b⁻ (linear in between). */

@@ -2,7 +2,7 @@ import { kolmogorovSf } from "../../tasks/metrics/special-functions.ts";
 import { type BinnedValues, cdfPieces, quantileReference, totalCount } from "./binned-cdf.ts";
 import { quantileCdf } from "./ks-test.ts";
 
-export interface BinnedKs {
+interface BinnedKs {
   /**
    * sup |F_n − F_ref| over the points where the window's CDF is known exactly (the bin edges, below its min and
    * from its max): KS of the binned data, the lower end of `bounds`. (Spreading the window uniformly within

@@ -2,7 +2,7 @@ import { absLinear, type BinnedValues, cdfPieces, type ReferenceCdf, totalCount 
 import { quantileCdf } from "./ks-test.ts";
 import { WASSERSTEIN_MIN_STD } from "./wasserstein.ts";
 
-export interface BinnedWasserstein {
+interface BinnedWasserstein {
   /** W1 in reference standard deviations, the window uniform within each bin (the point estimate). */
   statistic: number;
   /**

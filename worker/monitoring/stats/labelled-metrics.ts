@@ -10,13 +10,13 @@ import { type Bounds, r2BoundsFromMoments, rmseBounds } from "../../tasks/metric
 import type { RegressionMetrics } from "../../tasks/metrics/regression-metrics.ts";
 import type { BinaryLabelled, MulticlassLabelled, RegressionLabelled } from "../summary/summary.ts";
 
-export interface RegressionSummaryMetrics extends RegressionMetrics {
+interface RegressionSummaryMetrics extends RegressionMetrics {
   rmse_bounds: Bounds | null;
   r2_bounds: Bounds | null;
 }
 
 /** The moments of a = e² and b = (y − ȳ)² that the R² bounds read (regression-bounds.ts), from power sums. */
-export function regressionMoments(sums: RegressionLabelled) {
+function regressionMoments(sums: RegressionLabelled) {
   const { n } = sums;
   const mean = sums.sum_y / n;
   const sst = Math.max(0, sums.sum_y2 - sums.sum_y * mean);
@@ -52,14 +52,14 @@ export function regressionFromSums(sums: RegressionLabelled): RegressionSummaryM
 }
 
 /** The binned AUC: how far it may be from the exact (Mann–Whitney) AUC of the same rows. */
-export interface AucBinning {
+interface AucBinning {
   /** Score bins (width 0.01). */
   bins: number;
   /** |binned − exact| ≤ this: pairs of a positive and a negative in one bin count ½ (Σ_b pos_b·neg_b / 2PN). */
   max_error: number;
 }
 
-export type ClassificationSummaryMetrics = ClassificationMetrics & {
+type ClassificationSummaryMetrics = ClassificationMetrics & {
   confusion: { threshold: number; tp: number; fp: number; tn: number; fn: number };
   auc_binning: AucBinning | null;
 };
@@ -68,7 +68,7 @@ export type ClassificationSummaryMetrics = ClassificationMetrics & {
  * AUC as the Mann–Whitney statistic of binned scores: a positive beats every negative of a lower bin and ties
  * (½) those of its own. The exact AUC differs only by pairs within a bin, each off by at most ½.
  */
-export function binnedAuc(
+function binnedAuc(
   positive: Readonly<Record<string, number>>,
   negative: Readonly<Record<string, number>>,
 ): { auc: number | null; max_error: number } {
