@@ -15,13 +15,18 @@ import { psi } from "../../worker/monitoring/stats/psi.ts";
 import { insertPredictionRecords } from "../../worker/monitoring/store/prediction-log-writer.ts";
 import { latestReport } from "../../worker/monitoring/store/report-store.ts";
 import { readWindow } from "../../worker/monitoring/store/window-reader.ts";
+import { predictionIds } from "../../worker/platform/prediction-id.ts";
 import { legacyTrafficSeries } from "./legacy-raw-reads.ts";
 import {
+  addLabel,
   BATCH_REQUEST_ROWS,
   BATCH_REQUEST_SHARE,
   type ExactDay,
+  type ExactLabels,
   emptyExactDay,
+  emptyLabels,
   generateRequests,
+  labelFigures,
   prng,
   proportionsOf,
 } from "./synthetic-day.ts";
@@ -46,6 +51,45 @@ const RECORDS_PER_MESSAGE = 64;
 const BATCH_RECORDS = MESSAGES_PER_BATCH * RECORDS_PER_MESSAGE;
 const HOUR = 3_600_000;
 const LATENCY_CALLS = 15;
+/** Share of served ok rows that get a label (sealed id, POST /v1/predictions/feedback after the day). */
+const LABEL_SHARE = 0.01;
+const FEEDBACK_BATCH = 1000;
+
+/**
+ * Picks LABEL_SHARE of the served ok rows, gives them sealed ids (the serving path's own predictionIds) and
+ * an actual (the output plus noise, inside the clip range), and adds them to `exact`.
+ */
+async function labelSome(
+  requests: PredictionRecord[][],
+  random: () => number,
+  labels: { prediction_id: string; actual: number }[],
+  exact: ExactLabels,
+): Promise<void> {
+  const chosen = requests
+    .flat()
+    .filter((record) => record.route !== "shadow" && record.output !== null && random() < LABEL_SHARE);
+  if (chosen.length === 0) return;
+  const ids = await predictionIds(
+    env,
+    chosen.map((record) => ({
+      ts: record.ts,
+      model: record.model,
+      version: record.version,
+      route: record.route,
+      output: record.output,
+      label: record.label,
+      probabilities: null,
+      interval: null,
+    })),
+  );
+  chosen.forEach((record, i) => {
+    const output = record.output as number;
+    const actual = Math.round(Math.min(5, Math.max(1, output + (random() - 0.5) * 2)) * 1e4) / 1e4;
+    record.id = ids[i] as string;
+    labels.push({ prediction_id: record.id, actual });
+    addLabel(exact, output, actual);
+  });
+}
 
 /**
  * CPU milliseconds of the workerd process so far (user + system; it also runs the local D1/R2 simulators).
@@ -66,6 +110,24 @@ async function workerdCpuMs(): Promise<number> {
 async function d1Bytes(): Promise<number> {
   const result = await env.DB.prepare("SELECT 1").run();
   return result.meta.size_after ?? 0;
+}
+
+/** Rows per monitoring table and the bytes of their largest columns (what the D1 growth is made of). */
+async function d1Breakdown(): Promise<string> {
+  const parts: string[] = [];
+  for (const [table, column] of [
+    ["monitoring_summaries", "summary"],
+    ["predictions", "inputs"],
+    ["ingested_messages", "message_id"],
+    ["feedback", "prediction_id"],
+    ["health_reports", "report"],
+  ] as const) {
+    const row = await env.DB.prepare(
+      `SELECT count(*) AS rows, coalesce(sum(length(${column})), 0) AS bytes FROM ${table}`,
+    ).first<{ rows: number; bytes: number }>();
+    parts.push(`${table} ${fmt(row?.rows ?? 0, 0)} rows (${column} ${fmt((row?.bytes ?? 0) / 1e6, 2)} MB)`);
+  }
+  return parts.join(", ");
 }
 
 async function r2Bytes(bucket: R2Bucket, prefix?: string): Promise<{ objects: number; bytes: number }> {
@@ -135,7 +197,13 @@ async function consume(requests: readonly PredictionRecord[][], batchIndex: numb
 type Check = { figure: string; report: number | null; exact: number; difference: number | null };
 
 /** The report's figures beside the exact ones; a figure the report does not carry is listed with null. */
-function agreement(report: Record<string, unknown>, exact: ExactDay, referenceRows: number): Check[] {
+function agreement(
+  report: Record<string, unknown>,
+  exact: ExactDay,
+  referenceRows: number,
+  labelled: ExactLabels,
+  seedHealth: Record<string, unknown>,
+): Check[] {
   const checks: Check[] = [];
   const add = (figure: string, reported: unknown, value: number) => {
     const number = typeof reported === "number" ? reported : null;
@@ -153,6 +221,13 @@ function agreement(report: Record<string, unknown>, exact: ExactDay, referenceRo
   add("ops.total.rows (served)", (ops as { rows?: number } | undefined)?.rows, exact.servedRows);
   add("ops.total.requests", ops?.requests, exact.requests);
   add("ops.total.errors", ops?.errors, exact.errors);
+  const performance = (report.performance as { default?: Record<string, number> } | undefined)?.default;
+  const figures = labelFigures(labelled);
+  for (const name of ["n", "rmse", "mae", "mse", "r2"] as const)
+    add(`performance.default.${name}`, performance?.[name], figures[name]);
+  add("/model_health rmse", seedHealth.rmse, figures.rmse);
+  add("/model_health r2", seedHealth.r2, figures.r2);
+  add("/model_health feedback_count", seedHealth.feedback_count, figures.n);
   const drift = (report.drift as { features?: Record<string, { n?: number; psi?: number }> } | undefined)
     ?.features;
   for (const [name, column] of exact.features) {
@@ -183,7 +258,10 @@ it("simulates a day of one model through the consumer, the cron and the read end
   // The day ends on a cron tick (15-min aligned), one hour ago so the read endpoints' "last 24 h" covers it.
   const end = Math.floor((Date.now() - HOUR) / 900_000) * 900_000;
   const random = prng(9);
+  const labelRandom = prng(23);
   const exact = emptyExactDay(manifest);
+  const exactLabels = emptyLabels();
+  const labels: { prediction_id: string; actual: number }[] = [];
   const lines: string[] = [];
   const log = (line: string) => {
     lines.push(line);
@@ -213,6 +291,7 @@ it("simulates a day of one model through the consumer, the cron and the read end
       random,
       exact,
     );
+    await labelSome(requests, labelRandom, labels, exactLabels);
     vi.setSystemTime((requests.at(-1)?.[0]?.ts ?? end) + 2_000);
     const consumedAt = performance.now();
     generateMs += consumedAt - generatedAt;
@@ -223,6 +302,21 @@ it("simulates a day of one model through the consumer, the cron and the read end
       console.log(`… ${fmt(exact.rows, 0)} records, consumer ${fmt(consumeMs / 1000)} s`);
   }
   vi.setSystemTime(end + 60_000);
+  // Feedback for the labelled share, after the day, through the real endpoint (sealed ids: no lookup).
+  const d1BeforeFeedback = await d1Bytes();
+  const feedbackStarted = performance.now();
+  for (let offset = 0; offset < labels.length; offset += FEEDBACK_BATCH) {
+    const response = await SELF.fetch("http://bench.local/v1/predictions/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ feedback: labels.slice(offset, offset + FEEDBACK_BATCH) }),
+    });
+    if (response.status >= 300)
+      throw new Error(`feedback answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+  const feedbackMs = performance.now() - feedbackStarted;
+  const feedbackBytes = (await d1Bytes()) - d1BeforeFeedback;
   const consumerCpu = (await workerdCpuMs()) - cpuBefore - generateMs;
   const d1After = await d1Bytes();
   const lake = await r2Bytes(env.LOGS);
@@ -239,6 +333,10 @@ it("simulates a day of one model through the consumer, the cron and the read end
   log(
     `D1 growth: ${fmt((d1After - d1Before) / 1e6, 2)} MB (${fmt(d1After - d1Before, 0)} bytes) for the day`,
   );
+  log(
+    `feedback: ${fmt(labels.length, 0)} labels in ${Math.ceil(labels.length / FEEDBACK_BATCH)} POSTs, ${fmt(feedbackMs / 1000)} s, D1 +${fmt(feedbackBytes / 1e6, 2)} MB (included above)`,
+  );
+  log(`D1 tables after the day: ${await d1Breakdown()}`);
   log(`R2 LOGS: ${fmt(lake.bytes / 1e6, 2)} MB in ${lake.objects} objects for the day`);
 
   // 2. Cron for the 24 h window ending at `end`.
@@ -248,6 +346,10 @@ it("simulates a day of one model through the consumer, the cron and the read end
   const cronWall = performance.now() - cronStarted;
   const cronCpu = (await workerdCpuMs()) - cronCpuBefore;
   log(`cron (24 h window): wall ${fmt(cronWall)} ms, workerd CPU ${fmt(cronCpu)} ms`);
+  const d1AfterCron = await d1Bytes();
+  log(
+    `D1 after the cron's compaction: ${fmt((d1AfterCron - d1Before) / 1e6, 2)} MB over the start; ${await d1Breakdown()}`,
+  );
 
   // 3. Read endpoints.
   const traffic = await latency(`/v1/models/${MODEL}/traffic?hours=24&bucket_minutes=15`);
@@ -259,11 +361,24 @@ it("simulates a day of one model through the consumer, the cron and the read end
 
   // 4. Agreement of the cron's report with exact figures over every generated row.
   const report = ((await latestReport(env.DB, MODEL))?.report ?? {}) as Record<string, unknown>;
-  const checks = agreement(report, exact, manifest.reference.rows);
-  log("| figure | report | exact | abs. difference |");
-  log("|---|---|---|---|");
-  for (const check of checks)
-    log(`| ${check.figure} | ${check.report ?? "missing"} | ${check.exact} | ${check.difference ?? "n/a"} |`);
+  const checks = agreement(
+    report,
+    exact,
+    manifest.reference.rows,
+    exactLabels,
+    seedHealth.body as Record<string, unknown>,
+  );
+  log("| figure | report | exact | abs. difference | relative |");
+  log("|---|---|---|---|---|");
+  for (const check of checks) {
+    const relative =
+      check.difference === null
+        ? "n/a"
+        : (check.difference / Math.max(Math.abs(check.exact), 1e-300)).toExponential(1);
+    log(
+      `| ${check.figure} | ${check.report ?? "missing"} | ${check.exact} | ${check.difference ?? "n/a"} | ${relative} |`,
+    );
+  }
 
   // 5. Baseline: the raw-row reads issue 9 replaces, on `baselineRecords` raw rows of another model name.
   if (baselineRecords > 0) {

@@ -85,6 +85,36 @@ export function proportionsOf(target: ExactColumn): number[] {
   return slots.map((slot) => (target.n ? (target.counts.get(slot) ?? 0) / target.n : 0));
 }
 
+/** Exact regression figures of the labelled served rows (e = logged output − actual), in plain sums. */
+export interface ExactLabels {
+  n: number;
+  sumE: number;
+  sumAbsE: number;
+  sumE2: number;
+  sumY: number;
+  sumY2: number;
+}
+
+export const emptyLabels = (): ExactLabels => ({ n: 0, sumE: 0, sumAbsE: 0, sumE2: 0, sumY: 0, sumY2: 0 });
+
+export function addLabel(exact: ExactLabels, output: number, actual: number): void {
+  const e = output - actual;
+  exact.n += 1;
+  exact.sumE += e;
+  exact.sumAbsE += Math.abs(e);
+  exact.sumE2 += e * e;
+  exact.sumY += actual;
+  exact.sumY2 += actual * actual;
+}
+
+/** RMSE, MAE and R² of the labelled rows, from a two-pass-free but exact-enough computation in doubles. */
+export function labelFigures(exact: ExactLabels) {
+  const mse = exact.sumE2 / exact.n;
+  const mean = exact.sumY / exact.n;
+  const sst = exact.sumY2 - exact.sumY * mean;
+  return { n: exact.n, rmse: Math.sqrt(mse), mae: exact.sumAbsE / exact.n, mse, r2: 1 - exact.sumE2 / sst };
+}
+
 export function emptyExactDay(manifest: Manifest): ExactDay {
   const features = new Map<string, ExactColumn>();
   for (const feature of manifest.features) {

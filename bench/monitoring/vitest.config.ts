@@ -33,6 +33,8 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            // sealed prediction ids for the labelled share: a bench value, not a secret (as vitest.config.ts)
+            PREDICTION_ID_KEY: "1:bench-only-prediction-id-key-not-a-secret-1111",
             BENCH_RECORDS: Number(process.env.BENCH_RECORDS ?? 0),
             BENCH_BASELINE_RECORDS: Number(process.env.BENCH_BASELINE_RECORDS ?? 0),
           },

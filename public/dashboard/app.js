@@ -1,6 +1,6 @@
 /**
  * The dashboard's browser code. It reads the same JSON any client can: /v1/models, then per model
- * /v1/models/{m}/dashboard?range=… (drift, distributions, latency, performance, A/B from the prediction log),
+ * /v1/models/{m}/dashboard?range=… (drift, distributions, latency, performance, A/B from the monitoring summaries),
  * /health and /reports (the cron's verdicts). Models are shown busiest first. The page is public; when the
  * data calls answer 401/403 it asks for an API key (a small form). The key, typed there or given once as
  * `?key=` (then removed from the address bar and history entry), is kept in sessionStorage and sent as

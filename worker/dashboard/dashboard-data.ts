@@ -1,14 +1,20 @@
-import type { Manifest, ReferenceDistribution } from "../contracts/manifest.ts";
-import { type ArmComparison, compareArms } from "../monitoring/ab-comparison.ts";
-import { datasetDrift, type FeatureDrift } from "../monitoring/feature-drift.ts";
-import { intervalCoverage } from "../monitoring/interval-coverage.ts";
-import { groupBy, type OpsMetrics, opsMetrics } from "../monitoring/ops-metrics.ts";
-import { withFeedback } from "../monitoring/performance.ts";
-import { versionPredictionDrift } from "../monitoring/prediction-drift.ts";
-import { binProportions } from "../monitoring/stats/psi.ts";
+import type { Manifest } from "../contracts/manifest.ts";
+import { summaryDatasetDrift } from "../monitoring/feature-drift.ts";
+import { summaryIntervalCoverage } from "../monitoring/interval-coverage.ts";
+import { labelledPerformance } from "../monitoring/performance.ts";
+import { summaryPredictionDrift } from "../monitoring/prediction-drift.ts";
 import type { WindowRow } from "../monitoring/store/window-reader.ts";
+import type { KeyedSummary } from "../monitoring/summary/fold.ts";
+import type { LabelledSummary, Summary } from "../monitoring/summary/summary.ts";
 import type { ModelRecord, MonitoringThresholds } from "../repository/registry-types.ts";
 import { taskOf } from "../tasks/index.ts";
+import { thin } from "../tasks/metrics/classification-curves.ts";
+import type { ClassificationMetrics } from "../tasks/metrics/classification-metrics.ts";
+import type { MulticlassMetrics } from "../tasks/metrics/multiclass-metrics.ts";
+import type { RegressionMetrics } from "../tasks/metrics/regression-metrics.ts";
+import { abView } from "./summary-arms.ts";
+import { binaryCurves } from "./summary-curves.ts";
+import { byBucket, distribution, merged, opsPoint, rowsOf } from "./summary-views.ts";
 
 /** The time ranges the dashboard offers, with the bucket width of their time series. */
 export const DASHBOARD_RANGES = {
@@ -18,122 +24,167 @@ export const DASHBOARD_RANGES = {
   "7d": { ms: 7 * 24 * 3_600_000, bucketMs: 6 * 3_600_000 },
 } as const;
 export type DashboardRange = keyof typeof DASHBOARD_RANGES;
-/** Rows analysed per answer (the newest are kept; `rows.sampled` says when the range held more). */
-export const MAX_DASHBOARD_ROWS = 20_000;
+/** Points of the regression scatter at most (labelled rows of the recent sample, thinned evenly). */
+const MAX_SCATTER_POINTS = 400;
 
 interface DashboardInput {
   record: ModelRecord;
   manifest: Manifest | undefined;
   thresholds: MonitoringThresholds;
-  rows: readonly WindowRow[];
-  totalRows: number;
+  /** The range's monitoring summaries, merged per key (store/summary-store.ts readSummaries). */
+  summaries: readonly KeyedSummary[];
+  /** Labelled rows of the recent sample (regression scatter only; every figure comes from the summaries). */
+  sample: readonly WindowRow[];
   range: DashboardRange;
   end: number;
 }
 
-type Point = { t: number };
+const isServed = ({ key }: KeyedSummary) => key.route !== "shadow";
+/** Input distributions: served rows that scored the request's own inputs (not recommended items). */
+const isInput = ({ key }: KeyedSummary) => key.route !== "shadow" && key.route !== "recommend";
 
-/** One distribution: the manifest's reference proportions beside the window's, on the same bins. */
-function distribution(reference: ReferenceDistribution, drift: FeatureDrift | undefined, values: unknown[]) {
-  if (reference.type === "category") {
-    const current = drift?.proportions ?? {};
-    const labels = [...new Set([...Object.keys(reference.proportions), ...Object.keys(current)])].sort();
+function panel(
+  manifest: Manifest,
+  labelled: LabelledSummary | undefined,
+  sample: readonly WindowRow[],
+  series: { t: number; n: number; value: number | null }[],
+) {
+  const sums = labelled?.performance;
+  if (!sums) return null;
+  const metrics = labelledPerformance(labelled);
+  if (sums.task === "regression") {
+    const m = metrics as RegressionMetrics | null;
+    const points = sample.flatMap((row) =>
+      row.output !== null && row.actual !== null ? [{ predicted: row.output, actual: row.actual }] : [],
+    );
     return {
-      labels,
-      reference: labels.map((label) => reference.proportions[label] ?? 0),
-      current: labels.map((label) => current[label] ?? 0),
+      kind: "regression" as const,
+      metric: "rmse" as const,
+      metrics: m && { n: m.n, mae: m.mae, mse: m.mse, rmse: m.rmse, r2: m.r2 },
+      points: thin(points, MAX_SCATTER_POINTS),
+      series,
     };
   }
-  const { edges, proportions } = reference.bins;
-  const numbers = values.filter(
-    (value): value is number => typeof value === "number" && Number.isFinite(value),
-  );
-  const fmt = (x: number) => Number(x.toPrecision(4)).toString();
-  const labels = proportions.map((_, i) =>
-    i === 0
-      ? `< ${fmt(edges[0] as number)}`
-      : i === edges.length
-        ? `≥ ${fmt(edges[i - 1] as number)}`
-        : `${fmt(edges[i - 1] as number)}–${fmt(edges[i] as number)}`,
-  );
-  return { labels, reference: [...proportions], current: binProportions(edges, numbers) };
+  if (sums.task === "binary_classification") {
+    const m = metrics as ClassificationMetrics | null;
+    return {
+      kind: "classification" as const,
+      metric: "accuracy" as const,
+      metrics: m && {
+        n: m.n,
+        positives: m.positives,
+        auc: m.auc,
+        accuracy: m.accuracy,
+        brier: m.brier,
+        log_loss: m.log_loss,
+      },
+      ...binaryCurves(sums),
+      series,
+    };
+  }
+  const m = metrics as MulticlassMetrics | null;
+  void manifest;
+  return {
+    kind: "multiclass" as const,
+    metric: "accuracy" as const,
+    classes: [...sums.classes],
+    metrics: m && {
+      n: m.n,
+      accuracy: m.accuracy,
+      macro_f1: m.macro_f1,
+      log_loss: m.log_loss,
+      brier: m.brier,
+      ece_macro: m.ece_macro,
+    },
+    confusion: sums.confusion.map((row) => [...row]),
+    per_class: m?.per_class ?? {},
+    series,
+  };
 }
 
-function bucketsOf<T extends { ts: number }>(rows: readonly T[], start: number, bucketMs: number) {
-  return groupBy(rows, (row) => String(start + Math.floor((row.ts - start) / bucketMs) * bucketMs));
+/** The prediction of the default version against the reference its task names, whole range and per bucket. */
+function predictionView(
+  manifest: Manifest,
+  whole: Summary | null,
+  buckets: [number, Summary | null][],
+  thresholds: MonitoringThresholds,
+) {
+  const reference = taskOf(manifest).predictionReference(manifest);
+  const drift = summaryPredictionDrift(manifest, whole ?? {}, thresholds);
+  const counted = reference.type === "category" ? whole?.prediction_classes : whole?.prediction;
+  return {
+    type: reference.type,
+    n: drift.n,
+    psi: drift.psi,
+    test: drift.test,
+    p_value: drift.p_value,
+    status: drift.status,
+    distribution: distribution(reference, counted),
+    series: buckets.map(([t, summary]) => {
+      const bucket = summaryPredictionDrift(manifest, summary ?? {}, thresholds);
+      return {
+        t,
+        n: bucket.n,
+        psi: bucket.psi,
+        status: bucket.status,
+        ...(bucket.proportions ? { proportions: bucket.proportions } : {}),
+      };
+    }),
+  };
 }
-
-const opsPoint = (t: number, ops: OpsMetrics) => ({
-  t,
-  requests: ops.requests,
-  errors: ops.errors,
-  error_rate: ops.error_rate,
-  p50_ms: ops.latency_ms.p50,
-  p95_ms: ops.latency_ms.p95,
-  p99_ms: ops.latency_ms.p99,
-});
 
 /**
- * Everything the dashboard draws for one model and time range, computed from the prediction log with the
- * same statistics the cron reports use: input drift of served rows against the default version's
- * reference (whole range and per bucket), latency and errors per bucket, performance of the default
- * version from feedback, and the A/B arms.
+ * Everything the dashboard draws for one model and time range, from the range's monitoring summaries with
+ * the statistics the cron report uses (no raw rows: the cost is the range's summary rows, whatever the
+ * traffic): ops per bucket (latency percentiles from the merged DDSketch, ±1 %); input drift of the default
+ * version's served rows against its reference, whole range and per bucket (binned forms, bounds stated by
+ * the methods); the prediction's distribution; performance of the default version from its labelled sums
+ * (exact; the binary AUC from 0.01-wide score bins with its error bound); the A/B arms from per-arm sums.
  */
 export function buildDashboardData(input: DashboardInput) {
-  const { record, manifest, thresholds, rows, range } = input;
+  const { record, manifest, thresholds, summaries, range } = input;
   const { ms, bucketMs } = DASHBOARD_RANGES[range];
   const start = Math.floor((input.end - ms) / bucketMs) * bucketMs;
-  const served = rows.filter((row) => row.route !== "shadow");
-  const inputRows = served.filter((row) => row.route !== "recommend" && row.status === "ok");
-  const buckets = bucketsOf(served, start, bucketMs);
-  const inputBuckets = bucketsOf(inputRows, start, bucketMs);
-  const total = opsMetrics(served);
+  const served = summaries.filter(isServed);
+  const logged = rowsOf(summaries);
+  const defaultInputs = summaries.filter((entry) => isInput(entry) && entry.key.version === record.default);
+  const whole = merged(defaultInputs);
+  const buckets: [number, Summary | null][] = [...byBucket(defaultInputs, start, bucketMs)].map(
+    ([t, group]) => [t, merged(group)],
+  );
 
   const drift = manifest
-    ? datasetDrift(
-        manifest,
-        inputRows.map((row) => row.inputs),
-        thresholds,
-      )
+    ? summaryDatasetDrift(manifest, whole?.features ?? {}, whole?.n ?? 0, thresholds)
     : null;
   const driftSeries = manifest
-    ? [...inputBuckets].map(([t, group]) => ({
-        t: Number(t),
-        drift: datasetDrift(
-          manifest,
-          group.map((row) => row.inputs),
-          thresholds,
-        ),
+    ? buckets.map(([t, summary]) => ({
+        t,
+        drift: summaryDatasetDrift(manifest, summary?.features ?? {}, summary?.n ?? 0, thresholds),
       }))
     : [];
-  driftSeries.sort((a, b) => a.t - b.t);
   const features = manifest
     ? manifest.features.flatMap((feature) => {
         const reference = manifest.reference.features[feature.name];
         if (!reference) return [];
-        const whole = drift?.features[feature.name];
+        const entry = drift?.features[feature.name];
         return [
           {
             name: feature.name,
             type: reference.type,
-            n: whole?.n ?? 0,
-            psi: whole?.psi ?? null,
-            test: whole?.test ?? (reference.type === "category" ? "chi_square" : "ks"),
-            p_value: whole?.p_value ?? null,
-            status: whole?.status ?? "insufficient_data",
-            distribution: distribution(
-              reference,
-              whole,
-              inputRows.map((row) => row.inputs[feature.name]),
-            ),
+            n: entry?.n ?? 0,
+            psi: entry?.psi ?? null,
+            test: entry?.test ?? (reference.type === "category" ? "chi_square" : "ks"),
+            p_value: entry?.p_value ?? null,
+            status: entry?.status ?? "insufficient_data",
+            distribution: distribution(reference, whole?.features?.[feature.name]),
             series: driftSeries.map(({ t, drift: bucket }) => {
-              const entry = bucket.features[feature.name];
+              const point = bucket.features[feature.name];
               return {
                 t,
-                n: entry?.n ?? 0,
-                psi: entry?.psi ?? null,
-                p_value: entry?.p_value ?? null,
-                status: entry?.status ?? "insufficient_data",
+                n: point?.n ?? 0,
+                psi: point?.psi ?? null,
+                p_value: point?.p_value ?? null,
+                status: point?.status ?? "insufficient_data",
               };
             }),
           },
@@ -141,10 +192,14 @@ export function buildDashboardData(input: DashboardInput) {
       })
     : [];
 
-  const defaultRows = inputRows.filter((row) => row.version === record.default);
-  const prediction = manifest
-    ? { ...predictionView(manifest, defaultRows, thresholds, start, bucketMs), version: record.default }
-    : null;
+  const performanceSeries = manifest
+    ? buckets.flatMap(([t, summary]) => {
+        const labelled = summary?.labelled;
+        const metrics = labelledPerformance(labelled);
+        if (!metrics) return [];
+        return [{ t, n: metrics.n, value: taskOf(manifest).seriesValue(metrics as never) }];
+      })
+    : [];
 
   return {
     model: record.name,
@@ -154,10 +209,10 @@ export function buildDashboardData(input: DashboardInput) {
     end: input.end,
     bucket_ms: bucketMs,
     default_version: record.default,
-    rows: { total: input.totalRows, analyzed: rows.length, sampled: input.totalRows > rows.length },
+    rows: { total: logged, analyzed: logged, sampled: false },
     ops: {
-      total: opsPoint(start, total),
-      series: [...buckets].map(([t, group]) => opsPoint(Number(t), opsMetrics(group))).sort(byTime),
+      total: opsPoint(start, served),
+      series: [...byBucket(served, start, bucketMs)].map(([t, group]) => opsPoint(t, group)),
     },
     drift: drift && {
       rows: drift.rows,
@@ -167,92 +222,13 @@ export function buildDashboardData(input: DashboardInput) {
       drifted_features: drift.drifted_features,
       features,
     },
-    prediction,
-    performance: manifest ? performanceView(manifest, defaultRows, start, bucketMs) : null,
-    interval_coverage: manifest ? intervalCoverage(record.default, manifest, defaultRows) : null,
-    ab: abView(manifest, rows, record, thresholds),
-  };
-}
-
-const byTime = (a: Point, b: Point) => a.t - b.t;
-
-/**
- * The default version's predictions against the reference its task names (numeric outputs, or the predicted
- * classes of a multiclass model), for the whole range and per bucket (a class model's bucket also carries
- * its class proportions: the class distribution over time).
- */
-function predictionView(
-  manifest: Manifest,
-  rows: readonly WindowRow[],
-  thresholds: MonitoringThresholds,
-  start: number,
-  bucketMs: number,
-) {
-  const reference = taskOf(manifest).predictionReference(manifest);
-  const whole = versionPredictionDrift(manifest, rows, thresholds);
-  const values =
-    reference.type === "category"
-      ? rows.flatMap((row) => (typeof row.label === "string" ? [row.label] : []))
-      : rows.flatMap((row) => (row.output === null ? [] : [row.output]));
-  const series = [...bucketsOf(rows, start, bucketMs)].map(([t, group]) => {
-    const bucket = versionPredictionDrift(manifest, group, thresholds);
-    return {
-      t: Number(t),
-      n: bucket.n,
-      psi: bucket.psi,
-      status: bucket.status,
-      ...(bucket.proportions ? { proportions: bucket.proportions } : {}),
-    };
-  });
-  series.sort(byTime);
-  return {
-    type: reference.type,
-    n: whole.n,
-    psi: whole.psi,
-    test: whole.test,
-    p_value: whole.p_value,
-    status: whole.status,
-    distribution: distribution(reference, whole, values),
-    series,
-  };
-}
-
-function performanceView(manifest: Manifest, rows: readonly WindowRow[], start: number, bucketMs: number) {
-  const labelled = withFeedback(rows);
-  if (labelled.length === 0) return null;
-  const task = taskOf(manifest);
-  const series = [...bucketsOf(labelled, start, bucketMs)].map(([t, group]) => ({
-    t: Number(t),
-    n: group.length,
-    value: task.seriesValue(task.performance(manifest, group)),
-  }));
-  series.sort(byTime);
-  return task.dashboardPanel(manifest, labelled, series);
-}
-
-function abView(
-  manifest: Manifest | undefined,
-  rows: readonly WindowRow[],
-  record: ModelRecord,
-  thresholds: MonitoringThresholds,
-): {
-  control: string | null;
-  weights: Record<string, number>;
-  arms: (ArmComparison & { ops: ReturnType<typeof opsPoint> })[];
-} {
-  const weights = record.traffic.weights;
-  if (!manifest) return { control: null, weights, arms: [] };
-  const comparison = compareArms(manifest, rows, record.default, thresholds.p_value);
-  const abRows = groupBy(
-    rows.filter((row) => row.route === "ab"),
-    (row) => row.version,
-  );
-  return {
-    control: comparison.control,
-    weights,
-    arms: comparison.arms.map((arm) => ({
-      ...arm,
-      ops: opsPoint(0, opsMetrics(abRows.get(arm.version) ?? [])),
-    })),
+    prediction: manifest
+      ? { ...predictionView(manifest, whole, buckets, thresholds), version: record.default }
+      : null,
+    performance: manifest ? panel(manifest, whole?.labelled, input.sample, performanceSeries) : null,
+    interval_coverage: manifest
+      ? summaryIntervalCoverage(record.default, manifest, whole?.labelled?.coverage)
+      : null,
+    ab: abView(manifest, summaries, record, thresholds),
   };
 }

@@ -3,7 +3,7 @@ import { DRIFT_METHOD_NAMES } from "../monitoring/drift/registry.ts";
 import { intervalCoverageSchema } from "../monitoring/interval-coverage-schema.ts";
 import { TASK_LIST } from "../tasks/index.ts";
 import { DRIFT_STATUSES, TASKS } from "../vocabulary/index.ts";
-import { DASHBOARD_RANGES, MAX_DASHBOARD_ROWS } from "./dashboard-data.ts";
+import { DASHBOARD_RANGES } from "./dashboard-data.ts";
 
 /** The response of GET /v1/models/{model}/dashboard, documented in the OpenAPI document. */
 const nullableNumber = z.number().nullable();
@@ -76,12 +76,12 @@ export const dashboardDataSchema = z
     bucket_ms: z.number().int(),
     default_version: z.string(),
     rows: z.object({
-      total: z.number().int(),
+      total: z.number().int().openapi({ description: "Rows logged in the range (all versions and routes)" }),
       analyzed: z
         .number()
         .int()
-        .openapi({ description: `At most ${MAX_DASHBOARD_ROWS} (the newest)` }),
-      sampled: z.boolean(),
+        .openapi({ description: "Rows the figures cover: all of them (summaries count every logged row)" }),
+      sampled: z.boolean().openapi({ description: "Always false since the figures come from summaries" }),
     }),
     ops: z.object({ total: opsPoint, series: z.array(opsPoint) }),
     drift: z

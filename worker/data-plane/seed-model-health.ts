@@ -1,28 +1,31 @@
 import { performanceReasons } from "../monitoring/health-status.ts";
 import type { ModelReport } from "../monitoring/model-report.ts";
-import { performance } from "../monitoring/performance.ts";
+import { labelledPerformance } from "../monitoring/performance.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
-import { readWindow } from "../monitoring/store/window-reader.ts";
+import { readSummaries } from "../monitoring/store/summary-store.ts";
+import { mergeAll } from "../monitoring/summary/merge.ts";
+import { FINE_BUCKET_MS } from "../monitoring/summary/summary.ts";
 import { isoSeconds } from "../platform/iso-time.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
 import { effectiveThresholds, readDefaultManifest } from "../repository/effective-thresholds.ts";
-import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
+import { requireModelRecord } from "../repository/registry-reader.ts";
 import { VERDICT_RULE } from "../tasks/metrics/health-verdict.ts";
 import { MIN_LABELS_FOR_BOUNDS } from "../tasks/metrics/regression-bounds.ts";
 import { type RegressionHealthMetrics, regression } from "../tasks/regression.ts";
 
 const HOUR = 3_600_000;
-/** A report older than this (four missed cron runs) is stale: answer from the log instead. */
+/** A report older than this (four missed cron runs) is stale: answer from the summaries instead. */
 const STALE_AFTER_MS = HOUR;
-/** Rows read by the live fallback: it runs on a GET, so it is kept small. */
-const LIVE_ROWS = 10_000;
 
 /**
  * The recommender seed's /model_health, a regression view by contract: RMSE and R² of the default version
  * over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6 (the model's registry thresholds), judged on the
  * evidence: unhealthy only when a one-sided 95 % bound excludes a bar (`verdict_rule`; the bounds are
  * additions beside the seed's point figures, docs/monitoring.md "Health verdict"). Answers from
- * the cron's latest report; when none is fresh, computes the same numbers from the log directly.
+ * the cron's latest report; when none is fresh, computes the same numbers from the monitoring summaries of
+ * the window (the 5-min buckets of the last 24 h: every labelled prediction made in them, from sums, exact).
+ * Either way the cost is bounded by the window's summary rows, not by the traffic. `baseline_skill` needs
+ * rows, so only the report (from the recent sample) carries it; the live answer gives null.
  */
 export async function readSeedModelHealth(
   { env }: Pick<RequestScope, "env">,
@@ -47,12 +50,14 @@ export async function readSeedModelHealth(
     reportStatus = row.status;
   } else {
     source = "live";
-    const manifest = defaultManifest ?? (await readManifest(env.REGISTRY, model, record.default));
-    const { rows } = await readWindow(env.DB, model, now - windowHours * HOUR, now, LIVE_ROWS);
-    metrics = performance(
-      manifest,
-      rows.filter((entry) => entry.route !== "shadow" && entry.version === record.default),
-    ) as RegressionHealthMetrics | null;
+    const start = Math.floor((now - windowHours * HOUR) / FINE_BUCKET_MS) * FINE_BUCKET_MS;
+    const summaries = await readSummaries(env.DB, model, start, now + 1);
+    const served = mergeAll(
+      summaries
+        .filter(({ key }) => key.route !== "shadow" && key.version === record.default)
+        .map(({ summary }) => summary),
+    );
+    metrics = labelledPerformance(served?.labelled) as RegressionHealthMetrics | null;
   }
   const reasons = performanceReasons(metrics, thresholds, regression);
   const enough = !reasons.some((reason) => reason.code === "insufficient_feedback");

@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { MAX_DASHBOARD_ROWS } from "../../dashboard/dashboard-data.ts";
 import { dashboardDataSchema, dashboardRangeSchema } from "../../dashboard/dashboard-schema.ts";
 import { dashboardData } from "../../dashboard/dashboard-service.ts";
 import { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
@@ -171,9 +170,10 @@ export function monitoringRoutes() {
       method: "get",
       path: "/{model}/dashboard",
       tags: ["monitoring"],
-      summary: `Everything the dashboard draws for one model and time range, from the prediction log (the newest ${MAX_DASHBOARD_ROWS} rows at most)`,
+      summary:
+        "Everything the dashboard draws for one model and time range, from the monitoring summaries (every logged row)",
       description:
-        "Per feature the manifest's reference distribution beside the range's, PSI and the KS / chi-square verdict for the range and per time bucket; latency percentiles and error rate per bucket; predicted vs actual (regression) or ROC, calibration and confusion at the threshold (classification) from feedback for the default version; the A/B arms. Read-only; predict scope.",
+        "Per feature of the default version's served rows the manifest's reference distribution beside the range's, PSI and the drift method's verdict for the range and per time bucket (binned forms; KS/Wasserstein with their stated bounds); latency percentiles (DDSketch, ±1 %) and error rate per bucket; performance of the default version from its labelled sums (exact; binary AUC from 0.01-wide score bins, ROC at those edges), with a regression scatter of up to 400 labelled rows of the recent sample; the A/B arms from per-arm sums. range is one of 1h, 6h, 24h, 7d (5-min, 30-min, 1-h, 6-h buckets): the cost is the range's summary rows, not the traffic. Read-only; predict scope.",
       request: { params: modelParams, query: z.object({ range: dashboardRangeSchema }) },
       responses: { 200: json(dashboardDataSchema, "Dashboard data"), ...problemResponses(404, 422) },
     }),

@@ -94,7 +94,7 @@ export async function readWindow(
 
 /**
  * The newest `limit` (≤ 2000) sampled rows of `model` with start ≤ ts < end, oldest first, in one indexed
- * query with no count: its cost is `limit` rows whatever the traffic. `labelledOnly` keeps rows with feedback.
+ * query with no count: its cost is `limit` rows (and their feedback lookups) whatever the traffic.
  */
 export async function readRecentRows(
   db: D1Database,
@@ -102,14 +102,13 @@ export async function readRecentRows(
   start: number,
   end: number,
   limit: number,
-  labelledOnly = false,
 ): Promise<WindowRow[]> {
   const orm = drizzle(db);
   const inWindow = and(eq(predictions.model, model), gte(predictions.ts, start), lt(predictions.ts, end));
   const rows: WindowRow[] = await orm
     .select(ROW_FIELDS)
     .from(predictions)
-    [labelledOnly ? "innerJoin" : "leftJoin"](feedback, eq(feedback.predictionId, predictions.id))
+    .leftJoin(feedback, eq(feedback.predictionId, predictions.id))
     .where(inWindow)
     .orderBy(desc(predictions.ts), desc(predictions.id))
     .limit(Math.min(PAGE, limit));
