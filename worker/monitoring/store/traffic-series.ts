@@ -32,7 +32,7 @@ interface Accumulator {
  * bucket starts in [start, end). Each summary bucket (5 min, or 1 h once compacted) lands in the output bucket
  * holding its start, so `bucketMs` must be a multiple of the summaries' widths (the route checks it). Pure.
  */
-export function trafficFromSummaries(summaries: readonly KeyedSummary[], bucketMs: number): TrafficBucket[] {
+function trafficFromSummaries(summaries: readonly KeyedSummary[], bucketMs: number): TrafficBucket[] {
   const buckets = new Map<string, Accumulator>();
   for (const { key, summary } of summaries) {
     const t = Math.floor(key.bucket_start / bucketMs) * bucketMs;
