@@ -7,12 +7,19 @@ import { describe, expect, it } from "vitest";
 import type { Manifest } from "../worker/contracts/manifest.ts";
 import type { FeatureDrift } from "../worker/monitoring/feature-drift.ts";
 import { buildModelReport, type ModelReport } from "../worker/monitoring/model-report.ts";
+import { labelledPerformance } from "../worker/monitoring/performance.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
 import type { WindowRow } from "../worker/monitoring/store/window-reader.ts";
 import { foldRecords, type KeyedSummary } from "../worker/monitoring/summary/fold.ts";
 import { labelledDelta } from "../worker/monitoring/summary/labelled.ts";
 import { mergeSummaries } from "../worker/monitoring/summary/merge.ts";
-import { emptySummary, FINE_BUCKET_MS, fineKey, summaryKeyId } from "../worker/monitoring/summary/summary.ts";
+import {
+  emptySummary,
+  FINE_BUCKET_MS,
+  fineKey,
+  type Summary,
+  summaryKeyId,
+} from "../worker/monitoring/summary/summary.ts";
 import { effectiveThresholds } from "../worker/repository/effective-thresholds.ts";
 import type { ModelRecord } from "../worker/repository/registry-types.ts";
 import { taskOf } from "../worker/tasks/index.ts";
@@ -393,4 +400,55 @@ describe("the report from summaries agrees with the report from the same rows", 
           );
     });
   }
+});
+
+describe("performance from sufficient statistics", () => {
+  it("regression of large targets (prices ~1e5, the version's prediction mean as shift): figures and bounds equal the rows'", () => {
+    const base = shippedVersion("recommender").manifest;
+    const manifest = {
+      ...base,
+      intervals: undefined,
+      reference: { ...base.reference, prediction: { ...base.reference.prediction, mean: 100_007 } },
+    } as unknown as Manifest;
+    const random = noise(3);
+    const rows = Array.from({ length: 3000 }, () => {
+      const actual = 100_000 + 400 * (random() - 0.5);
+      return { output: actual + 30 * (random() - 0.3) + 0.2 * (actual - 100_000), actual };
+    });
+    // deltas folded bucket by bucket, then merged, as the report reads them
+    const summaries = rows.map(
+      (row): Summary => ({
+        ...emptySummary(),
+        labelled: labelledDelta(manifest, { output: row.output }, row.actual) ?? undefined,
+      }),
+    );
+    const merged = summaries.reduce((a, b) => mergeSummaries(a, b));
+    const fromSums = labelledPerformance(merged.labelled) as unknown as Record<string, unknown>;
+    const fromRows = taskOf(manifest).performance(manifest, rows) as unknown as Record<string, unknown>;
+    for (const key of ["n", "mae", "mse", "rmse", "r2"])
+      exact(fromSums[key] as number, fromRows[key] as number, key);
+    expect(fromSums.rmse_bounds).toEqual(fromRows.rmse_bounds);
+    const bounds = (value: unknown) => value as { lower: number; upper: number };
+    expect(Math.abs(bounds(fromSums.r2_bounds).lower - bounds(fromRows.r2_bounds).lower)).toBeLessThanOrEqual(
+      1e-6,
+    );
+    expect(Math.abs(bounds(fromSums.r2_bounds).upper - bounds(fromRows.r2_bounds).upper)).toBeLessThanOrEqual(
+      1e-6,
+    );
+  });
+
+  it("a binned AUC's max error widens the verdict's bound: an AUC just under the bar is inconclusive, not failing", () => {
+    const manifest = shippedVersion("kredipusula").manifest;
+    const task = taskOf(manifest);
+    const metrics = { n: 4000, positives: 2000, auc: 0.69, accuracy: 0.6, brier: 0.2, log_loss: 0.6 };
+    const exactVerdict = task.performanceReasons(metrics, { auc_min: 0.72 });
+    expect(exactVerdict[0]?.code).toBe("auc_below_min");
+    const binned = task.performanceReasons(
+      { ...metrics, auc_binning: { bins: 100, max_error: 0.02 } } as typeof metrics,
+      {
+        auc_min: 0.72,
+      },
+    );
+    expect(binned[0]?.code).toBe("auc_below_min_inconclusive");
+  });
 });
