@@ -34,6 +34,8 @@ const MAX_CLASSES = 0xffff;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/** The base64url alphabet is ASCII: decoding its bytes as UTF-8 is the identity. */
+const latin1 = new TextDecoder();
 const f32 = new Float32Array(1);
 
 /** A float stored as float32 when that is exact (model outputs usually are), float64 otherwise: never rounded. */
@@ -42,55 +44,62 @@ const fitsF32 = (value: number): boolean => {
   return f32[0] === value;
 };
 
+/** Model, version and label strings repeat across ids: their UTF-8 bytes are cached (bounded). */
+const utf8Cache = new Map<string, Uint8Array>();
+const UTF8_CACHE_ENTRIES = 1_024;
+
+function utf8(value: string): Uint8Array {
+  let bytes = utf8Cache.get(value);
+  if (!bytes) {
+    if (utf8Cache.size >= UTF8_CACHE_ENTRIES) utf8Cache.clear();
+    bytes = encoder.encode(value);
+    utf8Cache.set(value, bytes);
+  }
+  return bytes;
+}
+
+/** Writes into a buffer of the exact size computed beforehand (one allocation per id). */
 class Writer {
-  private bytes = new Uint8Array(128);
-  private view = new DataView(this.bytes.buffer);
+  private readonly view: DataView;
+  readonly bytes: Uint8Array;
   length = 0;
 
-  private room(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
-    grown.set(this.bytes);
-    this.bytes = grown;
-    this.view = new DataView(grown.buffer);
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
   }
   u8(value: number): void {
-    this.room(1);
     this.view.setUint8(this.length, value);
     this.length += 1;
   }
   u16(value: number): void {
-    this.room(2);
     this.view.setUint16(this.length, value);
     this.length += 2;
   }
   u48(value: number): void {
-    this.room(6);
     this.view.setUint16(this.length, Math.floor(value / 2 ** 32));
     this.view.setUint32(this.length + 2, value % 2 ** 32);
     this.length += 6;
   }
   float(value: number, single: boolean): void {
-    this.room(8);
     if (single) this.view.setFloat32(this.length, value);
     else this.view.setFloat64(this.length, value);
     this.length += single ? 4 : 8;
   }
   raw(bytes: Uint8Array): void {
-    this.room(bytes.length);
     this.bytes.set(bytes, this.length);
     this.length += bytes.length;
   }
-  string(value: string, field: string): void {
-    const bytes = encoder.encode(value);
-    if (bytes.length > MAX_STRING_BYTES)
-      throw new RangeError(`${field} longer than ${MAX_STRING_BYTES} bytes`);
+  string(bytes: Uint8Array): void {
     this.u8(bytes.length);
     this.raw(bytes);
   }
-  done(): Uint8Array {
-    return this.bytes.slice(0, this.length);
-  }
+}
+
+function checkedUtf8(value: string, field: string): Uint8Array {
+  const bytes = utf8(value);
+  if (bytes.length > MAX_STRING_BYTES) throw new RangeError(`${field} longer than ${MAX_STRING_BYTES} bytes`);
+  return bytes;
 }
 
 class Reader {
@@ -135,7 +144,13 @@ class Reader {
  * The payload of a sealed id (everything before the MAC): key id, ts (48-bit ms), nonce, a flags byte
  * (route index + which parts are present), a float-width byte, model, version, then the present parts.
  */
-export function encodeFacts(keyId: number, facts: PredictionFacts, nonce: Uint8Array): Uint8Array {
+export function encodeFacts(
+  keyId: number,
+  facts: PredictionFacts,
+  nonce: Uint8Array,
+  /** Spare bytes left zero at the end (the sealer writes its MAC there: no copy). */
+  reserve = 0,
+): Uint8Array {
   const routeIndex = LOG_ROUTES.indexOf(facts.route);
   if (routeIndex < 0) throw new RangeError(`unknown route ${facts.route}`);
   if (!Number.isInteger(facts.ts) || facts.ts < 0 || facts.ts >= 2 ** 48)
@@ -155,16 +170,32 @@ export function encodeFacts(keyId: number, facts: PredictionFacts, nonce: Uint8A
     (interval && fitsF32(interval.level) && fitsF32(interval.lower) && fitsF32(interval.upper)
       ? INTERVAL_F32
       : 0);
-  const out = new Writer();
+  const model = checkedUtf8(facts.model, "model");
+  const version = checkedUtf8(facts.version, "version");
+  const labelBytes = label === null ? null : checkedUtf8(label, "label");
+  const size =
+    1 +
+    6 +
+    nonce.length +
+    2 +
+    1 +
+    model.length +
+    1 +
+    version.length +
+    (output === null ? 0 : widths & OUTPUT_F32 ? 4 : 8) +
+    (labelBytes ? 1 + labelBytes.length : 0) +
+    (probabilities ? 2 + probabilities.length * (widths & PROBABILITIES_F32 ? 4 : 8) : 0) +
+    (interval ? (widths & INTERVAL_F32 ? 12 : 24) : 0);
+  const out = new Writer(size + reserve);
   out.u8(keyId);
   out.u48(facts.ts);
   out.raw(nonce);
   out.u8(flags);
   out.u8(widths);
-  out.string(facts.model, "model");
-  out.string(facts.version, "version");
+  out.string(model);
+  out.string(version);
   if (output !== null) out.float(output, (widths & OUTPUT_F32) !== 0);
-  if (label !== null) out.string(label, "label");
+  if (labelBytes) out.string(labelBytes);
   if (probabilities) {
     out.u16(probabilities.length);
     for (const p of probabilities) out.float(p, (widths & PROBABILITIES_F32) !== 0);
@@ -175,7 +206,7 @@ export function encodeFacts(keyId: number, facts: PredictionFacts, nonce: Uint8A
     out.float(interval.lower, single);
     out.float(interval.upper, single);
   }
-  return out.done();
+  return out.bytes;
 }
 
 /** The key id byte of a payload (before the MAC is checked). */
@@ -214,10 +245,29 @@ export function decodeFacts(payload: Uint8Array): PredictionFacts {
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0));
+
+/** base64url without padding, straight from a lookup table (no btoa round trip). */
 export function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const out = new Uint8Array(Math.ceil((bytes.length * 4) / 3));
+  let at = 0;
+  let index = 0;
+  for (; index + 2 < bytes.length; index += 3) {
+    const word = ((bytes[index] ?? 0) << 16) | ((bytes[index + 1] ?? 0) << 8) | (bytes[index + 2] ?? 0);
+    out[at++] = CODES[word >>> 18] ?? 0;
+    out[at++] = CODES[(word >>> 12) & 63] ?? 0;
+    out[at++] = CODES[(word >>> 6) & 63] ?? 0;
+    out[at++] = CODES[word & 63] ?? 0;
+  }
+  const rest = bytes.length - index;
+  if (rest > 0) {
+    const word = ((bytes[index] ?? 0) << 16) | (rest === 2 ? (bytes[index + 1] ?? 0) << 8 : 0);
+    out[at++] = CODES[word >>> 18] ?? 0;
+    out[at++] = CODES[(word >>> 12) & 63] ?? 0;
+    if (rest === 2) out[at++] = CODES[(word >>> 6) & 63] ?? 0;
+  }
+  return latin1.decode(out.subarray(0, at));
 }
 
 /** null when the text is not base64url. */

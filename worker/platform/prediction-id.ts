@@ -39,9 +39,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function sealPredictionId(keys: PredictionIdKeys, facts: PredictionFacts): Promise<string> {
   const key = keys.keys.get(keys.current);
   if (!key) throw new Error("current prediction id key missing");
-  const payload = encodeFacts(keys.current, facts, crypto.getRandomValues(new Uint8Array(NONCE_BYTES)));
-  const sealed = new Uint8Array(payload.length + MAC_BYTES);
-  sealed.set(payload);
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  const sealed = encodeFacts(keys.current, facts, nonce, MAC_BYTES);
+  const payload = sealed.subarray(0, sealed.length - MAC_BYTES);
   sealed.set(await mac(key, payload), payload.length);
   return SEALED_PREFIX + toBase64Url(sealed);
 }
