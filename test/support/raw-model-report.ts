@@ -1,11 +1,13 @@
 import type { Manifest } from "../../worker/contracts/manifest.ts";
-import { compareArms } from "../../worker/monitoring/ab-comparison.ts";
+import { type ArmComparison, MIN_AB_FEEDBACK } from "../../worker/monitoring/ab-comparison.ts";
 import { datasetDrift, type FeatureDrift } from "../../worker/monitoring/feature-drift.ts";
 import { healthStatus } from "../../worker/monitoring/health-status.ts";
 import { coverageReasons, intervalCoverage } from "../../worker/monitoring/interval-coverage.ts";
-import { groupBy, opsReport } from "../../worker/monitoring/ops-metrics.ts";
-import { type PerformanceMetrics, performance, withFeedback } from "../../worker/monitoring/performance.ts";
+import { byRequest, groupBy, opsReport } from "../../worker/monitoring/ops-metrics.ts";
+import type { PerformanceMetrics } from "../../worker/monitoring/performance.ts";
 import { versionPredictionDrift } from "../../worker/monitoring/prediction-drift.ts";
+import { twoProportionZTest, welchTTest } from "../../worker/monitoring/stats/significance-tests.ts";
+import { mean } from "../../worker/monitoring/stats/summary-stats.ts";
 import type { WindowRow } from "../../worker/monitoring/store/window-reader.ts";
 import type { MonitoringThresholds } from "../../worker/monitoring/thresholds.ts";
 import { taskOf } from "../../worker/tasks/index.ts";
@@ -119,3 +121,66 @@ export function buildRawModelReport(input: ReportInput) {
 }
 
 export type RawModelReport = ReturnType<typeof buildRawModelReport>;
+
+// The raw-row performance and A/B comparison (worker/monitoring/performance.ts and ab-comparison.ts before issue 9).
+
+const withFeedback = (rows: readonly WindowRow[]) =>
+  rows.filter((row) => row.actual !== null && row.output !== null) as (WindowRow & {
+    actual: number;
+    output: number;
+  })[];
+
+/** The task's metrics of the labelled rows (regression: MAE/MSE/RMSE/R²; classification: AUC, accuracy, …). */
+function performance(manifest: Manifest, rows: readonly WindowRow[]): PerformanceMetrics | null {
+  return taskOf(manifest).performance(manifest, withFeedback(rows)) as PerformanceMetrics | null;
+}
+
+/**
+ * Each A/B arm (rows routed by A/B; arm = version) against the control arm (the default version when it is
+ * an arm, else the busiest), on the task's per-row arm score and test (regression: Welch's t-test on squared
+ * errors; classification: a two-proportion z-test on accuracy), at the model's p-value threshold.
+ */
+function compareArms(
+  manifest: Manifest,
+  rows: readonly WindowRow[],
+  defaultVersion: string,
+  alpha: number,
+): { control: string | null; arms: ArmComparison[] } {
+  const arms = groupBy(
+    rows.filter((row) => row.route === "ab"),
+    (row) => row.version,
+  );
+  if (arms.size === 0) return { control: null, arms: [] };
+  const control = arms.has(defaultVersion)
+    ? defaultVersion
+    : ([...arms].sort(([, a], [, b]) => b.length - a.length)[0]?.[0] ?? null);
+  const scoring = taskOf(manifest).arm;
+  const scores = (armRows: readonly WindowRow[]) =>
+    withFeedback(armRows).map((row) => scoring.score(manifest, row));
+  const controlScores = scores(arms.get(control ?? "") ?? []);
+  const comparisons = [...arms].map(([version, armRows]): ArmComparison => {
+    const armScores = scores(armRows);
+    const base = {
+      version,
+      requests: byRequest(armRows).size,
+      rows: armRows.length,
+      feedback: armScores.length,
+      metric: scoring.metric,
+      value: mean(armScores),
+    };
+    if (version === control) return { ...base, test: null, verdict: "control" };
+    if (armScores.length < MIN_AB_FEEDBACK || controlScores.length < MIN_AB_FEEDBACK)
+      return { ...base, test: null, verdict: "insufficient_data" };
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    const test =
+      scoring.test === "welch_t"
+        ? welchTTest(armScores, controlScores)
+        : twoProportionZTest(sum(armScores), armScores.length, sum(controlScores), controlScores.length);
+    if (!test) return { ...base, test: null, verdict: "insufficient_data" };
+    if (test.p_value >= alpha) return { ...base, test, verdict: "no_significant_difference" };
+    // statistic > 0: the arm's mean score exceeds the control's (higher MSE is worse, higher accuracy better)
+    const armHigher = test.statistic > 0;
+    return { ...base, test, verdict: armHigher === scoring.lowerIsBetter ? "worse" : "better" };
+  });
+  return { control, arms: comparisons };
+}
