@@ -13,6 +13,7 @@ import {
   predictionIds,
   sealPredictionId,
 } from "../worker/platform/prediction-id.ts";
+import { fromBase64Url, toBase64Url } from "../worker/platform/prediction-id-codec.ts";
 import { predictionIdKeys, predictionIdKeyWarning } from "../worker/platform/prediction-id-key.ts";
 import { DomainError } from "../worker/problems/index.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
@@ -124,6 +125,18 @@ describe("sealed prediction ids", () => {
     const impostor = await keysOf("1:not-the-deployment-secret-but-key-id-1-xxxxxxxx");
     const forged = await sealPredictionId(impostor, FACTS.binary as PredictionFacts);
     expect(await openPredictionId(keys, forged)).toEqual({ ok: false, reason: "bad-mac" });
+  });
+
+  it("base64url: the table encoder equals btoa's alphabet-swapped output and decodes back", () => {
+    for (let length = 0; length < 200; length += 1) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length));
+      const reference = btoa(String.fromCharCode(...bytes))
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")
+        .replace(/=+$/, "");
+      expect(toBase64Url(bytes)).toBe(reference);
+      expect(fromBase64Url(reference)).toEqual(bytes);
+    }
   });
 
   it("rotation: the first key seals, a previous key still opens", async () => {
