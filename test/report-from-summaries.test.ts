@@ -183,16 +183,18 @@ function windowRows({ records, actuals }: Scenario): WindowRow[] {
   }));
 }
 
-function reports(current: Scenario): { fromSummaries: ModelReport; raw: RawModelReport; rows: WindowRow[] } {
+function reports(
+  current: Scenario,
+  thresholds: Record<string, unknown> = {},
+): { fromSummaries: ModelReport; raw: RawModelReport; rows: WindowRow[] } {
   const { manifest, other } = current;
   const record = {
     name: manifest.model,
     default: manifest.version,
     traffic: { weights: { [manifest.version]: 0.75, [other.version]: 0.25 }, shadow: [other.version] },
-    thresholds: {},
+    thresholds,
   } as unknown as ModelRecord;
-  const thresholds = effectiveThresholds(record, manifest);
-  const effective = { ...record, thresholds };
+  const effective = { ...record, thresholds: effectiveThresholds(record, manifest) };
   const manifests = new Map([
     [manifest.version, manifest],
     [other.version, other],
@@ -260,6 +262,11 @@ function checkDrift(name: string, got: FeatureDrift, want: FeatureDrift) {
   expect(got.test, name).toBe(want.test);
   exact(got.psi, want.psi, `${name}.psi`);
   exact(got.psi_adjusted, want.psi_adjusted, `${name}.psi_adjusted`);
+  if (got.effect_bounds) {
+    // numeric: the effect's W² is the binned Wasserstein estimate; the raw effect lies within the stated bounds
+    expect(want.effect as number, `${name}.effect ≥`).toBeGreaterThanOrEqual(got.effect_bounds.lower - 1e-12);
+    expect(want.effect as number, `${name}.effect ≤`).toBeLessThanOrEqual(got.effect_bounds.upper + 1e-12);
+  }
   if (got.type === "numeric") exact(got.mean ?? null, want.mean ?? null, `${name}.mean`);
   if (got.statistic_bounds) {
     // binned KS / Wasserstein: the exact statistic of the rows lies within the stated bounds
@@ -274,7 +281,7 @@ function checkDrift(name: string, got: FeatureDrift, want: FeatureDrift) {
   exact(got.statistic, want.statistic, `${name}.statistic`);
   if (got.type === "numeric" || !(got.unseen_share ?? 0)) {
     exact(got.p_value, want.p_value, `${name}.p_value`);
-    exact(got.effect, want.effect, `${name}.effect`);
+    if (!got.effect_bounds) exact(got.effect, want.effect, `${name}.effect`);
     expect(got.status, name).toBe(want.status);
   }
   if (got.id_coverage && want.id_coverage) {
@@ -451,4 +458,30 @@ describe("performance from sufficient statistics", () => {
     );
     expect(binned[0]?.code).toBe("auc_below_min_inconclusive");
   });
+});
+
+describe("every drift method's binned form against its raw form on the same rows", () => {
+  for (const [numeric, category] of [
+    ["wasserstein", "jensen_shannon"],
+    ["psi", "psi"],
+    ["jensen_shannon", "chi_square"],
+  ] as const) {
+    it(`numeric ${numeric}, category ${category}`, () => {
+      const current = scenario("recommender", ["101", "102", "103", "104"]);
+      const drift_methods = {
+        numeric: { method: numeric },
+        category: { method: category },
+        prediction: { method: numeric },
+      };
+      const { fromSummaries, raw } = reports(current, { drift_methods });
+      for (const [name, want] of Object.entries(raw.drift?.features ?? {})) {
+        const got = fromSummaries.drift?.features[name] as FeatureDrift;
+        expect(got.test, name).toBe(want.test);
+        checkDrift(name, got, want);
+        if (got.statistic_bounds) expect(got.test).toBe("wasserstein");
+      }
+      for (const [version, want] of Object.entries(raw.prediction_drift))
+        checkDrift(`prediction ${version}`, fromSummaries.prediction_drift[version] as FeatureDrift, want);
+    });
+  }
 });

@@ -54,6 +54,11 @@ export interface FeatureDrift {
    * the exact statistic of the raw values lies within (upper null: unbounded above). Absent when exact.
    */
   statistic_bounds?: { lower: number; upper: number | null };
+  /**
+   * Numeric features read from bins: the effect's W² term is the binned Wasserstein estimate; the effect of the
+   * raw values lies within these bounds (from the distance's bounds).
+   */
+  effect_bounds?: { lower: number; upper: number };
   /** Share of the window's values outside the reference categories (pooled as __unseen__). */
   unseen_share?: number;
 }
@@ -221,20 +226,25 @@ export function binnedNumericDrift(
   };
   const measure = (resolved.method.binned as NonNullable<typeof resolved.method.binned>)(sample);
   const distance = binnedWasserstein(finestGrid(sample), reference.quantiles, reference.std, discrete);
+  const verdict = judged(
+    resolved,
+    measure,
+    {
+      raw: binnedPsi(sample),
+      bins: reference.bins.proportions.length,
+      n: summary.n,
+      weight: context.weight ?? 1,
+      distanceSquared: distance.statistic ** 2,
+    },
+    context,
+  );
+  const weight = context.weight ?? 1;
+  const effectAt = (w: number | null) =>
+    weight * Math.min(verdict.psi_adjusted, (w ?? Number.POSITIVE_INFINITY) ** 2);
   return {
     ...base,
-    ...judged(
-      resolved,
-      measure,
-      {
-        raw: binnedPsi(sample),
-        bins: reference.bins.proportions.length,
-        n: summary.n,
-        weight: context.weight ?? 1,
-        distanceSquared: distance.statistic ** 2,
-      },
-      context,
-    ),
+    ...verdict,
+    effect_bounds: { lower: effectAt(distance.bounds.lower), upper: effectAt(distance.bounds.upper) },
     mean,
   };
 }

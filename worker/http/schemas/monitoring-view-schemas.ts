@@ -126,6 +126,10 @@ const featureDriftSchema = z
       description:
         "Binned KS / Wasserstein (reports read summaries' bins): the exact statistic of the raw values lies within; upper null = unbounded",
     }),
+    effect_bounds: z
+      .object({ lower: z.number(), upper: z.number() })
+      .optional()
+      .openapi({ description: "Numeric features read from bins: the raw values' effect lies within" }),
     p_value: z.number().nullable(),
     alpha: z.number(),
     significant: z.boolean(),
