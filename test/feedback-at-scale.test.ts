@@ -122,6 +122,22 @@ describe("feedback for sealed ids", () => {
     expect(row).toEqual({ actual: 5, revision: 3, version: "v3_rf_tuned" });
   });
 
+  it("concurrent replacements of one label leave the summary equal to the label that won", async () => {
+    const raced = { ...facts, ts: facts.ts + 30 * FINE_BUCKET_MS };
+    const id = await seal(raced);
+    const responses = await Promise.all(
+      [1, 2, 3, 4, 5].map((actual) => post(`/v1/predictions/${id}/feedback`, { actual })),
+    );
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    const row = await env.DB.prepare("SELECT actual, revision FROM feedback WHERE prediction_id = ?")
+      .bind(id)
+      .first<{ actual: number; revision: number }>();
+    expect(row?.revision).toBe(5);
+    const labelled = await labelledAt(raced);
+    expect(labelled?.performance.n).toBe(1);
+    close(labelled, labelledDelta(recommender, raced as { output: number }, row?.actual ?? Number.NaN, 1));
+  });
+
   it("a label written before summaries existed (revision 0, never folded) is replaced without subtracting it", async () => {
     const older = { ...facts, ts: facts.ts + 20 * FINE_BUCKET_MS };
     const id = await seal(older);

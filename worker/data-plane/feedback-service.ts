@@ -2,6 +2,7 @@ import type { Manifest } from "../contracts/manifest.ts";
 import { type ActualValue, normaliseActual } from "../monitoring/feedback-validation.ts";
 import { writeLakeFeedback } from "../monitoring/lake/lake-writer.ts";
 import {
+  FEEDBACK_CONFLICT,
   type FeedbackRow,
   feedbackStatements,
   findFeedback,
@@ -236,8 +237,13 @@ async function writeLabels(
       deltas.push(...deltasOf(label, folded, (previous?.revision ?? 0) + 1, now));
       replacedOf.set(label.id, previous?.actual ?? null);
     }
-    const results = await db.batch([...feedbackStatements(db, rows), ...labelledDeltaStatements(db, deltas)]);
-    pending = pending.filter((_label, index) => (results[index]?.meta.changes ?? 0) === 0);
+    try {
+      await db.batch([...feedbackStatements(db, rows), ...labelledDeltaStatements(db, deltas)]);
+      pending = [];
+    } catch (error) {
+      // the guard: another write moved a revision in between, nothing of this batch was applied
+      if (!String(error).includes(FEEDBACK_CONFLICT)) throw error;
+    }
   }
   return replacedOf;
 }

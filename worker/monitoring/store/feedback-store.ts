@@ -85,32 +85,73 @@ export interface FeedbackRow {
   expectedRevision: number | null;
 }
 
+/** Labels per statement: the JSON array is one bound parameter (well under D1's 1 MB value limit). */
+const LABELS_PER_STATEMENT = 500;
+
+const INSERT_NEW = `INSERT INTO feedback (prediction_id, model, version, actual, ts, key_id, revision)
+  SELECT json_extract(value, '$.id'), json_extract(value, '$.model'), json_extract(value, '$.version'),
+         json_extract(value, '$.actual'), json_extract(value, '$.ts'), json_extract(value, '$.key_id'), 1
+  FROM json_each(?1) WHERE true
+  ON CONFLICT (prediction_id) DO NOTHING`;
+
+const UPDATE_EXISTING = `UPDATE feedback SET model = j.model, version = j.version, actual = j.actual, ts = j.ts,
+    key_id = j.key_id, revision = feedback.revision + 1
+  FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.model') AS model,
+               json_extract(value, '$.version') AS version, json_extract(value, '$.actual') AS actual,
+               json_extract(value, '$.ts') AS ts, json_extract(value, '$.key_id') AS key_id,
+               json_extract(value, '$.expected') AS expected
+        FROM json_each(?1)) AS j
+  WHERE feedback.prediction_id = j.id AND feedback.revision = j.expected`;
+
 /**
- * One conditional statement per label: an insert that does nothing if a label appeared meanwhile, or an
- * update that applies only while the row still has the revision read. Batched with the summary deltas of
- * the same labels (dedupe keys carry the new revision), so a label and its delta commit together or not
- * at all, and a concurrent replacement is detected (`changes` 0) instead of subtracting a label twice.
+ * Fails the statement (and so the whole D1 batch, a transaction) unless every label now has the revision,
+ * value and time this write gives it (an insert that lost to a concurrent first label does nothing, so its
+ * revision alone would not tell): json() of a non-JSON text raises "malformed JSON".
+ */
+const GUARD = `SELECT CASE WHEN (SELECT count(*) FROM feedback f JOIN json_each(?1) j
+    ON f.prediction_id = json_extract(j.value, '$.id') AND f.revision = json_extract(j.value, '$.revision')
+      AND f.actual = json_extract(j.value, '$.actual') AND f.ts = json_extract(j.value, '$.ts'))
+  = json_array_length(?1) THEN 1 ELSE json('feedback revision moved') END AS ok`;
+
+/** The marker of the guard's failure in a D1 error message. */
+export const FEEDBACK_CONFLICT = "malformed JSON";
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += LABELS_PER_STATEMENT) {
+    out.push(items.slice(start, start + LABELS_PER_STATEMENT));
+  }
+  return out;
+}
+
+/**
+ * The statements writing these labels, for ONE D1 batch with their summary deltas: new labels inserted,
+ * existing ones updated only where the row still has the revision read (`expectedRevision`), then a guard
+ * that aborts the whole batch (error containing FEEDBACK_CONFLICT) unless every label got its new revision.
+ * So a label and its delta commit together or not at all, and a concurrent replacement (or the migration
+ * folding a revision-0 label) makes this write retry instead of subtracting a label twice. A bounded number
+ * of statements whatever the batch size (3 per 500 labels).
  */
 export function feedbackStatements(db: D1Database, rows: readonly FeedbackRow[]): D1PreparedStatement[] {
-  return rows.map((row) =>
-    row.expectedRevision === null
-      ? db
-          .prepare(
-            "INSERT INTO feedback (prediction_id, model, version, actual, ts, key_id, revision) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (prediction_id) DO NOTHING",
-          )
-          .bind(row.predictionId, row.model, row.version, row.actual, row.ts, row.keyId)
-      : db
-          .prepare(
-            "UPDATE feedback SET model = ?, version = ?, actual = ?, ts = ?, key_id = ?, revision = revision + 1 WHERE prediction_id = ? AND revision = ?",
-          )
-          .bind(
-            row.model,
-            row.version,
-            row.actual,
-            row.ts,
-            row.keyId,
-            row.predictionId,
-            row.expectedRevision,
-          ),
-  );
+  const json = (row: FeedbackRow) => ({
+    id: row.predictionId,
+    model: row.model,
+    version: row.version,
+    actual: row.actual,
+    ts: row.ts,
+    key_id: row.keyId,
+    expected: row.expectedRevision,
+    revision: (row.expectedRevision ?? 0) + 1,
+  });
+  const statements: D1PreparedStatement[] = [];
+  for (const chunk of chunks(rows.filter((row) => row.expectedRevision === null))) {
+    statements.push(db.prepare(INSERT_NEW).bind(JSON.stringify(chunk.map(json))));
+  }
+  for (const chunk of chunks(rows.filter((row) => row.expectedRevision !== null))) {
+    statements.push(db.prepare(UPDATE_EXISTING).bind(JSON.stringify(chunk.map(json))));
+  }
+  for (const chunk of chunks(rows)) {
+    statements.push(db.prepare(GUARD).bind(JSON.stringify(chunk.map(json))));
+  }
+  return statements;
 }
