@@ -3,7 +3,10 @@ import type { IdReference } from "./model-annotations.ts";
 export interface IdCoverage {
   /** Distinct ids in the reference. */
   reference_ids: number;
-  /** Distinct ids in the window. */
+  /**
+   * Distinct ids in the window. From a summary (reports since issue 9) the ids outside the reference are
+   * pooled, so they count as one here; the shares below are exact.
+   */
   active_ids: number;
   /** Share of the window's rows whose id was seen in the reference. */
   seen_row_share: number;

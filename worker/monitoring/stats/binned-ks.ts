@@ -51,9 +51,10 @@ export function binnedKs(
         piece.lo - piece.g0,
       );
     }
+    let through = 0;
     for (const [index, edge] of binned.edges.entries()) {
-      const known = totalCount(binned.counts.slice(0, index + 1)) / n;
-      lower = Math.max(lower, Math.abs(known - reference.left(edge)));
+      through += binned.counts[index] ?? 0;
+      lower = Math.max(lower, Math.abs(through / n - reference.left(edge)));
     }
   }
   const effectiveN = referenceRows > 0 ? (n * referenceRows) / (n + referenceRows) : n;
