@@ -91,6 +91,8 @@ describe("classifying storage errors", () => {
       ["KV GET failed: 503 Service Unavailable", "KV", "503"],
       ["get: We encountered an internal error. Please try again. (10001)", "R2", "10001"],
       ["put: Reduce your concurrent request rate for the same object. (10058)", "R2", "10058"],
+      // What local R2 (miniflare) reports when its blob store cannot be written (test/e2e/store-outage.e2e.ts).
+      ["put: Unspecified error (0)", "R2", "0"],
     ];
     for (const [message, store, code] of cases) {
       expect(classifyStoreFailure(new Error(message)), message).toMatchObject({ store, code });

@@ -7,23 +7,28 @@
  * - KV not writable: the KV namespace's blob directory is made immutable (`chattr +i`), so KV reads work and
  *   puts fail. A promote then commits in D1 and cannot be projected: it must answer 503 (store KV, the
  *   committed revision), not success; retrying the same request after KV recovers completes it.
+ * - KV locked (the same sqlite3 lock on KV's file: lists and writes fail, reads still work): readiness says
+ *   not_ready with Retry-After, predictions stay 200, a key creation is 503 store KV and is not audited.
+ * - R2 not writable (its blob directory immutable): a publish answers 503 store R2 and registers nothing;
+ *   the same publish succeeds afterwards.
  * Run: node --import tsx --test test/e2e/store-outage.e2e.ts   (Node, not workerd; needs sqlite3 and chattr,
  * i.e. Linux with CAP_LINUX_IMMUTABLE; the test fails, never skips, without them)
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type LocalWorker, startLocalWorker } from "../../scripts/lib/local-worker.ts";
 
+const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = "recommender";
 const PREDICT_BODY = {
   inputs: { item_category: "A", item_id: 1, item_price: 50, user_age: 25, user_gender: "M", user_id: 1 },
 };
 /** Nothing a client sees may quote SQL, SQLite codes, table names or a stack. */
 const LEAKS =
-  /SELECT|INSERT|UPDATE|FROM |WHERE|SQLITE|no such table|D1_ERROR|Failed query|registry_models|at .*\.(ts|js):\d+/i;
+  /\bselect\s+["*\w]|\binsert\s+into\b|\bupdate\s+"?\w+"?\s+set\b|\bfrom\s+"?\w+"?\s+where\b|SQLITE_|no such table|D1_ERROR|Failed query|params:|registry_models|\bat .*\.(ts|js):\d+/i;
 
 let worker: LocalWorker | undefined;
 
@@ -49,10 +54,10 @@ function onlyFile(dir: string, pattern: RegExp): string {
   return join(dir, matches[0] as string);
 }
 
-/** Holds a write lock on the D1 file from another process until the returned release is called. */
-async function lockD1(): Promise<{ release: () => Promise<void> }> {
-  const dir = join(worker?.persistDir ?? "", "v3/d1/miniflare-D1DatabaseObject");
-  const file = onlyFile(dir, /^[0-9a-f]{64}\.sqlite$/);
+/** Holds a write lock on a miniflare store's SQLite file from another process until `release`. */
+async function lockStore(kind: "d1" | "kv"): Promise<{ release: () => Promise<void> }> {
+  const object = kind === "d1" ? "miniflare-D1DatabaseObject" : "miniflare-KVNamespaceObject";
+  const file = onlyFile(join(worker?.persistDir ?? "", "v3", kind, object), /^[0-9a-f]{64}\.sqlite$/);
   const locker: ChildProcess = spawn("sqlite3", [file], { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   locker.stdout?.on("data", (chunk) => {
@@ -71,6 +76,12 @@ async function lockD1(): Promise<{ release: () => Promise<void> }> {
       await exited;
     },
   };
+}
+
+/** Makes a directory immutable (even for root) until the returned function is called. */
+function freeze(dir: string): () => void {
+  execFileSync("chattr", ["+i", dir]);
+  return () => execFileSync("chattr", ["-i", dir]);
 }
 
 async function expectStoreUnavailable(name: string, response: Response, store: string) {
@@ -118,7 +129,7 @@ test("a locked D1: every D1-backed endpoint answers 503 + Retry-After, health is
     ["POST /v1/admin/keys", () => call("POST", "/v1/admin/keys", { name: "outage", scopes: ["predict"] })],
   ];
   const initial = (await (await call("GET", `/v1/admin/models/${MODEL}`)).json()) as Record<string, unknown>;
-  const lock = await lockD1();
+  const lock = await lockStore("d1");
   const lockedAt = Date.now();
   const slowest: Record<string, number> = {};
   try {
@@ -182,11 +193,10 @@ test("KV not writable: a promote committed in D1 answers 503 (store KV, committe
   assert.ok(namespace, `no KV namespace directory in ${kvRoot}`);
   const blobs = join(kvRoot, namespace, "blobs");
   const initial = (await (await call("GET", `/v1/admin/models/${MODEL}`)).json()) as { revision: number };
-  execFileSync("chattr", ["+i", blobs]);
-  let refused: Record<string, unknown>;
+  const thaw = freeze(blobs);
   try {
     const response = await call("POST", `/v1/admin/models/${MODEL}/promote`, { version: "v1_auto_select" });
-    refused = await expectStoreUnavailable("promote with KV read-only", response, "KV");
+    const refused = await expectStoreUnavailable("promote with KV read-only", response, "KV");
     assert.equal(refused.committed_revision, initial.revision + 1);
     const state = (await (await call("GET", `/v1/admin/models/${MODEL}`)).json()) as {
       revision: number;
@@ -198,7 +208,7 @@ test("KV not writable: a promote committed in D1 answers 503 (store KV, committe
     assert.equal(state.default_version, "v1_auto_select");
     assert.equal(state.kv_revision, initial.revision);
   } finally {
-    execFileSync("chattr", ["-i", blobs]);
+    thaw();
   }
   const retried = await call("POST", `/v1/admin/models/${MODEL}/promote`, { version: "v1_auto_select" });
   const retriedText = await retried.text();
@@ -213,4 +223,62 @@ test("KV not writable: a promote committed in D1 answers 503 (store KV, committe
     entries: Array<{ version: string }>;
   };
   assert.equal(audit.entries.filter((entry) => entry.version === "v1_auto_select").length, 1);
+});
+
+test("KV locked (lists and writes fail, reads still work): readiness 503 not_ready + Retry-After, predictions 200, a key creation 503 store KV", async () => {
+  const lock = await lockStore("kv");
+  try {
+    const ready = await call("GET", "/v2/health/ready");
+    const readyText = await ready.text();
+    assert.doesNotMatch(readyText, LEAKS);
+    assert.equal(ready.status, 503, readyText);
+    assert.ok(Number(ready.headers.get("retry-after")) > 0);
+    const readyBody = JSON.parse(readyText) as { ready: boolean; status: string; reasons: string[] };
+    assert.equal(readyBody.status, "not_ready");
+    assert.ok(
+      readyBody.reasons.some((reason) => reason.startsWith("KV ")),
+      readyText,
+    );
+    // Past the 5 s in-isolate registry cache: serving reads KV, which still answers reads.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    assert.equal((await call("POST", `/v1/models/${MODEL}/predict`, PREDICT_BODY)).status, 200);
+    await expectStoreUnavailable(
+      "POST /v1/admin/keys",
+      await call("POST", "/v1/admin/keys", { name: "kv-locked", scopes: ["predict"] }),
+      "KV",
+    );
+  } finally {
+    await lock.release();
+  }
+  assert.equal((await call("GET", "/v2/health/ready")).status, 200);
+  const audit = (await (await call("GET", "/v1/admin/audit?action=create_key")).json()) as {
+    entries: Array<{ details: { name: string | null } }>;
+  };
+  assert.ok(!audit.entries.some((entry) => entry.details.name === "kv-locked"), "a refused key was audited");
+});
+
+test("R2 not writable: a publish answers 503 store R2 and registers nothing; the same publish succeeds after", async () => {
+  const r2Root = join(worker?.persistDir ?? "", "v3/r2");
+  const bucket = readdirSync(r2Root).find((name) => name === "edge-inference-artifacts");
+  assert.ok(bucket, `no artifacts bucket in ${r2Root}: ${readdirSync(r2Root).join(", ")}`);
+  const dir = join(ROOT, "models", MODEL, "v4_xgboost");
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+  const publish = () => {
+    const form = new FormData();
+    form.append("manifest", JSON.stringify({ ...manifest, version: "v9_outage" }));
+    form.append("model", new File([readFileSync(join(dir, "model.onnx"))], "model.onnx"));
+    return fetch(url(`/v1/admin/models/${MODEL}/versions`), { method: "POST", body: form });
+  };
+  const thaw = freeze(join(r2Root, bucket, "blobs"));
+  try {
+    await expectStoreUnavailable("publish with R2 read-only", await publish(), "R2");
+  } finally {
+    thaw();
+  }
+  const versions = (await (await call("GET", `/v1/admin/models/${MODEL}`)).json()) as {
+    versions: Record<string, unknown>;
+  };
+  assert.ok(!("v9_outage" in versions.versions), "a refused publish registered its version");
+  const published = await publish();
+  assert.equal(published.status, 201, await published.text());
 });

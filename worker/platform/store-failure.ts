@@ -53,9 +53,13 @@ const MISSING_TABLE = /no such table/i;
 
 const SQLITE_CODE = /\b(SQLITE_[A-Z]+)\b/;
 const KV_FAILURE = /^KV [A-Z_]+ failed: (\d{3})\b/;
-const R2_FAILURE = /^[a-zA-Z]+: .*\((\d{5,6})\)\s*$/;
-/** R2: internal error, service unavailable, too many requests on one object. */
+const R2_FAILURE = /^[a-zA-Z]+: .*\((\d{1,6})\)\s*$/;
+/**
+ * R2: internal error, service unavailable, too many requests on one object; 0 is "Unspecified error", what
+ * the binding reports when the service failed without an R2 error code (e.g. its storage could not write).
+ */
 const R2_OUTAGE_CODES: Record<string, string> = {
+  "0": "failing (unspecified error)",
   "10001": "failing (internal error)",
   "10043": "temporarily unavailable",
   "10058": "rate-limiting this object",
