@@ -212,26 +212,26 @@ describe("feedback cost and retention", () => {
     const before = await size();
     const labels = 1_000;
     const now = Date.now();
-    for (let start = 0; start < labels; start += 100) {
-      const ids = await Promise.all(
-        Array.from({ length: 100 }, (_, index) =>
-          seal({
-            ts: now - (start + index) * 1_000,
-            model: "kredipusula",
-            version: "v2_gbm",
-            route: "default",
-            output: 0.25 + (index % 50) / 100,
-            label: index % 50 >= 25 ? "1" : "0",
-            probabilities: null,
-            interval: null,
-          }),
-        ),
-      );
-      const response = await post("/v1/predictions/feedback", {
-        feedback: ids.map((id, index) => ({ prediction_id: id, actual: index % 3 === 0 ? 1 : 0 })),
-      });
-      expect(response.status).toBe(200);
-    }
+    // one request at the batch limit (1,000 labels): a bounded number of D1 statements
+    const ids = await Promise.all(
+      Array.from({ length: labels }, (_, index) =>
+        seal({
+          ts: now - index * 1_000,
+          model: "kredipusula",
+          version: "v2_gbm",
+          route: "default",
+          output: 0.25 + (index % 50) / 100,
+          label: index % 50 >= 25 ? "1" : "0",
+          probabilities: null,
+          interval: null,
+        }),
+      ),
+    );
+    const response = await post("/v1/predictions/feedback", {
+      feedback: ids.map((id, index) => ({ prediction_id: id, actual: index % 3 === 0 ? 1 : 0 })),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { recorded: number }).recorded).toBe(labels);
     const uncompacted = ((await size()) - before) / labels;
     // the cron's compaction merges the partial delta rows into their key's compact row; freed pages are reused
     await compactSummaries(env.DB, now);
