@@ -44,6 +44,20 @@ interface ReportInput {
 /** Served rows whose inputs are measured for drift: shadows repeat the inputs, recommended items are a ranked sample. */
 const measuredForDrift = (route: string) => route !== "shadow" && route !== "recommend";
 
+/**
+ * The window's summaries merged per (version, route): one pass over the buckets, so the per-version views below
+ * merge a handful of routes instead of every bucket again.
+ */
+function byVersionRoute(summaries: readonly KeyedSummary[]): KeyedSummary[] {
+  const merged = new Map<string, KeyedSummary>();
+  for (const entry of summaries) {
+    const id = `${entry.key.version}\n${entry.key.route}`;
+    const seen = merged.get(id);
+    merged.set(id, seen ? { key: seen.key, summary: mergeSummaries(seen.summary, entry.summary) } : entry);
+  }
+  return [...merged.values()];
+}
+
 /** Merges the summaries per version (one version's summaries share its manifest, so they always merge). */
 function byVersion(summaries: readonly KeyedSummary[], keep: (entry: KeyedSummary) => boolean) {
   const merged = new Map<string, Summary>();
@@ -109,7 +123,8 @@ function sampledSkill(
  * the default version's reference; prediction drift per version (shadow included) against its own reference.
  */
 export function buildModelReport(input: ReportInput) {
-  const { record, manifests, summaries } = input;
+  const { record, manifests } = input;
+  const summaries = byVersionRoute(input.summaries);
   const thresholds = record.thresholds;
   const defaultManifest = manifests.get(record.default);
   const ops = summaryOpsReport(summaries);
@@ -183,7 +198,7 @@ export function buildModelReport(input: ReportInput) {
       analyzed: rows,
       sampled: false,
       source: "summaries" as const,
-      keys: summaries.length,
+      keys: input.summaries.length,
     },
     ops,
     drift,
