@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -107,10 +108,10 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       }
     }
     const port = await freePort();
-    const varArgs = Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
-      "--var",
-      `${name}:${value}`,
-    ]);
+    // A fresh prediction-id key per Worker (a bare secret is key id 0), so harness Workers seal ids and
+    // report healthy like `npm start` (which writes one into .dev.vars); options.vars may override it.
+    const vars = { PREDICTION_ID_KEY: randomBytes(32).toString("base64url"), ...(options.vars ?? {}) };
+    const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
     // detached: its own process group, so the group kill reaches workerd. Then a Ctrl-C at the terminal no
     // longer reaches wrangler directly; the exit and signal hooks below take care of it instead.
     child = spawn(

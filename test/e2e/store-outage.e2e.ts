@@ -1,6 +1,6 @@
 /**
  * Storage outages against a real local Worker (`wrangler dev`, temp state): no mock anywhere.
- * - D1 down: an external `sqlite3` process holds `BEGIN EXCLUSIVE` on miniflare's D1 file (WAL mode: the
+ * - D1 down: another process (python3's sqlite3) holds `BEGIN EXCLUSIVE` on miniflare's D1 file (WAL mode: the
  *   write lock, which every D1 query of workerd's storage needs, reads included). Every D1-backed endpoint
  *   must answer 503 store-unavailable + Retry-After without SQL, health says degraded, predictions stay 200;
  *   once the lock is released everything answers again.
@@ -11,8 +11,8 @@
  *   not_ready with Retry-After, predictions stay 200, a key creation is 503 store KV and is not audited.
  * - R2 not writable (its blob directory immutable): a publish answers 503 store R2 and registers nothing;
  *   the same publish succeeds afterwards.
- * Run: node --import tsx --test test/e2e/store-outage.e2e.ts   (Node, not workerd; needs sqlite3 and chattr,
- * i.e. Linux with CAP_LINUX_IMMUTABLE; the test fails, never skips, without them)
+ * Run: node --import tsx --test test/e2e/store-outage.e2e.ts (Node, not workerd; part of `npm run test:e2e`).
+ * Needs python3 and chattr with CAP_LINUX_IMMUTABLE (root on Linux); it fails, never skips, without them.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -54,11 +54,22 @@ function onlyFile(dir: string, pattern: RegExp): string {
   return join(dir, matches[0] as string);
 }
 
+const LOCKER = [
+  "import sqlite3, sys",
+  "db = sqlite3.connect(sys.argv[1], isolation_level=None)",
+  "db.execute('BEGIN EXCLUSIVE')",
+  "print('locked', flush=True)",
+  "sys.stdin.read()",
+  "db.execute('ROLLBACK')",
+].join("\n");
+
 /** Holds a write lock on a miniflare store's SQLite file from another process until `release`. */
 async function lockStore(kind: "d1" | "kv"): Promise<{ release: () => Promise<void> }> {
   const object = kind === "d1" ? "miniflare-D1DatabaseObject" : "miniflare-KVNamespaceObject";
   const file = onlyFile(join(worker?.persistDir ?? "", "v3", kind, object), /^[0-9a-f]{64}\.sqlite$/);
-  const locker: ChildProcess = spawn("sqlite3", [file], { stdio: ["pipe", "pipe", "pipe"] });
+  // Another process (Python's sqlite3 module: no sqlite3 CLI needed) takes the lock and holds it until its
+  // stdin closes.
+  const locker: ChildProcess = spawn("python3", ["-c", LOCKER, file], { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   locker.stdout?.on("data", (chunk) => {
     out += chunk;
@@ -66,13 +77,12 @@ async function lockStore(kind: "d1" | "kv"): Promise<{ release: () => Promise<vo
   locker.stderr?.on("data", (chunk) => {
     out += chunk;
   });
-  locker.stdin?.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n");
   for (let i = 0; i < 200 && !out.includes("locked"); i += 1) await new Promise((r) => setTimeout(r, 50));
-  assert.match(out, /^locked/, `sqlite3 could not take the lock: ${out}`);
+  assert.match(out, /^locked/, `could not take the lock: ${out}`);
   return {
     release: async () => {
       const exited = new Promise((resolve) => locker.once("exit", resolve));
-      locker.stdin?.end("ROLLBACK;\n");
+      locker.stdin?.end();
       await exited;
     },
   };
