@@ -12,6 +12,7 @@ export const RATE_CACHE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 /** The summaries' fine bucket width: the hour counted is the 12 complete buckets before the current one. */
 const BUCKET_MS = 300_000;
+const MODELS_PER_QUERY = 90;
 
 /** FNV-1a (32-bit) of the id's UTF-16 code units, as a fraction in [0, 1): uniform enough for sampling. */
 export function idFraction(id: string): number {
@@ -63,14 +64,18 @@ export async function logSampleRates(
   if (stale.length === 0) return rates;
   const end = Math.floor(now / BUCKET_MS) * BUCKET_MS;
   try {
-    const placeholders = stale.map(() => "?").join(", ");
-    const { results } = await db
-      .prepare(
-        `SELECT model, SUM(records) AS n FROM monitoring_summaries WHERE model IN (${placeholders}) AND bucket_start >= ? AND bucket_start < ? AND bucket_ms = ? GROUP BY model`,
-      )
-      .bind(...stale, end - HOUR_MS, end, BUCKET_MS)
-      .all<{ model: string; n: number | null }>();
-    const counted = new Map(results.map((row) => [row.model, Number(row.n ?? 0)]));
+    const counted = new Map<string, number>();
+    // D1 binds at most 100 parameters per statement: 3 for the window, the rest models
+    for (let start = 0; start < stale.length; start += MODELS_PER_QUERY) {
+      const chunk = stale.slice(start, start + MODELS_PER_QUERY);
+      const { results } = await db
+        .prepare(
+          `SELECT model, SUM(records) AS n FROM monitoring_summaries WHERE model IN (${chunk.map(() => "?").join(", ")}) AND bucket_start >= ? AND bucket_start < ? AND bucket_ms = ? GROUP BY model`,
+        )
+        .bind(...chunk, end - HOUR_MS, end, BUCKET_MS)
+        .all<{ model: string; n: number | null }>();
+      for (const row of results) counted.set(row.model, Number(row.n ?? 0));
+    }
     for (const model of stale) {
       const rate = sampleRate(counted.get(model) ?? 0);
       cache.set(model, { rate, at: now });
