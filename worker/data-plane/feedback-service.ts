@@ -15,6 +15,7 @@ import { COARSE_BUCKET_MS, COMPACT_AFTER_MS, FINE_BUCKET_MS } from "../monitorin
 import { isSealedId, openPredictionId, type PredictionFacts } from "../platform/prediction-id.ts";
 import { predictionIdKeys } from "../platform/prediction-id-key.ts";
 import type { RequestScope } from "../platform/request-scope.ts";
+import { loggableError } from "../platform/store-failure.ts";
 import { type FieldError, problems } from "../problems/index.ts";
 import { readManifest, requireModelRecord } from "../repository/registry-reader.ts";
 
@@ -284,7 +285,7 @@ export async function recordFeedback(
       })),
       `${now}-${crypto.randomUUID()}`,
     ).catch((error: unknown) => {
-      console.error(JSON.stringify({ event: "feedback_lake_failed", error: String(error).slice(0, 200) }));
+      console.error(JSON.stringify({ event: "feedback_lake_failed", error: loggableError(error, 200) }));
     }),
   );
   return checked.map((label) => ({

@@ -1,3 +1,4 @@
+import { loggableError } from "../platform/store-failure.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
 
 /**
@@ -82,7 +83,7 @@ export async function logSampleRates(
       rates.set(model, rate);
     }
   } catch (error) {
-    console.warn(JSON.stringify({ event: "log_sample_rate_unread", error: String(error).slice(0, 200) }));
+    console.warn(JSON.stringify({ event: "log_sample_rate_unread", error: loggableError(error, 200) }));
     for (const model of stale) rates.set(model, cache.get(model)?.rate ?? 1);
   }
   return rates;

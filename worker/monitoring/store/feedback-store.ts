@@ -106,15 +106,16 @@ const UPDATE_EXISTING = `UPDATE feedback SET model = j.model, version = j.versio
 /**
  * Fails the statement (and so the whole D1 batch, a transaction) unless every label now has the revision,
  * value and time this write gives it (an insert that lost to a concurrent first label does nothing, so its
- * revision alone would not tell): json() of a non-JSON text raises "malformed JSON".
+ * revision alone would not tell): json_extract with an invalid path raises "JSON path error near
+ * 'feedback_revision_moved'".
  */
 const GUARD = `SELECT CASE WHEN (SELECT count(*) FROM feedback f JOIN json_each(?1) j
     ON f.prediction_id = json_extract(j.value, '$.id') AND f.revision = json_extract(j.value, '$.revision')
       AND f.actual = json_extract(j.value, '$.actual') AND f.ts = json_extract(j.value, '$.ts'))
-  = json_array_length(?1) THEN 1 ELSE json('feedback revision moved') END AS ok`;
+  = json_array_length(?1) THEN 1 ELSE json_extract('{}', 'feedback_revision_moved') END AS ok`;
 
 /** The marker of the guard's failure in a D1 error message. */
-export const FEEDBACK_CONFLICT = "malformed JSON";
+export const FEEDBACK_CONFLICT = "feedback_revision_moved";
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
