@@ -5,6 +5,7 @@ import type { PredictionRecord } from "../monitoring/prediction-record.ts";
 import { isPredictionRecord } from "../monitoring/prediction-record-check.ts";
 import { ingestUnits } from "../monitoring/summary/ingest.ts";
 import type { Bindings } from "../platform/env.ts";
+import { loggableError } from "../platform/store-failure.ts";
 import { readManifest } from "../repository/registry-reader.ts";
 
 /**
@@ -79,7 +80,7 @@ export async function consumePredictionLogs(batch: MessageBatch<unknown>, env: B
         event: ingested ? "prediction_log_lake_failed" : "prediction_log_insert_failed",
         queue: batch.queue,
         rows: records.length,
-        error: String(error).slice(0, 500),
+        error: loggableError(error),
       }),
     );
     for (const { message, records: own } of units) {
@@ -110,7 +111,7 @@ async function spillFinal(env: Bindings, message: Message<unknown>, records: rea
         event: "prediction_log_lost",
         id: message.id,
         records: records.length,
-        error: String(error).slice(0, 500),
+        error: loggableError(error),
       }),
     );
     message.retry({ delaySeconds: retryDelaySeconds(message.attempts, true) });

@@ -4,6 +4,7 @@ import { redriveSpill } from "../monitoring/lake/spill-redrive.ts";
 import { pruneOldData } from "../monitoring/store/retention.ts";
 import { compactSummaries } from "../monitoring/store/summary-compaction.ts";
 import type { Bindings } from "../platform/env.ts";
+import { loggableError } from "../platform/store-failure.ts";
 import { listModelRecords, readManifest } from "../repository/registry-reader.ts";
 import { runModelHealth } from "./model-health-job.ts";
 
@@ -20,7 +21,7 @@ async function compactSafely(db: D1Database, now: number) {
   try {
     return await compactSummaries(db, now);
   } catch (error) {
-    console.error(JSON.stringify({ event: "summary_compaction_failed", error: String(error).slice(0, 500) }));
+    console.error(JSON.stringify({ event: "summary_compaction_failed", error: loggableError(error) }));
     return null;
   }
 }
@@ -44,7 +45,7 @@ export async function runScheduledJobs(
       reports.push(await runModelHealth(env, record, scheduledTime, fetcher));
     } catch (error) {
       console.error(
-        JSON.stringify({ event: "health_report_failed", model: record.name, error: String(error) }),
+        JSON.stringify({ event: "health_report_failed", model: record.name, error: loggableError(error) }),
       );
     }
   }

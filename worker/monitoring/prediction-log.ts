@@ -1,4 +1,5 @@
 import type { Bindings } from "../platform/env.ts";
+import { loggableError } from "../platform/store-failure.ts";
 import { lakeBatchKey } from "./lake/lake-keys.ts";
 import { writeLakeRecords } from "./lake/lake-writer.ts";
 import { spillRecords } from "./lake/spill-store.ts";
@@ -58,7 +59,7 @@ async function spill(fallback: LogFallback | undefined, records: PredictionRecor
     const key = await spillRecords(fallback.env.LOGS, records, reason);
     warn({ event: "prediction_log_spilled", key, records: records.length, reason });
   } catch (error) {
-    warn({ event: "prediction_log_lost", records: records.length, reason, error: String(error) });
+    warn({ event: "prediction_log_lost", records: records.length, reason, error: loggableError(error) });
   }
 }
 
@@ -70,14 +71,14 @@ async function ingestDirectly(fallback: LogFallback | undefined, records: Predic
   try {
     await ingestRecords(fallback.env, records, [batchKey], fallback.readManifest);
   } catch (error) {
-    warn({ event: "prediction_log_ingest_failed", records: records.length, error: String(error) });
-    return spill(fallback, records, `queue_and_d1_refused: ${String(error)}`);
+    warn({ event: "prediction_log_ingest_failed", records: records.length, error: loggableError(error) });
+    return spill(fallback, records, `queue_and_d1_refused: ${loggableError(error)}`);
   }
   try {
     await writeLakeRecords(fallback.env.LOGS, records, batchKey);
   } catch (error) {
     // Already counted in D1; only the raw copy is missing (a spill would count the records twice).
-    warn({ event: "lake_write_failed", records: records.length, error: String(error) });
+    warn({ event: "lake_write_failed", records: records.length, error: loggableError(error) });
   }
 }
 
@@ -93,7 +94,11 @@ async function sendRecords(queue: Queue, records: PredictionRecord[], fallback?:
       sent += call.reduce((count, body) => count + body.length, 0);
     }
   } catch (error) {
-    warn({ event: "prediction_log_enqueue_failed", records: fits.length - sent, error: String(error) });
+    warn({
+      event: "prediction_log_enqueue_failed",
+      records: fits.length - sent,
+      error: loggableError(error),
+    });
     await ingestDirectly(fallback, fits.slice(sent)).catch((failure: unknown) =>
       warn({ event: "prediction_log_lost", records: fits.length - sent, error: String(failure) }),
     );

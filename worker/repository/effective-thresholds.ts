@@ -1,4 +1,5 @@
 import type { Manifest } from "../contracts/manifest.ts";
+import { loggableError } from "../platform/store-failure.ts";
 import { commonThresholds, DEFAULT_DRIFT_RULE, defaultThresholds } from "./default-thresholds.ts";
 import { readManifest } from "./registry-reader.ts";
 import type { ModelRecord, MonitoringThresholds } from "./registry-types.ts";
@@ -33,7 +34,7 @@ export async function readDefaultManifest(
         event: "report_manifest_missing",
         model: record.name,
         version: record.default,
-        error: String(error),
+        error: loggableError(error),
       }),
     );
     return undefined;

@@ -1,5 +1,7 @@
 import { withModelSession } from "../../inference/model-sessions.ts";
 import type { Bindings } from "../../platform/env.ts";
+import { classifyStoreFailure, describeStoreFailure, loggableError } from "../../platform/store-failure.ts";
+import { DomainError } from "../../problems/index.ts";
 import { listModelRecords, readManifest } from "../../repository/registry-reader.ts";
 import type { ModelRecord } from "../../repository/registry-types.ts";
 import { versionEntry } from "../../repository/version-lookup.ts";
@@ -30,8 +32,17 @@ export async function versionReadiness(
     await withModelSession(env.ARTIFACTS, manifest, async () => undefined);
     return { ...base, state: "READY", reason: "" };
   } catch (error) {
-    return { ...base, state: "UNAVAILABLE", reason: error instanceof Error ? error.message : String(error) };
+    return { ...base, state: "UNAVAILABLE", reason: unreadyReason(error) };
   }
+}
+
+/** Why a version does not load, without a store's own error text (it can quote keys, SQL or values). */
+function unreadyReason(error: unknown): string {
+  const outage = classifyStoreFailure(error);
+  if (outage) return describeStoreFailure(outage);
+  if (error instanceof DomainError) return error.detail;
+  console.error(JSON.stringify({ event: "version_readiness_failed", error: loggableError(error) }));
+  return "the version does not load (logged)";
 }
 
 /** The model repository index: every version of every model, sorted, each with its readiness. */

@@ -21,7 +21,7 @@ export function adminAuditRoutes() {
       request: { query: auditQuerySchema },
       responses: {
         200: { description: "Entries", content: { "application/json": { schema: pageSchema } } },
-        ...problemResponses(401, 403, 422, 429),
+        ...problemResponses(401, 403, 422, 429, 503),
       },
     }),
     async (c) => {

@@ -65,7 +65,7 @@ export function adminKeyRoutes() {
       path: "/keys",
       tags,
       summary: "List API keys (ids, names, scopes; never the keys)",
-      responses: { 200: json("Keys", apiKeysSchema), ...problemResponses(401, 403, 429) },
+      responses: { 200: json("Keys", apiKeysSchema), ...problemResponses(401, 403, 429, 503) },
     }),
     async (c) => c.json(asJson({ keys: await listApiKeys(c.env.REGISTRY) }), 200),
   );

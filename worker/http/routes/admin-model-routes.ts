@@ -47,7 +47,7 @@ const json = (description: string, schema: z.ZodType = registryViewSchema) => ({
   content: { "application/json": { schema } },
 });
 const tags = ["admin"];
-const ADMIN_ERRORS = [401, 403, 404, 409, 422, 429] as const;
+const ADMIN_ERRORS = [401, 403, 404, 409, 422, 429, 503] as const;
 
 async function parseManifestPart(part: string | File): Promise<unknown> {
   const text = typeof part === "string" ? part : await part.text();
@@ -68,7 +68,7 @@ export function adminModelRoutes() {
       path: "/models",
       tags,
       summary: "Every model's authoritative registry record and the revision KV serves here",
-      responses: { 200: json("Registry", registryListSchema), ...problemResponses(401, 403, 429) },
+      responses: { 200: json("Registry", registryListSchema), ...problemResponses(401, 403, 429, 503) },
     }),
     async (c) => {
       const names = await listRegistryModels(c.env);
@@ -89,7 +89,7 @@ export function adminModelRoutes() {
       tags,
       summary: "A model's authoritative registry record (D1) and the revision KV serves here",
       request: { params: modelParams },
-      responses: { 200: json("Registry record"), ...problemResponses(401, 403, 404, 429) },
+      responses: { 200: json("Registry record"), ...problemResponses(401, 403, 404, 429, 503) },
     }),
     async (c) => {
       const { model } = c.req.valid("param");
@@ -326,7 +326,7 @@ export function adminModelRoutes() {
       tags,
       summary: "Re-project the authoritative D1 record to KV (repairs a failed projection)",
       request: { params: modelParams },
-      responses: { 200: json("Synced"), ...problemResponses(401, 403, 404, 429) },
+      responses: { 200: json("Synced"), ...problemResponses(401, 403, 404, 429, 503) },
     }),
     async (c) => {
       const { model } = c.req.valid("param");

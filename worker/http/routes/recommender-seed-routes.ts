@@ -124,7 +124,7 @@ export function recommenderSeedRoutes() {
           description: "Version loaded",
           content: { "application/json": { schema: loadVersionResponseSchema } },
         },
-        ...problemResponses(401, 403, 404, 409, 422, 429),
+        ...problemResponses(401, 403, 404, 409, 422, 429, 503),
       },
     }),
     async (c) => {
@@ -184,7 +184,7 @@ export function recommenderSeedRoutes() {
           description: "Model health",
           content: { "application/json": { schema: seedModelHealthSchema } },
         },
-        ...problemResponses(404),
+        ...problemResponses(404, 503),
       },
     }),
     async (c) => c.json(await readSeedModelHealth(requestScope(c), RECOMMENDER_MODEL), 200),

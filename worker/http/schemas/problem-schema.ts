@@ -29,7 +29,7 @@ export function problemResponses(...statuses: number[]) {
     413: "Request body too large",
     422: "Validation failed; `errors` names every bad field",
     429: "Rate limit exceeded; see Retry-After",
-    503: "Artifact missing or corrupt, or inference unavailable; see Retry-After",
+    503: "A store (D1, KV or R2) is unavailable, an artifact is missing or corrupt, or inference failed; see Retry-After",
   };
   return Object.fromEntries(
     statuses.map((status) => [

@@ -1,4 +1,5 @@
 import type { Bindings } from "../../platform/env.ts";
+import { loggableError } from "../../platform/store-failure.ts";
 import type { PredictionRecord } from "../prediction-record.ts";
 import { isPredictionRecord } from "../prediction-record-check.ts";
 import { ingestRecords, type ManifestReader } from "../summary/ingest.ts";
@@ -62,7 +63,7 @@ export async function redriveSpill(
       try {
         await ingestRecords(env, records, [key], readManifest);
       } catch (error) {
-        warn({ event: "spill_redrive_failed", key, records: records.length, error: String(error) });
+        warn({ event: "spill_redrive_failed", key, records: records.length, error: loggableError(error) });
         break;
       }
       await writeLakeRecords(env.LOGS, records, spillBatchKey(key));
@@ -71,7 +72,7 @@ export async function redriveSpill(
       done.records += records.length;
     }
   } catch (error) {
-    warn({ event: "spill_redrive_failed", error: String(error) });
+    warn({ event: "spill_redrive_failed", error: loggableError(error) });
   }
   if (done.objects > 0) log({ event: "spill_redriven", ...done });
   return done;
