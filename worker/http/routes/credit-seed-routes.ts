@@ -59,12 +59,9 @@ const creditHealthSchema = z
     model_loaded: z.boolean(),
     version: z.string().nullable(),
     detail: z.string().optional(),
-    reasons: z
-      .array(z.string())
-      .optional()
-      .openapi({
-        description: "The store that is down and what that stops, when degraded or unhealthy by an outage",
-      }),
+    reasons: z.array(z.string()).optional().openapi({
+      description: "The store that is down and what that stops, when degraded or unhealthy by an outage",
+    }),
     monitoring: looseObject.optional().openapi({ description: "Only for callers with the predict scope" }),
     timestamp: z.string(),
   })
