@@ -82,7 +82,8 @@ interface OpsRow {
 /**
  * The traffic series of `model` over [start, end) from its monitoring summaries: only their counts and
  * latency sketch are extracted in D1 (json_extract), not the feature parts. Every row of a key (its compact
- * row and partials not compacted yet) adds up, as readSummaries merges them. The cost is the window's
+ * row and partials not compacted yet) adds up, as readSummaries merges them; rows with no records (labelled
+ * deltas from feedback, which carry no traffic) are skipped before any JSON is read. The cost is the window's
  * summary rows (keys × buckets, 1-h buckets after a day), not the requests served.
  */
 export async function trafficSeries(
@@ -98,7 +99,8 @@ export async function trafficSeries(
               json_extract(summary, '$.n') AS n, json_extract(summary, '$.requests') AS requests,
               json_extract(summary, '$.request_errors') AS request_errors,
               json_extract(summary, '$.latency') AS latency
-         FROM monitoring_summaries WHERE model = ?1 AND bucket_start >= ?2 AND bucket_start < ?3`,
+         FROM monitoring_summaries
+        WHERE model = ?1 AND bucket_start >= ?2 AND bucket_start < ?3 AND records > 0`,
     )
     .bind(model, start, end)
     .all<OpsRow>();
