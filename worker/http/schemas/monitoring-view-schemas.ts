@@ -34,11 +34,14 @@ export const reportListSchema = z
 const trafficBucketSchema = z.object({
   t: z.number().openapi({ description: "Bucket start (ms)" }),
   version: z.string(),
-  route: z.string(),
-  requests: z.number(),
-  errors: z.number(),
-  latency_avg_ms: z.number(),
-  latency_max_ms: z.number(),
+  route: z.string().openapi({ description: "served (every served route) or shadow" }),
+  requests: z.number().openapi({ description: "Distinct requests (a batch request is one)" }),
+  rows: z.number().openapi({ description: "Logged rows (scored instances)" }),
+  errors: z.number().openapi({ description: "Requests with at least one error row" }),
+  latency_avg_ms: z
+    .number()
+    .openapi({ description: "Mean per-request latency (exact, from the summaries' sums)" }),
+  latency_max_ms: z.number().openapi({ description: "Maximum per-request latency" }),
 });
 export const trafficSchema = z
   .object({
