@@ -104,11 +104,10 @@ export async function runMonitoringSession(
       const traffic = (await (
         await call(`/v1/models/${model}/traffic?hours=1&bucket_minutes=60`)
       ).json()) as {
-        buckets: { requests: number; t: number }[];
+        buckets: { rows: number; t: number }[];
       };
-      const landed = traffic.buckets
-        .filter((b) => b.t + 3_600_000 > started)
-        .reduce((s, b) => s + b.requests, 0);
+      // rows, not requests: a batch request is one request of many logged rows
+      const landed = traffic.buckets.filter((b) => b.t + 3_600_000 > started).reduce((s, b) => s + b.rows, 0);
       if (landed >= expected) return;
       if (tries > 240) throw new Error(`only ${landed}/${expected} ${model} log rows landed`);
       await new Promise((resolve) => setTimeout(resolve, 500));
