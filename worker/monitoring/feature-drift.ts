@@ -46,6 +46,8 @@ export interface FeatureDrift {
   mean?: number | null;
   reference_mean?: number;
   proportions?: Record<string, number>;
+  /** Category: share of the window's values the reference never saw. */
+  unseen_share?: number;
 }
 
 /**

@@ -10,8 +10,9 @@ export const COVERAGE_TOLERANCE = 0.05;
 export const COVERAGE_CONFIDENCE = 0.95;
 
 export const COVERAGE_RULE =
-  "warning when the one-sided Clopper–Pearson upper bound of a cell's coverage (95 %, Bonferroni-split over the " +
-  "level's marginal cell and its Mondrian groups) is below nominal − 0.05; judged once the level has min_feedback labels";
+  `warning when the one-sided Clopper–Pearson upper bound of a cell's coverage (${COVERAGE_CONFIDENCE * 100} %, ` +
+  "Bonferroni-split over the level's marginal cell and its Mondrian groups) is below nominal − " +
+  `${COVERAGE_TOLERANCE}; judged once the level has min_feedback labels`;
 
 const fmt = (value: number) => Number(value.toPrecision(4));
 /** Tolerance for a label sitting exactly on a (float-stored) bound. */

@@ -1,6 +1,6 @@
 import { gammaQ } from "../../tasks/metrics/special-functions.ts";
 
-export interface TwoSampleChiSquare {
+interface TwoSampleChiSquare {
   statistic: number;
   p_value: number;
   df: number;
