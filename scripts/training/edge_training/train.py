@@ -29,6 +29,8 @@ from . import data, edge_fit, export, models, tracking
 from . import manifest as mf
 from .docs import write_docs
 from .features import Feature
+from .id_reference import id_reference
+from .importance import feature_importance
 from .specs import SEED, ModelSpec, model_specs
 
 LIBRARIES = {
@@ -179,6 +181,12 @@ def train_version(
         "examples": examples,
     }
     manifest["training"].update(evaluation.training_extra)
+    # drift monitoring inputs: importance weights, and ids counted on the same (train) rows as `reference`
+    manifest["training"]["feature_importance"] = feature_importance(
+        fitted.pipeline, export.training_frame(X["holdout"], features), y["holdout"], task.importance_scoring, seed
+    )
+    if spec.id_features:
+        manifest["training"]["id_reference"] = id_reference(X["train"], spec.id_features)
     if evaluation.intervals:
         manifest["intervals"] = evaluation.intervals
     if fitted.cv:
