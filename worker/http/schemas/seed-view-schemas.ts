@@ -33,7 +33,10 @@ export const seedModelHealthSchema = z
     version: z.string(),
     window_hours: z.number(),
     status: z.enum(["healthy", "unhealthy", "no_data"]),
-    healthy: z.boolean().nullable().openapi({ description: "null while feedback is too thin to judge" }),
+    healthy: z.boolean().nullable().openapi({
+      description:
+        "false exactly when a bar fails on its bound (verdict_rule); a point figure past a bar whose bound admits it is reported in message but stays healthy; null while feedback is below thresholds.min_feedback",
+    }),
     rmse: z.number().nullable(),
     r2: z.number().nullable(),
     mae: z.number().nullable(),
@@ -45,6 +48,10 @@ export const seedModelHealthSchema = z
     }),
     feedback_count: z.number(),
     message: z.string(),
+    source: z.enum(["report", "live"]),
+    report_id: z.string().nullable(),
+    report_status: z.string().nullable(),
+    timestamp: z.string(),
     rmse_bounds: healthBoundsSchema.nullable().openapi({
       description: "One-sided 95% bounds of the RMSE (chi-square); null below min_labels_for_bounds",
     }),
@@ -64,10 +71,6 @@ export const seedModelHealthSchema = z
       }),
     verdict_rule: z.string().openapi({ description: "How `healthy` is decided from the bounds" }),
     min_labels_for_bounds: z.number().int(),
-    source: z.enum(["report", "live"]),
-    report_id: z.string().nullable(),
-    report_status: z.string().nullable(),
-    timestamp: z.string(),
   })
   .openapi("SeedModelHealth");
 
