@@ -5,7 +5,9 @@ import { MATERIAL_PSI } from "../../monitoring/feature-drift.ts";
 import { intervalCoverageSchema } from "../../monitoring/interval-coverage-schema.ts";
 import type { ModelReport } from "../../monitoring/model-report.ts";
 import type { TrafficBucket } from "../../monitoring/store/traffic-series.ts";
+import { classificationMetricsSchema } from "../../tasks/metrics/classification-metrics-schema.ts";
 import { multiclassMetricsSchema } from "../../tasks/metrics/multiclass-metrics-schema.ts";
+import { regressionMetricsSchema } from "../../tasks/metrics/regression-metrics-schema.ts";
 import { HEALTH_STATUSES, TASKS } from "../../vocabulary/index.ts";
 import { registryViewSchema } from "./admin-view-schemas.ts";
 
@@ -98,11 +100,8 @@ type _MonitoringSummaryCheck = Fits<
   Awaited<ReturnType<typeof monitoringSummary>>
 >;
 
-/** Metric blocks whose members depend on the task: multiclass enumerated, the others (RMSE, R², … or AUC, …) open. */
-const metricsBlock = z.union([
-  multiclassMetricsSchema,
-  z.object({ n: z.number() }).openapi({ description: "Task-dependent metrics (RMSE, R², … or AUC, …)" }),
-]);
+/** Metric blocks whose members depend on the task (multiclass, regression with its bounds, binary). */
+const metricsBlock = z.union([multiclassMetricsSchema, regressionMetricsSchema, classificationMetricsSchema]);
 const latencySchema = z.object({
   p50: z.number().nullable(),
   p95: z.number().nullable(),
@@ -179,7 +178,7 @@ const featureDriftSchema = z
     }),
   })
   .openapi({ description: "One feature's (or the prediction's) drift against the manifest reference" });
-/** GET /v1/models/{model}/reports/{id}: the stored report; its top level is typed, the metric blocks stay open. */
+/** GET /v1/models/{model}/reports/{id}: the stored report. */
 export const modelReportSchema = z
   .object({
     schema_version: z.number(),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
+import { baselineSkillSchema, healthBoundsSchema } from "../../tasks/metrics/regression-metrics-schema.ts";
 import { signatureSchema } from "./view-schemas.ts";
 
 /** The seed endpoints' responses. The routes check their bodies with `satisfies`; SeedModelHealthCheck the builder. */
@@ -22,10 +23,6 @@ export const creditModelInfoSchema = z
     artifact: z.object({ file: z.string(), sha256: z.string(), bytes: z.number() }),
   })
   .openapi("CreditModelInfo");
-
-const healthBoundsSchema = z
-  .object({ lower: z.number(), upper: z.number(), confidence: z.number() })
-  .openapi("HealthBounds");
 
 export const seedModelHealthSchema = z
   .object({
@@ -58,17 +55,7 @@ export const seedModelHealthSchema = z
     r2_bounds: healthBoundsSchema.nullable().openapi({
       description: "One-sided 95% bounds of R² (delta method, log ratio); null below min_labels_for_bounds",
     }),
-    baseline_skill: z
-      .object({
-        baseline: z.literal("loo_user_item_means"),
-        baseline_rmse: z.number(),
-        skill: z.number().nullable(),
-      })
-      .nullable()
-      .openapi({
-        description:
-          "1 − MSE/MSE of a leave-one-out user/item-mean baseline from the window (reported, not part of the verdict)",
-      }),
+    baseline_skill: baselineSkillSchema.nullable(),
     verdict_rule: z.string().openapi({ description: "How `healthy` is decided from the bounds" }),
     min_labels_for_bounds: z.number().int(),
   })
