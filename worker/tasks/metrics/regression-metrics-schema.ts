@@ -8,11 +8,9 @@ export const healthBoundsSchema = z
   .object({
     lower: z.number(),
     upper: z.number(),
-    confidence: z
-      .number()
-      .openapi({
-        description: "One-sided confidence of each side (the pair is a 2·confidence − 1 interval)",
-      }),
+    confidence: z.number().openapi({
+      description: "One-sided confidence of each side (the pair is a 2·confidence − 1 interval)",
+    }),
   })
   .openapi("HealthBounds");
 
