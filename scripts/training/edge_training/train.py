@@ -1,6 +1,6 @@
 """Train every model version, export ONNX, gate on parity, write manifests, track in MLflow.
 
-    python -m edge_training.train [--models kredipusula,recommender,german_credit] [--versions v1,v2]
+    python -m edge_training.train [--models kredipusula,kredipusula_risk,recommender,german_credit] [--versions v1,v2]
                                   [--only model/version,...] [--out models]
                                   [--tracking-uri URI] [--no-mlflow] [--docs docs/training.md]
 
@@ -280,7 +280,7 @@ def parse_only(only: str, specs: dict[str, ModelSpec]) -> dict[str, list[str] | 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="kredipusula,recommender,german_credit")
+    parser.add_argument("--models", default=",".join(model_specs()), help="default: every shipped model")
     parser.add_argument("--versions", default="", help="comma-separated subset of versions")
     parser.add_argument(
         "--only",
