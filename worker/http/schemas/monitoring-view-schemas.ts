@@ -157,7 +157,8 @@ const featureDriftSchema = z
         description:
           "Size of the change on the PSI scale: weight × psi_adjusted (category, id) or weight × min(psi_adjusted, W²) " +
           "(numeric, W = Wasserstein distance in reference σ). Tests: drift when effect ≥ psi_drift, or significant and " +
-          `≥ psi_warn; warn when significant and ≥ ${MATERIAL_PSI} (material); else ok${SINCE_COMMON_SCALE}`,
+          `≥ psi_warn; warn when significant and the unweighted effect (effect / weight) ≥ ${MATERIAL_PSI} (material: ` +
+          `the feature is named, the model's status unchanged); else ok${SINCE_COMMON_SCALE}`,
       }),
     id_coverage: idCoverageSchema.optional(),
     test: z.enum(DRIFT_METHOD_NAMES).openapi({ description: "The drift method that judged the feature" }),
