@@ -1,7 +1,13 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { calibrationBins, confusionAt, MAX_ROC_POINTS, rocCurve, thin } from "../worker/dashboard/curves.ts";
-import { rocAuc } from "../worker/monitoring/stats/classification-metrics.ts";
+import {
+  calibrationBins,
+  confusionAt,
+  MAX_ROC_POINTS,
+  rocCurve,
+  thin,
+} from "../worker/tasks/metrics/classification-curves.ts";
+import { rocAuc } from "../worker/tasks/metrics/classification-metrics.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
 import { replayRows, waitForLogged } from "./support/monitoring-helpers.ts";
 import { seedShippedModels, shippedVersion } from "./support/shipped-models.ts";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { chiSquareAgainstReference } from "../worker/monitoring/stats/chi-square.ts";
-import { classificationMetrics } from "../worker/monitoring/stats/classification-metrics.ts";
 import { ksAgainstReference, quantileCdf } from "../worker/monitoring/stats/ks-test.ts";
 import { binProportions, psi } from "../worker/monitoring/stats/psi.ts";
-import { regressionMetrics } from "../worker/monitoring/stats/regression-metrics.ts";
 import { twoProportionZTest, welchTTest } from "../worker/monitoring/stats/significance-tests.ts";
 import { percentiles } from "../worker/monitoring/stats/summary-stats.ts";
+import { classificationMetrics } from "../worker/tasks/metrics/classification-metrics.ts";
+import { regressionMetrics } from "../worker/tasks/metrics/regression-metrics.ts";
 import {
   betaI,
   gammaQ,

@@ -17,9 +17,16 @@ import { regression as regressionTask } from "../worker/tasks/regression.ts";
 import { TASKS } from "../worker/vocabulary/index.ts";
 
 // The shipped manifests: regression (ratings clipped to 1–5, conformal intervals at 0.9 and 0.95) and binary
-// classification ([N, 2] probabilities, positive column 1, threshold 0.55).
+// classification ([N, 2] probabilities, positive column 1), its threshold pinned at 0.55 here (the value the cases
+// below are written for; training's threshold policy may move the shipped one).
 const recommender: Manifest = manifestSchema.parse(recommenderJson);
-const credit: Manifest = manifestSchema.parse(creditJson);
+/** The same manifest with only the seed's marginal block (as manifests trained before the Mondrian block). */
+const withoutMondrian = (manifest: Manifest): Manifest => {
+  const { groups: _groups, prediction_sets: _sets, ...marginal } = manifest.intervals ?? { levels: [] };
+  return { ...manifest, intervals: marginal as Manifest["intervals"] };
+};
+const shippedCredit: Manifest = manifestSchema.parse(creditJson);
+const credit: Manifest = { ...shippedCredit, output: { ...shippedCredit.output, threshold: 0.55 } };
 const regression = regressionTask;
 const binary = binaryClassification;
 
@@ -50,18 +57,48 @@ describe("task registry", () => {
 });
 
 describe("regression task", () => {
-  it("clips the value, keeps the raw number and attaches the calibrated interval", () => {
+  it("clips the value, keeps the raw number and attaches the seed's interval without a Mondrian block", () => {
+    // The seed's rule, exact for manifests without intervals.groups: raw ± the marginal quantile, clipped.
+    const seedOnly = withoutMondrian(recommender);
     const rows = regression.readPredictions(
-      recommender,
+      seedOnly,
       { data: new Float32Array([3.5, 5.6, 0.2]), dims: [3, 1] },
       0.9,
     );
     expect(rows.map((row) => row.raw)).toEqual([3.5, Math.fround(5.6), Math.fround(0.2)]);
     expect(rows.map((row) => row.output)).toEqual([3.5, 5, 1]);
     expect(rows[0]?.label).toBeNull();
-    expect(rows[0]?.interval?.level).toBe(0.9);
-    expect(rows[0]?.interval?.lower).toBeCloseTo(3.5 - 0.9644999504, 9);
-    expect(rows[1]?.interval?.upper).toBe(5);
+    expect(rows[0]?.interval).toEqual({ level: 0.9, lower: 3.5 - 0.9644999504, upper: 3.5 + 0.9644999504 });
+    expect(rows[1]?.interval).toEqual({ level: 0.9, lower: Math.fround(5.6) - 0.9644999504, upper: 5 });
+    expect(rows[2]?.interval).toEqual({ level: 0.9, lower: 1, upper: Math.fround(0.2) + 0.9644999504 });
+    expect(regression.readPredictions(seedOnly, { data: [2], dims: [1] }, 0.8)[0]?.interval).toBeNull();
+  });
+
+  it("answers the Mondrian group's interval and the LAC set when the manifest has the block", () => {
+    // Shipped v3 (retrained with intervals.groups, by |ŷ − round ŷ|, edges 0.101…, 0.204…, 0.305…, 0.406…):
+    // the clipped value ± its group's quantile, clipped; the LAC set over ratings 1–5 at the group's threshold.
+    const rows = regression.readPredictions(
+      recommender,
+      { data: new Float32Array([3.5, 5.6]), dims: [2, 1] },
+      0.9,
+    );
+    expect(rows.map((row) => row.output)).toEqual([3.5, 5]);
+    // 3.5: distance 0.5 ≥ the last edge → group 4 (quantile 0.5780375004, threshold 0.5788935733 keeps 3 and 4)
+    expect(rows[0]?.interval).toEqual({
+      level: 0.9,
+      lower: 3.5 - 0.5780375004,
+      upper: 3.5 + 0.5780375004,
+      group: 4,
+      set: [3, 4],
+    });
+    // 5.6 → 5: distance 0 → group 0 (quantile 1.016673088; 1 − p(4 | 5) = 0.810 ≤ 0.8485483774 keeps 4)
+    expect(rows[1]?.interval).toEqual({
+      level: 0.9,
+      lower: 5 - 1.016673088,
+      upper: 5,
+      group: 0,
+      set: [4, 5],
+    });
     expect(regression.readPredictions(recommender, { data: [2], dims: [1] }, 0.8)[0]?.interval).toBeNull();
   });
 

@@ -187,6 +187,62 @@ const catalogSchema = z.object({
 });
 
 /**
+ * `training.feature_importance`: {feature: importance ≥ 0}, written by training as the permutation importance on
+ * the holdout split, max-normalised (edge_training/importance.py). Drift monitoring weighs a feature's effect by
+ * importance / max (worker/monitoring/drift/model-annotations.ts); a feature absent from the map weighs 1.
+ */
+const featureImportanceSchema = z.record(
+  z.string(),
+  z.number().nonnegative().refine(Number.isFinite, "must be finite"),
+);
+
+/**
+ * `training.id_reference`: {feature: {counts: {id: rows}}}, the rows per id of an identifier feature (user_id,
+ * item_id) on the same rows as `reference`. Drift monitoring treats a listed feature as a category of ids.
+ */
+const idReferenceSchema = z.record(
+  z.string(),
+  z.object({ counts: z.record(z.string(), z.number().int().nonnegative()) }),
+);
+export type IdReference = z.infer<typeof idReferenceSchema>[string];
+
+const intervalPair = z.tuple([finite, finite]);
+
+/**
+ * `training.threshold_selection` (binary classification): how the calibration split chose `output.threshold`.
+ * `policy` (human-readable) and `split` are always there; the rest depends on the policy (`rule` names the
+ * parameterised ones, edge_training/decision_threshold.py): max-F1 records `f1`, the German Credit grid
+ * `cost_per_applicant`, `expected_cost` the cost matrix, Bayes threshold and the bootstrap evidence about it,
+ * `positive_rate` the target rate and the threshold's interval; both record the positive (approval) rate and the
+ * expected cost per applicant at the threshold with their 95 % percentile-bootstrap intervals.
+ */
+const thresholdSelectionSchema = z
+  .object({
+    policy: z.string(),
+    split: z.string(),
+    rule: z.enum(["expected_cost", "positive_rate"]).optional(),
+    f1: finite.optional(),
+    cost_per_applicant: finite.optional(),
+    costs: z
+      .object({ false_positive: finite, false_negative: finite, note: z.string().optional() })
+      .optional(),
+    bayes_threshold: finite.optional(),
+    empirical_threshold: finite.optional(),
+    empirical_threshold_interval: intervalPair.optional(),
+    bayes_inside_interval: z.boolean().optional(),
+    target_positive_rate: finite.optional(),
+    threshold_interval: intervalPair.optional(),
+    positive_rate: finite.optional(),
+    positive_rate_interval: intervalPair.optional(),
+    expected_cost: finite.optional(),
+    expected_cost_interval: intervalPair.optional(),
+    expected_cost_at_0_5: finite.optional(),
+    interval_level: finite.optional(),
+    bootstrap_resamples: z.number().int().positive().optional(),
+  })
+  .catchall(z.unknown());
+
+/**
  * How the Worker serves a version: chosen and written by the Worker at publish (or local seeding), never by
  * training; an uploaded `serving` is ignored and a re-publish compares manifests without it.
  */
@@ -261,6 +317,9 @@ const manifestObjectSchema = z.object({
         })
         .optional(),
       deviations: z.array(z.string()).default([]),
+      threshold_selection: thresholdSelectionSchema.optional(),
+      feature_importance: featureImportanceSchema.optional(),
+      id_reference: idReferenceSchema.optional(),
     })
     .catchall(z.unknown()),
   examples: z.array(exampleSchema).min(1),

@@ -79,14 +79,15 @@ export async function readSeedModelHealth(
     },
     feedback_count: metrics?.n ?? 0,
     message: reasons.map((reason) => reason.message).join("; ") || "RMSE and R² within the thresholds",
+    source,
+    report_id: source === "report" ? (row?.id ?? null) : null,
+    report_status: reportStatus,
+    timestamp: isoSeconds(),
+    // additions (issue 12), after every seed field: the bounds the verdict is judged on
     rmse_bounds: metrics?.rmse_bounds ?? null,
     r2_bounds: metrics?.r2_bounds ?? null,
     baseline_skill: metrics?.baseline_skill ?? null,
     verdict_rule: VERDICT_RULE,
     min_labels_for_bounds: MIN_LABELS_FOR_BOUNDS,
-    source,
-    report_id: source === "report" ? (row?.id ?? null) : null,
-    report_status: reportStatus,
-    timestamp: isoSeconds(),
   };
 }

@@ -9,6 +9,7 @@ import { assertScope, requiredScope } from "./middleware/access-policy.ts";
 import { authenticateCaller } from "./middleware/authenticate.ts";
 import { MAX_BODY_BYTES } from "./middleware/body-size.ts";
 import { limitRequests, rateLimitKey } from "./middleware/rate-limit.ts";
+import { MAX_REQUEST_ID_LENGTH } from "./middleware/request-id.ts";
 import { seedLanguageOf } from "./middleware/seed-language.ts";
 import { rawRequestScope } from "./request-scope.ts";
 import { creditRequestSchema } from "./routes/credit-seed-routes.ts";
@@ -30,9 +31,8 @@ import { predictRequestSchema } from "./schemas/prediction-schemas.ts";
 
 /** zod-openapi's media-type gate for `application/json` bodies (a Content-Type it refuses goes to Hono). */
 const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
-/** hono/request-id's test (with the app's 128-character limit). */
+/** hono/request-id's test (with the app's MAX_REQUEST_ID_LENGTH limit). */
 const UNSAFE_REQUEST_ID = /[^\w\-=]/;
-const MAX_REQUEST_ID_LENGTH = 128;
 const CREDIT_PATH = "/api/v1/predict";
 /** The rating seed's predict; taken only without a query string (its options in the query go to Hono). */
 const RECOMMENDER_PATH = "/predict";

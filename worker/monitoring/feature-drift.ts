@@ -68,21 +68,24 @@ export interface FeatureDrift {
  * shift of a normal feature (PSI ≈ δ²) or a 7-point shift of a balanced binary one. Without it every
  * negligible shift becomes "significant" once the window is large enough.
  */
-const MATERIAL_PSI = 0.02;
+export const MATERIAL_PSI = 0.02;
 
 /**
- * The feature's effect on a common scale is its weight × its bias-corrected PSI. It drifts when the effect
- * reaches `psi_drift`, or when its test is significant after Bonferroni and the effect reaches `psi_warn`. It
- * warns when the test is significant and the effect is material (≥ MATERIAL_PSI). An effect below `psi_drift`
- * without a significant test is the noise of a small window (100 ids at 500 rows), not a warning.
+ * The feature's effect on a common scale is its weight × its bias-corrected PSI. The model-level status uses the
+ * weighted effect: the feature drifts when it reaches `psi_drift`, or when its test is significant after
+ * Bonferroni and it reaches `psi_warn`. Detection uses the unweighted size: the feature warns (named, info
+ * severity) when its test is significant and its unweighted effect is material (≥ MATERIAL_PSI), so an
+ * unimportant feature's shift is still reported but never puts the model in "warning". An effect below
+ * `psi_drift` without a significant test is the noise of a small window (100 ids at 500 rows), not a warning.
  */
 function driftStatus(
   effect: number,
+  unweightedEffect: number,
   significant: boolean,
   thresholds: Pick<MonitoringThresholds, "psi_warn" | "psi_drift">,
 ): DriftStatus {
   if (effect >= thresholds.psi_drift || (significant && effect >= thresholds.psi_warn)) return "drift";
-  if (significant && effect >= MATERIAL_PSI) return "warn";
+  if (significant && unweightedEffect >= MATERIAL_PSI) return "warn";
   return "ok";
 }
 
@@ -99,7 +102,8 @@ function judged(
 ) {
   const { thresholds, testedTogether } = context;
   const psiAdjusted = adjustedPsi(psi.raw, psi.bins, psi.n, context.referenceRows);
-  const effect = psi.weight * Math.min(psiAdjusted, psi.distanceSquared ?? Number.POSITIVE_INFINITY);
+  const unweightedEffect = Math.min(psiAdjusted, psi.distanceSquared ?? Number.POSITIVE_INFINITY);
+  const effect = psi.weight * unweightedEffect;
   const common = {
     ...(measure.statistic_bounds ? { statistic_bounds: measure.statistic_bounds } : {}),
     psi: psi.raw,
@@ -112,7 +116,12 @@ function judged(
   if (resolved.method.judges === "p_value") {
     const alpha = resolved.threshold / testedTogether;
     const significant = (measure.p_value ?? 1) < alpha;
-    return { ...common, alpha, significant, status: driftStatus(effect, significant, thresholds) };
+    return {
+      ...common,
+      alpha,
+      significant,
+      status: driftStatus(effect, unweightedEffect, significant, thresholds),
+    };
   }
   const significant = measure.statistic >= resolved.threshold;
   const status: DriftStatus = significant ? "drift" : effect >= thresholds.psi_warn ? "warn" : "ok";

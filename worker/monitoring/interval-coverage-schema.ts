@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import type { IntervalCoverage } from "./interval-coverage.ts";
+import {
+  COVERAGE_CONFIDENCE,
+  COVERAGE_RULE,
+  COVERAGE_TOLERANCE,
+  type CoverageCell,
+  type IntervalCoverage,
+} from "./interval-coverage.ts";
 
 /** The `interval_coverage` block of the cron report and of the dashboard data (worker/monitoring/interval-coverage.ts). */
 const coverageCellSchema = z.object({
@@ -18,9 +24,13 @@ export const intervalCoverageSchema = z
     version: z.string(),
     source: z.literal("logged_bounds"),
     group_by: z.string().nullable(),
-    tolerance: z.number(),
-    confidence: z.number(),
-    rule: z.string(),
+    tolerance: z.number().openapi({
+      description: `How far below nominal a cell may sit before it is a finding (${COVERAGE_TOLERANCE})`,
+    }),
+    confidence: z.number().openapi({
+      description: `One-sided confidence of the bounds before the Bonferroni split (${COVERAGE_CONFIDENCE})`,
+    }),
+    rule: z.string().openapi({ description: `The warning rule, as text: ${COVERAGE_RULE}` }),
     levels: z.array(
       z.object({
         level: z.number(),
@@ -36,4 +46,5 @@ export const intervalCoverageSchema = z
   .openapi("IntervalCoverage");
 
 type Fits<Schema extends z.ZodType, Built extends z.input<Schema>> = Built;
+type _CoverageCellCheck = Fits<typeof coverageCellSchema, CoverageCell>;
 type _IntervalCoverageCheck = Fits<typeof intervalCoverageSchema, IntervalCoverage>;

@@ -6,13 +6,14 @@ import type { WindowRow } from "./store/window-reader.ts";
 import type { CoverageCounts } from "./summary/summary.ts";
 
 /** Coverage may sit this far below nominal before it is a finding (the issue's per-group bar). */
-const COVERAGE_TOLERANCE = 0.05;
+export const COVERAGE_TOLERANCE = 0.05;
 /** One-sided confidence of the Clopper–Pearson bounds, before the Bonferroni split over the cells of a level. */
-const COVERAGE_CONFIDENCE = 0.95;
+export const COVERAGE_CONFIDENCE = 0.95;
 
-const COVERAGE_RULE =
-  "warning when the one-sided Clopper–Pearson upper bound of a cell's coverage (95 %, Bonferroni-split over the " +
-  "level's marginal cell and its Mondrian groups) is below nominal − 0.05; judged once the level has min_feedback labels";
+export const COVERAGE_RULE =
+  `warning when the one-sided Clopper–Pearson upper bound of a cell's coverage (${COVERAGE_CONFIDENCE * 100} %, ` +
+  "Bonferroni-split over the level's marginal cell and its Mondrian groups) is below nominal − " +
+  `${COVERAGE_TOLERANCE}; judged once the level has min_feedback labels`;
 
 const fmt = (value: number) => Number(value.toPrecision(4));
 /** Tolerance for a label sitting exactly on a (float-stored) bound. */
@@ -37,7 +38,7 @@ export function clopperPearson(covered: number, n: number, alpha: number): { low
   return { lower, upper };
 }
 
-interface CoverageCell {
+export interface CoverageCell {
   n: number;
   covered: number;
   coverage: number | null;

@@ -82,14 +82,17 @@ export const predictionIntervalSchema = z
     lower: z.number(),
     upper: z.number(),
     group: z.number().int().optional().openapi({
-      description: "Mondrian group whose quantile made the interval (manifest intervals.groups).",
+      description:
+        "/v1 only: the Mondrian group whose quantile made the interval (clipped prediction ± that quantile): the number of the manifest's intervals.groups.edges at or below |ŷ − round(ŷ)| (by integer_distance) or ŷ (by prediction). Absent for versions without intervals.groups (prediction ± the marginal quantile, clipped).",
     }),
-    set: z
-      .array(z.number())
-      .optional()
-      .openapi({ description: "Integer targets: the conformal (LAC) prediction set over the labels." }),
+    set: z.array(z.number()).optional().openapi({
+      description:
+        "/v1 only: the LAC conformal prediction set over the manifest's labels (the recommender: ratings 1–5) at the same level; the seed /predict answers it as prediction_set.",
+    }),
   })
-  .openapi("PredictionInterval");
+  .openapi("PredictionInterval", {
+    description: "Split-conformal interval at `level` (0.9 or 0.95), clipped to the model's range",
+  });
 
 /** A number per row: the value clipped to `output.clip`, with a split-conformal interval when calibrated. */
 /** The window's point figures with their confidence bounds (the bounds are additions: null below 10 rows). */

@@ -177,6 +177,8 @@ def render(models_dir: Path) -> str:
         w("")
         for m in manifests:
             out.extend(_leaderboard(m))
+        out.extend(_threshold_section(manifests))
+        out.extend(_importance_section(manifests))
         if model == "recommender":
             out.extend(_bayes_section(manifests))
             out.extend(_mondrian_section(manifests))
@@ -240,6 +242,15 @@ def render(models_dir: Path) -> str:
         "  threshold on p(k | ŷ) ∝ exp(-(k - ŷ)² / 2·scale²) over `labels`; the set is every label with p ≥ 1 - threshold"
     )
     w("  (the likeliest label if none). Both are written only for integer targets with ≤ 20 distinct values.")
+    w("- `training.feature_importance` (every version): permutation importance of the fitted pipeline on the holdout")
+    w("  split (`sklearn.inspection.permutation_importance`, 10 shuffles seeded with the training seed; score: log")
+    w("  loss for classifiers, RMSE for regression): the mean score drop per feature, clipped at 0, divided by the")
+    w("  largest, so the most important feature has 1 (`edge_training/importance.py`). Drift monitoring multiplies a")
+    w("  feature's drift effect by it. It measures what the model uses, not causation; correlated features share it.")
+    w("- `training.id_reference` (recommender): rows per id of `user_id` and `item_id` on the train split, the same")
+    w("  rows as `reference`; drift monitoring judges a listed feature as a category of ids with id coverage.")
+    w("- `training.threshold_selection` (binary classification): how the calibration split chose `output.threshold`")
+    w("  (`policy`, `split`; for `rule: expected_cost` the cost matrix, Bayes threshold, bootstrap intervals).")
     w("")
     return "\n".join(out) + "\n"
 
@@ -288,6 +299,88 @@ def _mondrian_section(manifests: list[dict[str, Any]]) -> list[str]:
         "(size 2.02); rows seed 2027: 0.920 / groups 0.910–0.930 at 90 %, 0.959 / 0.951–0.963 at 95 %.",
         "",
     ]
+    return out
+
+
+def _interval(pair: list[float], percent: bool = False) -> str:
+    if percent:
+        return f"[{100 * pair[0]:.1f}, {100 * pair[1]:.1f}] %"
+    return f"[{pair[0]:.3g}, {pair[1]:.3g}]"
+
+
+def _threshold_section(manifests: list[dict[str, Any]]) -> list[str]:
+    """Versions whose threshold is the Bayes threshold of a cost matrix: what it means, its evidence, approval rate."""
+    chosen = [m for m in manifests if m["training"].get("threshold_selection", {}).get("rule") == "expected_cost"]
+    if not chosen:
+        return []
+    costs = chosen[0]["training"]["threshold_selection"]["costs"]
+    fp, fn = costs["false_positive"], costs["false_negative"]
+    out = [
+        "### Decision threshold and `confidence`",
+        "",
+        f"The threshold is the Bayes threshold of an expected-cost matrix, fixed before looking at data: a false "
+        f"positive costs {fp:g}, a false negative {fn:g}, so predicting positive pays when the calibrated probability",
+        f"p satisfies (1 - p)·{fp:g} < p·{fn:g}, i.e. p ≥ {fp:g} / ({fp:g} + {fn:g}) = "
+        f"{fp / (fp + fn):.4f} (0.83 on the 0.01 grid).",
+        f"The cost matrix (`KREDIPUSULA_COSTS.note`) is {costs.get('note', '')}",
+        "The calibration split only checks it (`edge_training.decision_threshold.select_by_cost`): the empirical",
+        "cost-minimising threshold with its 95 % percentile bootstrap interval (1,000 paired resamples) should contain",
+        "the Bayes threshold when the probabilities are calibrated; the approval rate and cost per applicant at the",
+        "threshold come with the same bootstrap intervals. Everything is in `training.threshold_selection`.",
+        "",
+        "| version | threshold | empirical cost-minimiser [95 % CI] | approval rate, calibration [95 % CI] "
+        "| cost / applicant, calibration [95 % CI] (at 0.5) | approval rate, holdout | cost / applicant, holdout (at 0.5) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in chosen:
+        sel, x = m["training"]["threshold_selection"], m["metrics"]
+        # share predicted positive on the holdout = recall · positive share / precision (TP/P · P/N / (TP/PP))
+        holdout_rate = x["recall"] * x["positive_rate"] / x["precision"] if x["precision"] > 0 else 0.0
+        out.append(
+            f"| `{m['version']}` | {m['output']['threshold']} | {sel['empirical_threshold']} "
+            f"{_interval(sel['empirical_threshold_interval'])} | {100 * sel['positive_rate']:.1f} % "
+            f"{_interval(sel['positive_rate_interval'], percent=True)} | {sel['expected_cost']:.3f} "
+            f"{_interval(sel['expected_cost_interval'])} ({sel['expected_cost_at_0_5']:.3f}) "
+            f"| {100 * holdout_rate:.1f} % | {x['expected_cost']:.3f} ({x['expected_cost_at_0_5']:.3f}) |"
+        )
+    out += [
+        "",
+        "Consequence: about 58-61 % of applicants are approved (the former max-F1 thresholds 0.46 / 0.55 approved",
+        "83-88 % of the holdout), and the expected cost per applicant falls by a third or more against 0.5. The",
+        "costs are a business assumption: a lender replaces `KREDIPUSULA_COSTS` (or sets `threshold_policy=",
+        '"positive_rate"` with a target approval rate) in `edge_training/specs.py` and retrains.',
+        "",
+        "What the Worker answers (`POST /api/v1/predict`): `credit_score` is the calibrated probability p of approval",
+        "(repayment); `approved` is p ≥ t; `confidence` is the confidence of the decision taken on the scale that",
+        "makes t the break-even point, q = p(1 - t) / (p(1 - t) + (1 - p)t) for an approval and 1 - q for a decline:",
+        "the share of the two decisions' expected cost (in the units of the cost matrix) that the decision taken",
+        "avoids. It is 0.5 at the threshold, above 0.5 for every decision, and p or 1 - p only when t = 0.5. With",
+        "t = 0.83 a decline at p = 0.7 has confidence 0.68 even though p > 0.5: approving would cost more in",
+        "expectation than declining.",
+        "",
+    ]
+    return out
+
+
+def _importance_section(manifests: list[dict[str, Any]]) -> list[str]:
+    """Every version's permutation importance (training.feature_importance), features as rows."""
+    with_importance = [m for m in manifests if m["training"].get("feature_importance")]
+    if not with_importance:
+        return []
+    features = [f["name"] for f in with_importance[0]["features"]]
+    out = [
+        "### Feature importance (drift weights)",
+        "",
+        "Permutation importance on the holdout split, max-normalised (`training.feature_importance`, see Manifest",
+        "conventions); drift monitoring weighs each feature's drift effect by it.",
+        "",
+        "| feature | " + " | ".join(f"`{m['version']}`" for m in with_importance) + " |",
+        "|---|" + "---|" * len(with_importance),
+    ]
+    for name in features:
+        cells = [fmt(m["training"]["feature_importance"].get(name, 0.0)) for m in with_importance]
+        out.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    out.append("")
     return out
 
 

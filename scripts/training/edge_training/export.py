@@ -91,8 +91,8 @@ def canonicalize_opsets(model: onnx.ModelProto) -> None:
 
     skl2onnx lists opsets in the order its converters first ask for them, so the same opsets come out as
     ["", "ai.onnx.ml"] for one pipeline and ["ai.onnx.ml", ""] for another; a fixed order makes the bytes a
-    function of the graph alone. (Shipped models exported before this: only german_credit/v1_logreg has the
-    other order; its committed bytes stay until it is retrained.)
+    function of the graph alone. (german_credit/v1_logreg, exported before this, had the other order; its retrain
+    changed only that, every shipped model is now in canonical order.)
     """
     opsets = sorted(((o.domain, o.version) for o in model.opset_import), key=lambda item: item[0])
     del model.opset_import[:]

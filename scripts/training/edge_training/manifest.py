@@ -7,6 +7,7 @@ plus :func:`cross_field_errors`, a line-by-line mirror of the zod ``superRefine`
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 import jsonschema
@@ -83,6 +84,8 @@ def cross_field_errors(manifest: dict[str, Any]) -> list[str]:
     if not any(o["name"] == manifest["output"]["name"] for o in manifest["onnx"]["outputs"]):
         errors.append(f"output.name: no ONNX output named {manifest['output']['name']}")
     errors.extend(task_class(manifest["task"]).output_errors(manifest))
+    if manifest.get("intervals"):
+        errors.extend(interval_errors(manifest["intervals"]))
     subject = manifest.get("subject_feature")
     if subject and subject not in seen:
         errors.append(f"subject_feature: unknown feature {subject}")
@@ -91,6 +94,46 @@ def cross_field_errors(manifest: dict[str, Any]) -> list[str]:
         for name in [catalog["key"], *catalog["features"]]:
             if name not in seen:
                 errors.append(f"catalog: catalog names unknown feature {name}")
+    return errors
+
+
+def _ascending(values: list[float]) -> bool:
+    return all(b > a for a, b in pairwise(values))
+
+
+def interval_errors(intervals: dict[str, Any]) -> list[str]:
+    """Mirror of ``checkIntervals`` in worker/contracts/manifest.ts: the Mondrian groups and the LAC sets agree
+    with their edges (k = edges + 1 entries everywhere; one threshold per set level without groups) and with the
+    marginal levels (every group or set level is one of them)."""
+    errors: list[str] = []
+    marginal = {level["coverage"] for level in intervals["levels"]}
+    groups = intervals.get("groups")
+    k = len(groups["edges"]) + 1 if groups else 1
+    if groups:
+        path = "intervals.groups"
+        if not _ascending(groups["edges"]):
+            errors.append(f"{path}.edges: must ascend")
+        if len(groups["calibration_rows"]) != k:
+            errors.append(f"{path}.calibration_rows: needs {k} entries")
+        if "holdout_rows" in groups and len(groups["holdout_rows"]) != k:
+            errors.append(f"{path}.holdout_rows: needs {k} entries")
+        for index, level in enumerate(groups["levels"]):
+            if level["coverage"] not in marginal:
+                errors.append(f"{path}.levels[{index}].coverage: not a marginal level")
+            if len(level["quantiles"]) != k:
+                errors.append(f"{path}.levels[{index}].quantiles: needs {k} entries")
+            if "holdout_coverage" in level and len(level["holdout_coverage"]) != k:
+                errors.append(f"{path}.levels[{index}].holdout_coverage: needs {k} entries")
+    sets = intervals.get("prediction_sets")
+    if sets:
+        path = "intervals.prediction_sets"
+        if not _ascending(sets["labels"]):
+            errors.append(f"{path}.labels: must ascend")
+        for index, level in enumerate(sets["levels"]):
+            if level["coverage"] not in marginal:
+                errors.append(f"{path}.levels[{index}].coverage: not a marginal level")
+            if len(level["thresholds"]) != k:
+                errors.append(f"{path}.levels[{index}].thresholds: needs {k} entries")
     return errors
 
 

@@ -1,6 +1,6 @@
 """Train every model version, export ONNX, gate on parity, write manifests, track in MLflow.
 
-    python -m edge_training.train [--models kredipusula,recommender,german_credit] [--versions v1,v2]
+    python -m edge_training.train [--models kredipusula,kredipusula_risk,recommender,german_credit] [--versions v1,v2]
                                   [--only model/version,...] [--out models]
                                   [--tracking-uri URI] [--no-mlflow] [--docs docs/training.md]
 
@@ -29,6 +29,8 @@ from . import data, edge_fit, export, models, tracking
 from . import manifest as mf
 from .docs import write_docs
 from .features import Feature
+from .id_reference import id_reference
+from .importance import feature_importance
 from .specs import SEED, ModelSpec, model_specs
 
 LIBRARIES = {
@@ -179,6 +181,12 @@ def train_version(
         "examples": examples,
     }
     manifest["training"].update(evaluation.training_extra)
+    # drift monitoring inputs: importance weights, and ids counted on the same (train) rows as `reference`
+    manifest["training"]["feature_importance"] = feature_importance(
+        fitted.pipeline, export.training_frame(X["holdout"], features), y["holdout"], task.importance_scoring, seed
+    )
+    if spec.id_features:
+        manifest["training"]["id_reference"] = id_reference(X["train"], spec.id_features)
     if evaluation.intervals:
         manifest["intervals"] = evaluation.intervals
     if fitted.cv:
@@ -272,7 +280,7 @@ def parse_only(only: str, specs: dict[str, ModelSpec]) -> dict[str, list[str] | 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="kredipusula,recommender,german_credit")
+    parser.add_argument("--models", default=",".join(model_specs()), help="default: every shipped model")
     parser.add_argument("--versions", default="", help="comma-separated subset of versions")
     parser.add_argument(
         "--only",

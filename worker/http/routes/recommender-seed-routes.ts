@@ -153,14 +153,15 @@ export function recommenderSeedRoutes() {
       path: "/predict",
       tags: ["seed: recommender"],
       summary:
-        "Predict a rating (or a batch); optional version_name and enable_ab_testing in the body or query",
+        "Predict a rating (or a batch) with its conformal interval and LAC prediction set; optional version_name and enable_ab_testing in the body or query",
       request: {
         query: predictQuerySchema,
         body: { required: true, content: { "application/json": { schema: predictBodySchema } } },
       },
       responses: {
         200: {
-          description: "Rating with a conformal prediction interval",
+          description:
+            "Rating (clipped to 1–5) with a split-conformal interval (per Mondrian group when the version's manifest has intervals.groups) and, beside it, the LAC prediction set over ratings 1–5",
           content: { "application/json": { schema: ratingResponseSchema } },
         },
         ...problemResponses(400, 404, 409, 413, 422, 429, 503),
@@ -178,7 +179,8 @@ export function recommenderSeedRoutes() {
       method: "get",
       path: "/model_health",
       tags: ["seed: recommender"],
-      summary: "RMSE and R² over the last 24 h; healthy when RMSE < 1.0 and R² > 0.6",
+      summary:
+        "RMSE and R² over the last 24 h; unhealthy only when a 95 % bound excludes RMSE < 1.0 or R² > 0.6 (bounds and verdict_rule in the answer)",
       responses: {
         200: {
           description: "Model health",

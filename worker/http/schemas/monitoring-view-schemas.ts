@@ -1,10 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import type { monitoringSummary } from "../../data-plane/monitoring-summary.ts";
 import { DRIFT_METHOD_NAMES } from "../../monitoring/drift/registry.ts";
+import { MATERIAL_PSI } from "../../monitoring/feature-drift.ts";
 import { intervalCoverageSchema } from "../../monitoring/interval-coverage-schema.ts";
 import type { ModelReport } from "../../monitoring/model-report.ts";
 import type { TrafficBucket } from "../../monitoring/store/traffic-series.ts";
+import { classificationMetricsSchema } from "../../tasks/metrics/classification-metrics-schema.ts";
 import { multiclassMetricsSchema } from "../../tasks/metrics/multiclass-metrics-schema.ts";
+import { regressionMetricsSchema } from "../../tasks/metrics/regression-metrics-schema.ts";
 import { HEALTH_STATUSES, TASKS } from "../../vocabulary/index.ts";
 import { registryViewSchema } from "./admin-view-schemas.ts";
 
@@ -100,11 +103,8 @@ type _MonitoringSummaryCheck = Fits<
   Awaited<ReturnType<typeof monitoringSummary>>
 >;
 
-/** Metric blocks whose members depend on the task: multiclass enumerated, the others (RMSE, R², … or AUC, …) open. */
-const metricsBlock = z.union([
-  multiclassMetricsSchema,
-  z.object({ n: z.number() }).openapi({ description: "Task-dependent metrics (RMSE, R², … or AUC, …)" }),
-]);
+/** Metric blocks whose members depend on the task (multiclass, regression with its bounds, binary). */
+const metricsBlock = z.union([multiclassMetricsSchema, regressionMetricsSchema, classificationMetricsSchema]);
 const latencySchema = z.object({
   p50: z.number().nullable(),
   p95: z.number().nullable(),
@@ -117,11 +117,53 @@ const opsMetricsSchema = z.object({
   rows: z.number(),
   latency_ms: latencySchema,
 });
+/** Reports are stored as written; those written before drift on a common scale lack these members. */
+const SINCE_COMMON_SCALE = " (absent in reports written before it existed)";
+const idCoverageSchema = z
+  .object({
+    reference_ids: z.number().openapi({ description: "Distinct ids in the reference" }),
+    active_ids: z.number().openapi({ description: "Distinct ids in the window" }),
+    seen_row_share: z
+      .number()
+      .openapi({ description: "Share of the window's rows whose id the reference has" }),
+    active_reference_share: z
+      .number()
+      .openapi({ description: "Share of the reference ids active in the window" }),
+    expected_active_reference_share: z.number().openapi({
+      description: "The share expected with no drift: mean over reference ids of 1 − (1 − p_i)^n",
+    }),
+  })
+  .openapi({ description: "Identifier features (manifest training.id_reference): active vs reference ids" });
 const featureDriftSchema = z
   .object({
     type: z.enum(["numeric", "category"]),
     n: z.number(),
-    psi: z.number().nullable(),
+    psi: z.number().nullable().openapi({ description: "Raw PSI against the reference bins" }),
+    psi_adjusted: z
+      .number()
+      .nullable()
+      .optional()
+      .openapi({
+        description: `PSI minus its no-drift expectation (k − 1)(1/n + 1/N), floored at 0${SINCE_COMMON_SCALE}`,
+      }),
+    weight: z
+      .number()
+      .optional()
+      .openapi({
+        description: `Model-importance weight (manifest training.feature_importance / max; 1 when absent)${SINCE_COMMON_SCALE}`,
+      }),
+    effect: z
+      .number()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "Size of the change on the PSI scale: weight × psi_adjusted (category, id) or weight × min(psi_adjusted, W²) " +
+          "(numeric, W = Wasserstein distance in reference σ). Tests: drift when effect ≥ psi_drift, or significant and " +
+          `≥ psi_warn; warn when significant and the unweighted effect (effect / weight) ≥ ${MATERIAL_PSI} (material: ` +
+          `the feature is named, the model's status unchanged); else ok${SINCE_COMMON_SCALE}`,
+      }),
+    id_coverage: idCoverageSchema.optional(),
     test: z.enum(DRIFT_METHOD_NAMES).openapi({ description: "The drift method that judged the feature" }),
     threshold: z.number().optional().openapi({ description: "Statistic methods: the level compared with" }),
     statistic: z.number().nullable(),
@@ -134,16 +176,21 @@ const featureDriftSchema = z
       .optional()
       .openapi({ description: "Numeric features read from bins: the raw values' effect lies within" }),
     p_value: z.number().nullable(),
-    alpha: z.number(),
+    alpha: z.number().openapi({ description: "The method's p-value level after Bonferroni across features" }),
     significant: z.boolean(),
     status: z.string(),
+    mean: z.number().nullable().optional().openapi({ description: "Numeric: the window's mean" }),
+    reference_mean: z.number().optional().openapi({ description: "Numeric: the reference's mean" }),
     proportions: z.record(z.string(), z.number()).optional().openapi({
       description:
         "Category: the window's share of each value (multiclass prediction drift: of each predicted class)",
     }),
+    unseen_share: z.number().optional().openapi({
+      description: "Category: share of the window's values the reference never saw",
+    }),
   })
-  .openapi({ description: "Plus mean / reference_mean (numeric) or proportions (category)" });
-/** GET /v1/models/{model}/reports/{id}: the stored report; its top level is typed, the metric blocks stay open. */
+  .openapi({ description: "One feature's (or the prediction's) drift against the manifest reference" });
+/** GET /v1/models/{model}/reports/{id}: the stored report. */
 export const modelReportSchema = z
   .object({
     schema_version: z.number(),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { readSeedModelHealth } from "../../data-plane/seed-model-health.ts";
+import { baselineSkillSchema, healthBoundsSchema } from "../../tasks/metrics/regression-metrics-schema.ts";
 import { signatureSchema } from "./view-schemas.ts";
 
 /** The seed endpoints' responses. The routes check their bodies with `satisfies`; SeedModelHealthCheck the builder. */
@@ -23,17 +24,16 @@ export const creditModelInfoSchema = z
   })
   .openapi("CreditModelInfo");
 
-const healthBoundsSchema = z
-  .object({ lower: z.number(), upper: z.number(), confidence: z.number() })
-  .openapi("HealthBounds");
-
 export const seedModelHealthSchema = z
   .object({
     model: z.string(),
     version: z.string(),
     window_hours: z.number(),
     status: z.enum(["healthy", "unhealthy", "no_data"]),
-    healthy: z.boolean().nullable().openapi({ description: "null while feedback is too thin to judge" }),
+    healthy: z.boolean().nullable().openapi({
+      description:
+        "false exactly when a bar fails on its bound (verdict_rule); a point figure past a bar whose bound admits it is reported in message but stays healthy; null while feedback is below thresholds.min_feedback",
+    }),
     rmse: z.number().nullable(),
     r2: z.number().nullable(),
     mae: z.number().nullable(),
@@ -45,29 +45,19 @@ export const seedModelHealthSchema = z
     }),
     feedback_count: z.number(),
     message: z.string(),
+    source: z.enum(["report", "live"]),
+    report_id: z.string().nullable(),
+    report_status: z.string().nullable(),
+    timestamp: z.string(),
     rmse_bounds: healthBoundsSchema.nullable().openapi({
       description: "One-sided 95% bounds of the RMSE (chi-square); null below min_labels_for_bounds",
     }),
     r2_bounds: healthBoundsSchema.nullable().openapi({
       description: "One-sided 95% bounds of R² (delta method, log ratio); null below min_labels_for_bounds",
     }),
-    baseline_skill: z
-      .object({
-        baseline: z.literal("loo_user_item_means"),
-        baseline_rmse: z.number(),
-        skill: z.number().nullable(),
-      })
-      .nullable()
-      .openapi({
-        description:
-          "1 − MSE/MSE of a leave-one-out user/item-mean baseline from the window (reported, not part of the verdict)",
-      }),
+    baseline_skill: baselineSkillSchema.nullable(),
     verdict_rule: z.string().openapi({ description: "How `healthy` is decided from the bounds" }),
     min_labels_for_bounds: z.number().int(),
-    source: z.enum(["report", "live"]),
-    report_id: z.string().nullable(),
-    report_status: z.string().nullable(),
-    timestamp: z.string(),
   })
   .openapi("SeedModelHealth");
 

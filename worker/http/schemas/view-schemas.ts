@@ -76,7 +76,8 @@ const ratingSchema = z.object({
   predicted_rating: z.number(),
   confidence_interval: intervalSchema.nullable().optional(),
   prediction_set: z.array(z.number()).optional().openapi({
-    description: "Conformal prediction set over the ratings at the interval's level (when calibrated).",
+    description:
+      "LAC conformal prediction set over the ratings 1–5 at the interval's level: every rating k with 1 − p(k | ŷ) ≤ the calibrated threshold of the row's Mondrian group, p(k | ŷ) ∝ exp(−(k − ŷ)²/2σ²); the likeliest rating when none qualifies. Present when the version's manifest has intervals.prediction_sets.",
   }),
 });
 const ratingCommon = {

@@ -60,6 +60,8 @@ class Task(ABC):
     """``manifest.task``; the registry key."""
     stratify: ClassVar[bool]
     """Split train / calibration / holdout stratified on the target (classification) or not."""
+    importance_scoring: ClassVar[str]
+    """sklearn scorer name whose drop under permutation is ``training.feature_importance`` (edge_training.importance)."""
 
     # ---- training: export and reading the graph ---------------------------------------------------------
 

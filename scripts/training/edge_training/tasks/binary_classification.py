@@ -81,6 +81,7 @@ def classification_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> di
 class BinaryClassification(Task):
     name: ClassVar[str] = "binary_classification"
     stratify: ClassVar[bool] = True
+    importance_scoring: ClassVar[str] = "neg_log_loss"
 
     positive_label: Any = 1
     negative_label: Any = 0

@@ -125,6 +125,7 @@ def calibration_report(y: np.ndarray, p: np.ndarray, classes: list[str]) -> dict
 class MulticlassClassification(Task):
     name: ClassVar[str] = "multiclass_classification"
     stratify: ClassVar[bool] = True
+    importance_scoring: ClassVar[str] = "neg_log_loss"
 
     classes: tuple[str, ...]
     """The class of each target index 0..C-1, i.e. of each probability column (manifest ``output.classes``)."""

@@ -118,6 +118,7 @@ def lac_block(
 class Regression(Task):
     name: ClassVar[str] = "regression"
     stratify: ClassVar[bool] = False
+    importance_scoring: ClassVar[str] = "neg_root_mean_squared_error"
 
     clip: tuple[float, float] | None = None
     """Served predictions are clipped to [min, max] (the metrics and intervals use the clipped value)."""
