@@ -14,6 +14,7 @@ import {
   SAMPLE_ROWS_PER_HOUR,
   sampleForLog,
 } from "../worker/monitoring/log-sample.ts";
+import { feedbackKey } from "../worker/monitoring/store/feedback-store.ts";
 import { compactSummaries } from "../worker/monitoring/store/summary-compaction.ts";
 import { readSummaries } from "../worker/monitoring/store/summary-store.ts";
 import { labelledDelta } from "../worker/monitoring/summary/labelled.ts";
@@ -117,9 +118,51 @@ describe("feedback for sealed ids", () => {
     expect(labelled?.performance.n).toBe(1);
     close(labelled, labelledDelta(recommender, later as { output: number }, 5, 1));
     const row = await env.DB.prepare("SELECT actual, revision, version FROM feedback WHERE prediction_id = ?")
-      .bind(id)
+      .bind(feedbackKey(id))
       .first<{ actual: number; revision: number; version: string }>();
     expect(row).toEqual({ actual: 5, revision: 3, version: "v3_rf_tuned" });
+    // stored under a 25-character key (p1_ + the MAC's 22 characters), never under the ~120-character id
+    expect(feedbackKey(id)).toBe(`p1_${id.slice(-22)}`);
+    expect(id.length).toBeGreaterThan(100);
+    const full = await env.DB.prepare("SELECT count(*) AS n FROM feedback WHERE prediction_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
+    expect(full?.n).toBe(0);
+  });
+
+  it("migration 0006 re-keys a label stored under its full sealed id; the next label replaces it", async () => {
+    const old = { ...facts, ts: facts.ts + 40 * FINE_BUCKET_MS };
+    const id = await seal(old);
+    const other = crypto.randomUUID();
+    // as written before 0006: the full id as key (revision 1: its delta is in the summary)
+    expect((await post(`/v1/predictions/${id}/feedback`, { actual: 2 })).status).toBe(200);
+    await env.DB.prepare("UPDATE feedback SET prediction_id = ?1 WHERE prediction_id = ?2")
+      .bind(id, feedbackKey(id))
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO feedback (prediction_id, model, actual, ts, revision) VALUES (?, 'recommender', 1, ?, 1)",
+    )
+      .bind(other, old.ts)
+      .run();
+    const migration = env.TEST_MIGRATIONS.find((entry) => entry.name.startsWith("0006_"));
+    const rekey = migration?.queries.filter((query) => query.includes("UPDATE `feedback`")) ?? [];
+    expect(rekey).toHaveLength(1);
+    for (const query of rekey) await env.DB.prepare(query).run();
+    const keys = await env.DB.prepare(
+      "SELECT prediction_id AS id FROM feedback WHERE prediction_id IN (?1, ?2, ?3)",
+    )
+      .bind(id, feedbackKey(id), other)
+      .all<{ id: string }>();
+    expect(keys.results.map((row) => row.id).sort()).toEqual([feedbackKey(id), other].sort());
+    expect((await post(`/v1/predictions/${id}/feedback`, { actual: 5 })).status).toBe(200);
+    const row = await env.DB.prepare("SELECT actual, revision FROM feedback WHERE prediction_id = ?")
+      .bind(feedbackKey(id))
+      .first<{ actual: number; revision: number }>();
+    expect(row).toEqual({ actual: 5, revision: 2 });
+    // 2 was subtracted, 5 added: the bucket holds the label 5 alone
+    const labelled = await labelledAt(old);
+    expect(labelled?.performance.n).toBe(1);
+    close(labelled, labelledDelta(recommender, old as { output: number }, 5, 1));
   });
 
   it("concurrent replacements of one label leave the summary equal to the label that won", async () => {
@@ -130,7 +173,7 @@ describe("feedback for sealed ids", () => {
     );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
     const row = await env.DB.prepare("SELECT actual, revision FROM feedback WHERE prediction_id = ?")
-      .bind(id)
+      .bind(feedbackKey(id))
       .first<{ actual: number; revision: number }>();
     expect(row?.revision).toBe(5);
     const labelled = await labelledAt(raced);
@@ -144,7 +187,7 @@ describe("feedback for sealed ids", () => {
     await env.DB.prepare(
       "INSERT INTO feedback (prediction_id, model, actual, ts, revision) VALUES (?, 'recommender', 2, ?, 0)",
     )
-      .bind(id, older.ts)
+      .bind(feedbackKey(id), older.ts)
       .run();
     expect((await post(`/v1/predictions/${id}/feedback`, { actual: 3 })).status).toBe(200);
     const labelled = await labelledAt(older);

@@ -199,6 +199,42 @@ describe("compaction", () => {
     expect(total?.latency?.count).toBe(expected);
   });
 
+  it("drains a label backlog (label-only partials) in one run: pages of one key, and many keys", async () => {
+    // one key with 4,500 labels (more than two pages of sources), 40 more keys with 10 labels each
+    const labels: Parameters<typeof appendLabelledDeltas>[1][number][] = [];
+    const hot = fineKey(manifest.model, manifest.version, "default", NOW - 3_600_000);
+    for (let i = 0; i < 4_500; i++) {
+      const labelled = labelledDelta(manifest, { output: 2 }, 1 + (i % 7));
+      if (!labelled) throw new Error("delta expected");
+      labels.push({ key: hot, labelled, dedupeKey: `fb:hot${i}:1` });
+    }
+    for (let k = 0; k < 40; k++) {
+      const key = fineKey(manifest.model, manifest.version, "ab", NOW - 20 * 3_600_000 + k * FINE_BUCKET_MS);
+      for (let i = 0; i < 10; i++) {
+        const labelled = labelledDelta(manifest, { output: 3 }, 2 + i);
+        if (!labelled) throw new Error("delta expected");
+        labels.push({ key, labelled, dedupeKey: `fb:k${k}-${i}:1` });
+      }
+    }
+    for (let start = 0; start < labels.length; start += 1_000) {
+      await appendLabelledDeltas(env.DB, labels.slice(start, start + 1_000));
+    }
+    expect(await rowCount("kind = 'partial'")).toBe(4_900);
+    const before = await windowTotal();
+    const result = await compactSummaries(env.DB, NOW);
+    expect(result).toEqual({ targets: 41, rows: 4_900, lost_races: 0 });
+    expect(await rowCount("kind = 'partial'")).toBe(0);
+    expect(await rowCount()).toBe(41);
+    const after = await windowTotal();
+    expect((after?.labelled?.performance as RegressionLabelled | undefined)?.n).toBe(4_900);
+    // the same sums, merged in another order (floating-point rounding only)
+    const merged = after?.labelled?.performance as unknown as Record<string, unknown>;
+    for (const [name, value] of Object.entries(before?.labelled?.performance ?? {})) {
+      if (typeof value === "number") expect(merged[name] as number).toBeCloseTo(value, 6);
+      else expect(merged[name]).toEqual(value);
+    }
+  });
+
   it("moves fine buckets older than 26 h into hourly ones, late partials included", async () => {
     const hour = Math.floor((NOW - 30 * 3_600_000) / COARSE_BUCKET_MS) * COARSE_BUCKET_MS;
     await ingestRecords(env, records("old", 120, hour, COARSE_BUCKET_MS), ["k-old"], readManifest);

@@ -1,7 +1,25 @@
-import { inArray } from "drizzle-orm";
+import { type AnyColumn, inArray, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { PredictionFacts } from "../../platform/prediction-id.ts";
+import { isSealedId, type PredictionFacts } from "../../platform/prediction-id.ts";
 import { feedback, predictions } from "./schema.ts";
+
+/** Characters of a sealed id's end kept in its feedback key: they carry its whole 128-bit MAC. */
+const SEALED_KEY_TAIL = 22;
+
+/**
+ * The `feedback` table's key of a prediction id (column prediction_id, migration 0006). A sealed id
+ * (p1_…, 78–133 characters) is keyed by `p1_` + its last 22 characters: base64url of (at least) its 128-bit
+ * HMAC, unique per id, 25 characters whatever the task. The `p1_` marker keeps these keys apart from legacy
+ * (unsealed) ids, which are kept as they are (a legacy id never starts with p1_: such an id must verify).
+ */
+export function feedbackKey(id: string): string {
+  return isSealedId(id) ? `p1_${id.slice(-SEALED_KEY_TAIL)}` : id;
+}
+
+/** feedbackKey in SQL, for joins from a column holding full prediction ids (the recent sample). */
+export function feedbackKeySql(column: AnyColumn): SQL {
+  return sql`(CASE WHEN substr(${column}, 1, 3) = 'p1_' THEN 'p1_' || substr(${column}, -${sql.raw(String(SEALED_KEY_TAIL))}) ELSE ${column} END)`;
+}
 
 /** D1 allows 100 bound parameters per statement. */
 const IDS_PER_QUERY = 100;
@@ -58,23 +76,30 @@ interface StoredFeedback {
   revision: number;
 }
 
+/** The stored labels of these prediction ids, by id (looked up by their feedbackKey). */
 export async function findFeedback(
   db: D1Database,
   ids: readonly string[],
 ): Promise<Map<string, StoredFeedback>> {
   const orm = drizzle(db);
+  const idOfKey = new Map(ids.map((id) => [feedbackKey(id), id]));
+  const keys = [...idOfKey.keys()];
   const found = new Map<string, StoredFeedback>();
-  for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+  for (let start = 0; start < keys.length; start += IDS_PER_QUERY) {
     const rows = await orm
-      .select({ id: feedback.predictionId, actual: feedback.actual, revision: feedback.revision })
+      .select({ key: feedback.predictionId, actual: feedback.actual, revision: feedback.revision })
       .from(feedback)
-      .where(inArray(feedback.predictionId, ids.slice(start, start + IDS_PER_QUERY)));
-    for (const row of rows) found.set(row.id, { actual: row.actual, revision: row.revision });
+      .where(inArray(feedback.predictionId, keys.slice(start, start + IDS_PER_QUERY)));
+    for (const row of rows) {
+      const id = idOfKey.get(row.key);
+      if (id !== undefined) found.set(id, { actual: row.actual, revision: row.revision });
+    }
   }
   return found;
 }
 
 export interface FeedbackRow {
+  /** The full prediction id (stored under its feedbackKey). */
   predictionId: string;
   model: string;
   version: string | null;
@@ -135,7 +160,7 @@ function chunks<T>(items: readonly T[]): T[][] {
  */
 export function feedbackStatements(db: D1Database, rows: readonly FeedbackRow[]): D1PreparedStatement[] {
   const json = (row: FeedbackRow) => ({
-    id: row.predictionId,
+    id: feedbackKey(row.predictionId),
     model: row.model,
     version: row.version,
     actual: row.actual,

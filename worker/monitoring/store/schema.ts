@@ -44,7 +44,11 @@ export const predictions = sqliteTable(
   ],
 );
 
-/** Ground truth for a prediction; one per prediction id (a later submission replaces the earlier). */
+/**
+ * Ground truth for a prediction; one per prediction id (a later submission replaces the earlier). Keyed by
+ * feedbackKey(id) (feedback-store.ts): a sealed id by `p1_` + the 22 characters of its MAC (25 bytes, not
+ * the ~80–130-character id; migration 0006 re-keyed older rows), a legacy id as it is.
+ */
 export const feedback = sqliteTable(
   "feedback",
   {
@@ -58,7 +62,8 @@ export const feedback = sqliteTable(
     /** The prediction's version (from a sealed id); null for rows written before migration 0004. */
     version: text("version"),
   },
-  (table) => [index("feedback_model_ts").on(table.model, table.ts), index("feedback_ts").on(table.ts)],
+  // retention prunes by ts; no read goes by model (reports read summaries), so no (model, ts) index (0006)
+  (table) => [index("feedback_ts").on(table.ts)],
 );
 
 /** Cron output: one report per model and window, rewritten idempotently when the window is recomputed. */

@@ -21,12 +21,21 @@ import { compactRowId } from "./summary-store.ts";
  */
 
 /**
- * Target keys per run and source rows per target: one cron run stays bounded whatever the backlog (≤ 3 D1
- * queries per target, well inside the 1,000 queries a Worker invocation may make). At 10M records/day a run
- * has ≈ 3 fine keys per (version, route) with partials and ≤ 1 hour to coarsen; a backlog drains over runs.
+ * One cron run's budget (it runs every 15 min). Keys are compacted one after the other, a key whose page of
+ * MAX_SOURCES source rows was full is compacted again (it has more), until one of the bounds is reached:
+ * - ROW_BUDGET source rows merged. Feedback appends one label-only partial row per label (its dedupe key is
+ *   the label's), so the arrival at 10M predictions/day is ≈ 1,040 rows per 15 min at 1 % labels and
+ *   ≈ 10,400 at 10 %: 120,000 covers > 10× the 10 % arrival (> 100× at 1 %), so a backlog drains instead of
+ *   piling up. Traffic adds ≈ 3 fine keys per (version, route) per run, one partial row per consumer batch.
+ * - MAX_CALLS key compactions (≤ 3 D1 queries each: ≤ 750, inside the 1,000 queries a Worker invocation
+ *   may make, with room for the cron's reports and retention).
+ * - TIME_BUDGET_MS of wall time (Date.now moves across the D1 round trips), so the cron's reports still run.
+ * Merging a label-only row costs ≈ its JSON parse (≈ 1 KB); one page is ≤ 2,000 rows (≈ 2 MB read).
  */
-const MAX_TARGETS = 150;
-const MAX_SOURCES = 1_000;
+const MAX_CALLS = 250;
+const MAX_SOURCES = 2_000;
+const ROW_BUDGET = 120_000;
+const TIME_BUDGET_MS = 20_000;
 
 interface SourceRow {
   id: string;
@@ -106,10 +115,14 @@ async function sourcesOf(db: D1Database, target: SummaryKey): Promise<SourceRow[
   return results;
 }
 
-/** What one key's compaction did: rows merged, and whether it read sources but lost the race to write. */
+/**
+ * What one key's compaction did: rows merged, whether it read sources but lost the race to write, and
+ * whether its page of sources was full (the key may have more).
+ */
 interface KeyCompaction {
   merged: number;
   lost: boolean;
+  more: boolean;
 }
 
 /**
@@ -119,7 +132,9 @@ interface KeyCompaction {
  */
 export async function compactKey(db: D1Database, target: SummaryKey, now: number): Promise<KeyCompaction> {
   const id = compactRowId(target);
-  const sources = (await sourcesOf(db, target)).filter((row) => row.id !== id);
+  const page = await sourcesOf(db, target);
+  const more = page.length >= MAX_SOURCES;
+  const sources = page.filter((row) => row.id !== id);
   const current = await db
     .prepare("SELECT revision, records, summary FROM monitoring_summaries WHERE id = ?1")
     .bind(id)
@@ -137,7 +152,7 @@ export async function compactKey(db: D1Database, target: SummaryKey, now: number
     records += row.records;
     used.push(row);
   }
-  if (used.length === 0) return { merged: 0, lost: false };
+  if (used.length === 0) return { merged: 0, lost: false, more: false };
   const token = crypto.randomUUID();
   const pairs = JSON.stringify(used.map((row) => [row.id, row.revision]));
   const summary = serialiseSummary(merged);
@@ -165,11 +180,11 @@ export async function compactKey(db: D1Database, target: SummaryKey, now: number
   try {
     const [written] = await db.batch([write, remove]);
     const won = (written?.meta.changes ?? 0) > 0;
-    return { merged: won ? used.length : 0, lost: !won };
+    return { merged: won ? used.length : 0, lost: !won, more };
   } catch (error) {
     // a concurrent compaction inserted the target first (primary key): it won, nothing was written here
     if (/UNIQUE constraint failed: monitoring_summaries/i.test(String(error)))
-      return { merged: 0, lost: true };
+      return { merged: 0, lost: true, more };
     throw error;
   }
 }
@@ -184,13 +199,15 @@ interface KeyRow {
 
 /**
  * One compaction pass at `now`: keys with partial rows (recent ones first: what reports read) and hours
- * of fine rows older than COMPACT_AFTER_MS, at most MAX_TARGETS targets. Returns targets and rows merged.
+ * of fine rows older than COMPACT_AFTER_MS, each compacted until it has no full page left, within the run's
+ * budget (MAX_CALLS compactions, ROW_BUDGET rows, TIME_BUDGET_MS). Returns keys compacted and rows merged.
  */
 export async function compactSummaries(
   db: D1Database,
   now: number,
-  maxTargets = MAX_TARGETS,
+  maxCalls = MAX_CALLS,
 ): Promise<{ targets: number; rows: number; lost_races: number }> {
+  const started = Date.now();
   const cutoff = bucketStart(now - COMPACT_AFTER_MS, COARSE_BUCKET_MS);
   const { results: partialKeys } = await db
     .prepare(
@@ -198,23 +215,32 @@ export async function compactSummaries(
        WHERE kind = 'partial' AND NOT (bucket_ms = ?1 AND bucket_start < ?2)
        ORDER BY bucket_start DESC LIMIT ?3`,
     )
-    .bind(FINE_BUCKET_MS, cutoff, maxTargets)
+    .bind(FINE_BUCKET_MS, cutoff, maxCalls)
     .all<KeyRow>();
   const { results: oldHours } = await db
     .prepare(
       `SELECT DISTINCT model, version, route, (bucket_start / ?3) * ?3 AS bucket_start, ?3 AS bucket_ms
        FROM monitoring_summaries WHERE bucket_ms = ?1 AND bucket_start < ?2 LIMIT ?4`,
     )
-    .bind(FINE_BUCKET_MS, cutoff, COARSE_BUCKET_MS, maxTargets)
+    .bind(FINE_BUCKET_MS, cutoff, COARSE_BUCKET_MS, maxCalls)
     .all<KeyRow>();
+  const keys = [...partialKeys, ...oldHours];
+  let calls = 0;
   let targets = 0;
   let rows = 0;
   let lost = 0;
-  for (const key of [...partialKeys, ...oldHours].slice(0, maxTargets)) {
-    const result = await compactKey(db, key, now);
+  for (const key of keys) {
     targets += 1;
-    rows += result.merged;
-    if (result.lost) lost += 1;
+    for (;;) {
+      const result = await compactKey(db, key, now);
+      calls += 1;
+      rows += result.merged;
+      if (result.lost) lost += 1;
+      const overBudget = calls >= maxCalls || rows >= ROW_BUDGET || Date.now() - started >= TIME_BUDGET_MS;
+      if (overBudget) return { targets, rows, lost_races: lost };
+      // a full page merged: the key has more sources (a lost race is left to the next run)
+      if (!result.more || result.lost) break;
+    }
   }
   return { targets, rows, lost_races: lost };
 }

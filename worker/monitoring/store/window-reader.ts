@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { LogRoute, LogStatus } from "../../vocabulary/index.ts";
+import { feedbackKeySql } from "./feedback-store.ts";
 import { feedback, predictions } from "./schema.ts";
 
 /** One logged row of a monitoring window, with its ground truth when feedback arrived. */
@@ -80,7 +81,7 @@ export async function readWindow(
     const page: WindowRow[] = await orm
       .select(ROW_FIELDS)
       .from(predictions)
-      .leftJoin(feedback, eq(feedback.predictionId, predictions.id))
+      .leftJoin(feedback, eq(feedback.predictionId, feedbackKeySql(predictions.id)))
       .where(before ? and(inWindow, before) : inWindow)
       .orderBy(desc(predictions.ts), desc(predictions.id))
       .limit(Math.min(PAGE, limit - rows.length));
@@ -108,7 +109,7 @@ export async function readRecentRows(
   const rows: WindowRow[] = await orm
     .select(ROW_FIELDS)
     .from(predictions)
-    .leftJoin(feedback, eq(feedback.predictionId, predictions.id))
+    .leftJoin(feedback, eq(feedback.predictionId, feedbackKeySql(predictions.id)))
     .where(inWindow)
     .orderBy(desc(predictions.ts), desc(predictions.id))
     .limit(Math.min(PAGE, limit));
