@@ -51,6 +51,8 @@ export interface ExactDay {
   requests: number;
   latencyMax: number;
   features: Map<string, ExactColumn>;
+  /** Identifier features listed in the manifest's `training.id_reference`: counts per id (judged as categories). */
+  ids: Map<string, ExactIds>;
   prediction: ExactColumn;
   /** Served rows of the default version per 5-min bucket start (for /traffic). */
   perBucket: Map<number, number>;
@@ -75,6 +77,14 @@ function observe(target: ExactColumn, value: unknown): void {
   target.counts.set(slot, (target.counts.get(slot) ?? 0) + 1);
 }
 
+/** An id counts under String(value) when it is a finite number or a string (the value as the report keys it). */
+function observeId(target: ExactIds, value: unknown): void {
+  if (typeof value === "number" ? !Number.isFinite(value) : typeof value !== "string") return;
+  const id = String(value);
+  target.n += 1;
+  target.counts.set(id, (target.counts.get(id) ?? 0) + 1);
+}
+
 /** Proportions per reference slot (numeric: bins in order; category: the reference's categories in order). */
 export function proportionsOf(target: ExactColumn): number[] {
   const { reference } = target;
@@ -83,6 +93,74 @@ export function proportionsOf(target: ExactColumn): number[] {
       ? Object.keys(reference.proportions)
       : reference.bins.proportions.map((_, index) => String(index));
   return slots.map((slot) => (target.n ? (target.counts.get(slot) ?? 0) / target.n : 0));
+}
+
+/** Exact counts of an identifier feature per id (String of the value), beside its reference rows per id. */
+export interface ExactIds {
+  reference: Readonly<Record<string, number>>;
+  counts: Map<string, number>;
+  n: number;
+}
+
+/** Proportions under PSI_FLOOR are floored, as every PSI here (an empty bin gives a finite term). */
+const PSI_FLOOR = 1e-4;
+
+/**
+ * PSI of a category-like column computed here from its counts, independently of worker/monitoring: one
+ * bucket per reference value (expected share max(p, 0.5/N), N the reference rows) plus one pooled bucket
+ * for values outside the reference (expected 0.5/N) when there are any, expected shares renormalised to 1;
+ * observed share = count / n; both floored at 1e-4. Also the bias-corrected PSI, PSI − (k − 1)(1/n + 1/N)
+ * floored at 0, k the buckets compared.
+ */
+export function pooledPsi(
+  proportions: Readonly<Record<string, number>>,
+  counts: ReadonlyMap<string, number>,
+  referenceRows: number,
+): { psi: number; adjusted: number; buckets: number; n: number } {
+  const floor = 0.5 / Math.max(referenceRows, 1);
+  let n = 0;
+  let unseen = 0;
+  for (const [value, count] of counts) {
+    n += count;
+    if (!Object.hasOwn(proportions, value)) unseen += count;
+  }
+  const slots = Object.entries(proportions).map(([value, p]) => ({
+    p: Math.max(p, floor),
+    observed: counts.get(value) ?? 0,
+  }));
+  if (unseen > 0) slots.push({ p: floor, observed: unseen });
+  let total = 0;
+  for (const slot of slots) total += slot.p;
+  let value = 0;
+  for (const slot of slots) {
+    const expected = Math.max(slot.p / total, PSI_FLOOR);
+    const actual = Math.max(n ? slot.observed / n : 0, PSI_FLOOR);
+    value += (actual - expected) * Math.log(actual / expected);
+  }
+  const k = slots.length;
+  const expectation = k < 2 || n <= 0 ? 0 : (k - 1) * (1 / n + (referenceRows > 0 ? 1 / referenceRows : 0));
+  return { psi: value, adjusted: Math.max(0, value - expectation), buckets: k, n };
+}
+
+/** PSI Σ (a − e)·ln(a / e) over matching bins, each share floored at 1e-4. */
+export function flooredPsi(expected: readonly number[], actual: readonly number[]): number {
+  let value = 0;
+  expected.forEach((share, index) => {
+    const e = Math.max(share, PSI_FLOOR);
+    const a = Math.max(actual[index] ?? 0, PSI_FLOOR);
+    value += (a - e) * Math.log(a / e);
+  });
+  return value;
+}
+
+/** `pooledPsi` of an identifier feature: reference shares = rows per id / all reference rows. */
+export function idPsi(target: ExactIds) {
+  let referenceRows = 0;
+  for (const count of Object.values(target.reference)) referenceRows += count;
+  const proportions = Object.fromEntries(
+    Object.entries(target.reference).map(([id, count]) => [id, count / (referenceRows || 1)]),
+  );
+  return pooledPsi(proportions, target.counts, referenceRows);
 }
 
 /** Exact regression figures of the labelled served rows (e = logged output − actual), in plain sums. */
@@ -121,6 +199,9 @@ export function emptyExactDay(manifest: Manifest): ExactDay {
     const reference = manifest.reference.features[feature.name];
     if (reference) features.set(feature.name, column(reference));
   }
+  const ids = new Map<string, ExactIds>();
+  for (const [name, reference] of Object.entries(manifest.training.id_reference ?? {}))
+    ids.set(name, { reference: reference.counts, counts: new Map(), n: 0 });
   return {
     rows: 0,
     servedRows: 0,
@@ -129,6 +210,7 @@ export function emptyExactDay(manifest: Manifest): ExactDay {
     requests: 0,
     latencyMax: 0,
     features,
+    ids,
     prediction: column(manifest.reference.prediction),
     perBucket: new Map(),
   };
@@ -212,6 +294,7 @@ export function generateRequests(
       exact.perBucket.set(bucket, (exact.perBucket.get(bucket) ?? 0) + 1);
       if (!failed) {
         for (const [name, target] of exact.features) observe(target, inputs[name]);
+        for (const [name, target] of exact.ids) observeId(target, inputs[name]);
         observe(exact.prediction, output);
       }
       if (shadowed) {
