@@ -11,6 +11,7 @@ import { runScheduledJobs } from "../worker/jobs/scheduled.ts";
 import { redriveSpill } from "../worker/monitoring/lake/spill-redrive.ts";
 import { logPredictions } from "../worker/monitoring/prediction-log.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
+import { feedbackKey } from "../worker/monitoring/store/feedback-store.ts";
 import { insertPredictionRecords } from "../worker/monitoring/store/prediction-log-writer.ts";
 import { readManifest } from "../worker/repository/registry-reader.ts";
 import { expectProblemJson, workerClient } from "./support/http.ts";
@@ -223,7 +224,12 @@ describe("feedback", () => {
       "feedback[1].actual",
       "feedback[2].prediction_id",
     ]);
-    expect(await count("SELECT count(*) AS n FROM feedback WHERE prediction_id = ?", ids[2])).toBe(0);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM feedback WHERE prediction_id = ?",
+        feedbackKey(ids[2] as string),
+      ),
+    ).toBe(0);
 
     const good = await postJson("/v1/predictions/feedback", {
       feedback: [
@@ -234,8 +240,9 @@ describe("feedback", () => {
     });
     expect(good.status).toBe(200);
     expect(((await good.json()) as { recorded: number }).recorded).toBe(3);
+    // a sealed id is stored under its feedback key (worker/monitoring/store/feedback-store.ts)
     const replaced = await env.DB.prepare("SELECT actual FROM feedback WHERE prediction_id = ?")
-      .bind(ids[0])
+      .bind(feedbackKey(ids[0] as string))
       .first<{ actual: number }>();
     expect(replaced?.actual).toBe(0);
     const regression = await postJson("/v1/predictions/feedback", {

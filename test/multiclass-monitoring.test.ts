@@ -15,6 +15,7 @@ import { randomRows } from "../worker/inference/random-rows.ts";
 import { twoSampleChiSquare } from "../worker/monitoring/drift/two-sample-chi-square.ts";
 import type { FeatureDrift } from "../worker/monitoring/feature-drift.ts";
 import type { PredictionRecord } from "../worker/monitoring/prediction-record.ts";
+import { feedbackKey } from "../worker/monitoring/store/feedback-store.ts";
 import { type MulticlassMetrics, multiclassMetrics } from "../worker/tasks/metrics/multiclass-metrics.ts";
 import { workerClient } from "./support/http.ts";
 import { runCron, waitForLogged } from "./support/monitoring-helpers.ts";
@@ -176,7 +177,7 @@ describe("multiclass predictions in the log", () => {
       CLASSES.map((name) => sample.probabilities[name]),
     );
     const stored = await env.DB.prepare("SELECT actual FROM feedback WHERE prediction_id = ?")
-      .bind(sample.id)
+      .bind(feedbackKey(sample.id))
       .first<{ actual: number }>();
     expect(stored?.actual).toBe(CLASSES.indexOf(sample.label));
   });

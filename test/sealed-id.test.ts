@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordFeedback } from "../worker/data-plane/feedback-service.ts";
+import { feedbackKey } from "../worker/monitoring/store/feedback-store.ts";
 import {
   isSealedId,
   openPredictionId,
@@ -246,7 +247,7 @@ describe("ids served through the Worker", () => {
     ]);
     expect(refused.errors[0]?.message).toMatch(/key this deployment no longer has/);
     const row = await env.DB.prepare("SELECT count(*) AS n FROM feedback WHERE prediction_id = ?")
-      .bind(id)
+      .bind(feedbackKey(id))
       .first<{ n: number }>();
     expect(row?.n).toBe(0);
   });

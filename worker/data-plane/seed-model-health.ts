@@ -1,8 +1,9 @@
 import { performanceReasons } from "../monitoring/health-status.ts";
-import type { ModelReport } from "../monitoring/model-report.ts";
+import { type ModelReport, SKILL_SAMPLE_ROWS, sampledSkill } from "../monitoring/model-report.ts";
 import { labelledPerformance } from "../monitoring/performance.ts";
 import { latestReport } from "../monitoring/store/report-store.ts";
 import { readSummaries } from "../monitoring/store/summary-store.ts";
+import { readRecentRows } from "../monitoring/store/window-reader.ts";
 import { mergeAll } from "../monitoring/summary/merge.ts";
 import { FINE_BUCKET_MS } from "../monitoring/summary/summary.ts";
 import { isoSeconds } from "../platform/iso-time.ts";
@@ -25,7 +26,7 @@ const STALE_AFTER_MS = HOUR;
  * the cron's latest report; when none is fresh, computes the same numbers from the monitoring summaries of
  * the window (the 5-min buckets of the last 24 h: every labelled prediction made in them, from sums, exact).
  * Either way the cost is bounded by the window's summary rows, not by the traffic. `baseline_skill` needs
- * rows, so only the report (from the recent sample) carries it; the live answer gives null.
+ * rows: both paths take it from the bounded recent sample (≤ SKILL_SAMPLE_ROWS rows), as the report says.
  */
 export async function readSeedModelHealth(
   { env }: Pick<RequestScope, "env">,
@@ -57,7 +58,12 @@ export async function readSeedModelHealth(
         .filter(({ key }) => key.route !== "shadow" && key.version === record.default)
         .map(({ summary }) => summary),
     );
-    metrics = labelledPerformance(served?.labelled) as RegressionHealthMetrics | null;
+    const labelled = labelledPerformance(served?.labelled) as RegressionHealthMetrics | null;
+    const sample = labelled ? await readRecentRows(env.DB, model, start, now + 1, SKILL_SAMPLE_ROWS) : [];
+    metrics = labelled && {
+      ...labelled,
+      baseline_skill: sampledSkill(sample, record.default).baseline_skill,
+    };
   }
   const reasons = performanceReasons(metrics, thresholds, regression);
   const enough = !reasons.some((reason) => reason.code === "insufficient_feedback");

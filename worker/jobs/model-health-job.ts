@@ -6,7 +6,7 @@ import {
   shouldAlert,
 } from "../monitoring/alert-webhook.ts";
 import type { HealthStatus } from "../monitoring/health-status.ts";
-import { buildModelReport, type ModelReport } from "../monitoring/model-report.ts";
+import { buildModelReport, type ModelReport, SKILL_SAMPLE_ROWS } from "../monitoring/model-report.ts";
 import { reportR2Key } from "../monitoring/report-keys.ts";
 import { latestReport, readReport, reportId, saveReport } from "../monitoring/store/report-store.ts";
 import { readSummaries } from "../monitoring/store/summary-store.ts";
@@ -17,7 +17,6 @@ import { readManifest } from "../repository/registry-reader.ts";
 import type { ModelRecord } from "../repository/registry-types.ts";
 
 /** Newest rows of the recent raw sample read for the regression baseline skill (bounded: not the window's traffic). */
-const SKILL_SAMPLE_ROWS = 2_000;
 
 interface AlertOutcome {
   previous_status: HealthStatus | null;

@@ -91,8 +91,11 @@ function defaultReferenceFeatures(
   return features;
 }
 
+/** Rows of the recent raw sample read for a regression version's baseline skill (a bounded read). */
+export const SKILL_SAMPLE_ROWS = 2_000;
+
 /** Baseline skill of a regression version from the recent raw sample's labelled rows (labelled as such). */
-function sampledSkill(
+export function sampledSkill(
   sample: readonly WindowRow[],
   version: string,
 ): {
