@@ -512,6 +512,14 @@ it("simulates a day of one model through the consumer, the cron and the read end
     `D1 steady-state growth per day: ${fmt(growth.total / 1e6, 2)} MB with the dedupe keys, ${fmt((growth.total - growth.dedupe) / 1e6, 2)} MB without them (transient)`,
   );
   log(`D1 tables after the cron: ${await d1Breakdown()}`);
+  // The day's dedupe keys are deleted as retention's 2-day prune will: D1's size_after without them.
+  await env.DB.prepare("DELETE FROM ingested_messages WHERE ts >= ?")
+    .bind(end - 24 * HOUR)
+    .run();
+  const d1WithoutDedupe = await d1Bytes();
+  log(
+    `D1 growth of the day without its dedupe keys (deleted as the 2-day prune will; file size_after): ${fmt((d1WithoutDedupe - d1Before) / 1e6, 2)} MB — the dedupe keys take ${fmt((d1AfterCron - d1WithoutDedupe) / 1e6, 2)} MB for 2 days`,
+  );
 
   // 3. Read endpoints.
   const traffic = await latency(`/v1/models/${MODEL}/traffic?hours=24&bucket_minutes=15`);
