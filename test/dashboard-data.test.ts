@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { feedbackKey } from "../worker/monitoring/store/feedback-store.ts";
 import {
   calibrationBins,
   confusionAt,
@@ -95,12 +96,19 @@ describe("GET /v1/models/{model}/dashboard", () => {
       .slice(0, 120)
       .map((p, i) => ({ prediction_id: p.id, actual: actuals[i] }));
     expect((await post("/v1/predictions/feedback", { feedback })).status).toBeLessThan(300);
+    // labels are stored under their feedback key (a sealed id's MAC tail): joined here in JS, independently
     const logged = await env.DB.prepare(
-      "SELECT p.output AS output, f.actual AS actual FROM predictions p JOIN feedback f ON f.prediction_id = p.id WHERE p.model = 'kredipusula'",
-    ).all<{ output: number; actual: number }>();
+      "SELECT id, output FROM predictions WHERE model = 'kredipusula'",
+    ).all<{ id: string; output: number }>();
+    const stored = await env.DB.prepare(
+      "SELECT prediction_id, actual FROM feedback WHERE model = 'kredipusula'",
+    ).all<{ prediction_id: string; actual: number }>();
+    const actualOf = new Map(stored.results.map((row) => [row.prediction_id, row.actual]));
     for (const row of logged.results) {
+      const actual = actualOf.get(feedbackKey(row.id));
+      if (actual === undefined) continue;
       scores.push(row.output);
-      labels.push(row.actual);
+      labels.push(actual);
     }
   });
 

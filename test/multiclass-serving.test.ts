@@ -11,6 +11,7 @@ import { validateRows } from "../worker/inference/feature-validation.ts";
 import { withModelSession } from "../worker/inference/model-sessions.ts";
 import { predictRows } from "../worker/inference/predictor.ts";
 import { randomRows } from "../worker/inference/random-rows.ts";
+import { feedbackKey } from "../worker/monitoring/store/feedback-store.ts";
 import { readManifest } from "../worker/repository/registry-reader.ts";
 import { BASE, expectProblemJson, workerClient } from "./support/http.ts";
 import { waitForLogged } from "./support/monitoring-helpers.ts";
@@ -280,11 +281,11 @@ describe("feedback with the true class", () => {
     const stored = await env.DB.prepare(
       "SELECT prediction_id, actual FROM feedback WHERE prediction_id IN (?, ?, ?)",
     )
-      .bind(...ids)
+      .bind(...ids.map((id) => feedbackKey(id)))
       .all<{ prediction_id: string; actual: number }>();
     expect(Object.fromEntries(stored.results.map((row) => [row.prediction_id, row.actual]))).toEqual({
-      [ids[0] as string]: CLASSES.length - 1,
-      [ids[1] as string]: 0,
+      [feedbackKey(ids[0] as string)]: CLASSES.length - 1,
+      [feedbackKey(ids[1] as string)]: 0,
     });
   });
 });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordFeedback } from "../../worker/data-plane/feedback-service.ts";
 import { runPrediction } from "../../worker/data-plane/prediction-service.ts";
+import { feedbackKey } from "../../worker/monitoring/store/feedback-store.ts";
 import { testScope } from "../support/request-scope.ts";
 import { seedShippedModels, shippedVersion } from "../support/shipped-models.ts";
 
@@ -27,7 +28,7 @@ describe("recordFeedback, called with a request scope and no HTTP", () => {
     const recorded = await recordFeedback(scope, [{ prediction_id: id, actual: 1, model: MODEL }], fieldOf);
     expect(recorded).toEqual([expect.objectContaining({ prediction_id: id, model: MODEL, actual: 1 })]);
     const row = await env.DB.prepare("SELECT model, actual, key_id FROM feedback WHERE prediction_id = ?")
-      .bind(id)
+      .bind(feedbackKey(id))
       .first();
     expect(row).toEqual({ model: MODEL, actual: 1, key_id: "key0123456789abc" });
   });

@@ -54,8 +54,11 @@ function feedbackRetentionMs(env: { LOG_RETENTION_DAYS?: string }): number {
   return (Number.isFinite(days) && days > 0 ? days : 30) * DAY_MS;
 }
 
-/** Concurrent replacements of the same label: re-read and retry this many times before giving up. */
-const ATTEMPTS = 4;
+/**
+ * Concurrent replacements of the same label: re-read and retry this many times before giving up. Each round
+ * one writer wins, so n concurrent writers of one label need at most n attempts.
+ */
+const ATTEMPTS = 8;
 
 const OPEN_FAILURES = {
   malformed: "not a prediction id issued by this deployment",
