@@ -259,7 +259,10 @@ export function binnedNumericDrift(
 }
 
 /** The counts of a category summary, the values outside the reference pooled under UNSEEN_BUCKET. */
-function summaryCounts(counts: Readonly<Record<string, number>>, unknown: number): Map<string, number> {
+export function summaryCounts(
+  counts: Readonly<Record<string, number>>,
+  unknown: number,
+): Map<string, number> {
   const map = new Map(Object.entries(counts).filter(([, count]) => count > 0));
   if (unknown > 0) map.set(UNSEEN_BUCKET, unknown);
   return map;

@@ -8,8 +8,8 @@ import {
   emptyNumeric,
   type FeatureDrift,
   numericDrift,
+  summaryCounts,
 } from "./feature-drift.ts";
-import { UNSEEN_BUCKET } from "./stats/chi-square.ts";
 import type { Summary } from "./summary/summary.ts";
 import type { MonitoringThresholds } from "./thresholds.ts";
 
@@ -17,6 +17,19 @@ import type { MonitoringThresholds } from "./thresholds.ts";
 interface PredictedRow {
   output: number | null;
   label?: string | null;
+}
+
+/** The reference a version's predictions are judged against, and the context of that one test (no correction). */
+function predictionDriftContext(manifest: Manifest, thresholds: MonitoringThresholds) {
+  const reference = taskOf(manifest).predictionReference(manifest);
+  const context: DriftContext = {
+    kind: "prediction",
+    name: null,
+    referenceRows: manifest.reference.rows,
+    testedTogether: 1,
+    thresholds,
+  };
+  return { reference, context };
 }
 
 /**
@@ -30,14 +43,7 @@ export function versionPredictionDrift(
   rows: readonly PredictedRow[],
   thresholds: MonitoringThresholds,
 ): FeatureDrift {
-  const reference = taskOf(manifest).predictionReference(manifest);
-  const context: DriftContext = {
-    kind: "prediction",
-    name: null,
-    referenceRows: manifest.reference.rows,
-    testedTogether: 1,
-    thresholds,
-  };
+  const { reference, context } = predictionDriftContext(manifest, thresholds);
   if (reference.type === "category") {
     const labels = rows.flatMap((row) => (typeof row.label === "string" ? [row.label] : []));
     return categoryDrift(labels, reference.proportions, context);
@@ -56,18 +62,10 @@ export function summaryPredictionDrift(
   summary: Pick<Summary, "prediction" | "prediction_classes">,
   thresholds: MonitoringThresholds,
 ): FeatureDrift {
-  const reference = taskOf(manifest).predictionReference(manifest);
-  const context: DriftContext = {
-    kind: "prediction",
-    name: null,
-    referenceRows: manifest.reference.rows,
-    testedTogether: 1,
-    thresholds,
-  };
+  const { reference, context } = predictionDriftContext(manifest, thresholds);
   if (reference.type === "category") {
     const classes = summary.prediction_classes;
-    const counts = new Map(Object.entries(classes?.counts ?? {}).filter(([, count]) => count > 0));
-    if (classes && classes.unknown > 0) counts.set(UNSEEN_BUCKET, classes.unknown);
+    const counts = summaryCounts(classes?.counts ?? {}, classes?.unknown ?? 0);
     return countedCategoryDrift(counts, reference.proportions, context);
   }
   return binnedNumericDrift(summary.prediction ?? emptyNumeric(reference), reference, false, context);
