@@ -29,7 +29,9 @@ import {
  * shipped version in a fresh workerd. Bounded: a fixed number of requests per measurement, each capped in
  * time. Flags: --quick (a tenth of the requests), --only=<target ids, comma-separated>, --no-cold,
  * --no-warm, --baseline=<checkout> (also measure the Worker built from another checkout of this repo, e.g.
- * a `git worktree` of an older commit with node_modules linked, on the same state: before/after in one run).
+ * a `git worktree` of an older commit with node_modules linked, on the same state: before/after in one run),
+ * --ladder (also the rungs of bench/fixtures/ladder-worker.ts, each in its own workerd: the platform calls
+ * a logged prediction makes, without the project's code).
  */
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -79,6 +81,8 @@ interface Target {
   id: string;
   label: string;
   floor?: boolean;
+  /** Sent the floor's request on this path instead of the scenario's request (the ladder's rungs). */
+  floorPath?: string;
   start: () => Promise<RunningServer>;
 }
 
@@ -117,10 +121,10 @@ async function bundleProject(keepNamesOff = false, root = ROOT): Promise<string>
   return join(outdir, "index.js");
 }
 
-async function bundleEmptyWorker(): Promise<string> {
-  const outdir = mkdtempSync(join(tmpdir(), "edge-bench-empty-"));
+async function bundleFixture(file = "empty-hono-worker.ts"): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), "edge-bench-fixture-"));
   await build({
-    entryPoints: [join(ROOT, "bench/fixtures/empty-hono-worker.ts")],
+    entryPoints: [join(ROOT, "bench/fixtures", file)],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -166,7 +170,12 @@ async function measureInterleaved(
   scenario: Scenario,
   run: Scenario["runs"][number],
 ): Promise<Measurement[]> {
-  const requestOf = (target: Target) => (target.floor ? scenario.floorRequest : scenario.request);
+  const requestOf = (target: Target) =>
+    target.floorPath
+      ? { ...scenario.floorRequest, path: target.floorPath }
+      : target.floor
+        ? scenario.floorRequest
+        : scenario.request;
   const serverOf = (target: Target) => servers.get(target.id) as RunningServer;
   for (const target of targets) {
     await runLoad(serverOf(target).url, requestOf(target), {
@@ -406,79 +415,102 @@ const nodeOrtRoot = ensureNodeOrt();
 const python = ensureBenchVenv();
 const projectScript = await bundleProject();
 const keepNamesOffScript = await bundleProject(true);
-const emptyScript = await bundleEmptyWorker();
+const emptyScript = await bundleFixture();
+const ladder = args.includes("--ladder");
+const ladderScript = ladder ? await bundleFixture("ladder-worker.ts") : undefined;
+/** The ladder's rungs (bench/fixtures/ladder-worker.ts), cumulative. */
+const LADDER_RUNGS = [
+  ["bare", "plain fetch handler, no Hono"],
+  ["parse", "+ headers, request id, JSON body and answer"],
+  ["limit", "+ rate-limit binding"],
+  ["seal", "+ HMAC-sealed id"],
+  ["log", "+ log record to a no-op binding (batched)"],
+] as const;
 const baselineRoot = args.find((arg) => arg.startsWith("--baseline="))?.slice("--baseline=".length);
 const baselineScript = baselineRoot ? await bundleProject(false, baselineRoot) : undefined;
+// the baseline runs with its own wrangler.toml (bindings, flags, assets), as it was deployed
+const baselineConfig = baselineRoot ? join(baselineRoot, "wrangler.toml") : undefined;
 const { persistDir } = await seededState();
-const targets: Target[] = [
-  {
-    id: "empty-hono",
-    label: "empty Hono Worker (workerd)",
-    floor: true,
-    start: () => startWorkerd("empty Hono", { script: emptyScript, project: false }, "/"),
-  },
-  {
-    id: "workerd",
-    label: "project Worker, workerd socket",
-    start: () =>
-      startWorkerd(
-        "project (workerd)",
-        { script: projectScript, project: true, persistDir },
-        "/v2/health/live",
-      ),
-  },
-  ...(baselineScript
-    ? [
-        {
-          id: "workerd-baseline",
-          label: `baseline Worker (${baselineRoot}), workerd socket`,
+const targets: Target[] = (
+  [
+    {
+      id: "empty-hono",
+      label: "empty Hono Worker (workerd)",
+      floor: true,
+      start: () => startWorkerd("empty Hono", { script: emptyScript, project: false }, "/"),
+    },
+    ...(ladderScript
+      ? LADDER_RUNGS.map(([rung, what]) => ({
+          id: `ladder-${rung}`,
+          label: `ladder: ${what}`,
+          floorPath: `/${rung}`,
           start: () =>
-            startWorkerd(
-              "baseline (workerd)",
-              { script: baselineScript, project: true, persistDir },
-              "/v2/health/live",
-            ),
-        },
-        {
-          id: "workerd-baseline-log-sink",
-          label: `baseline Worker (${baselineRoot}), workerd socket, log sent to a no-op binding`,
-          start: () =>
-            startWorkerd(
-              "baseline (workerd, log sink)",
-              { script: baselineScript, project: true, persistDir, logSink: true },
-              "/v2/health/live",
-            ),
-        },
-      ]
-    : []),
-  {
-    id: "workerd-log-sink",
-    label: "project Worker, workerd socket, log sent to a no-op binding",
-    start: () =>
-      startWorkerd(
-        "project (workerd, log sink)",
-        { script: projectScript, project: true, persistDir, logSink: true },
-        "/v2/health/live",
-      ),
-  },
-  {
-    id: "workerd-keep-names-off",
-    label: "project Worker, workerd socket, keep_names = false",
-    start: () =>
-      startWorkerd(
-        "project (workerd, keep_names = false)",
-        { script: keepNamesOffScript, project: true, persistDir },
-        "/v2/health/live",
-      ),
-  },
-  {
-    id: "wrangler-dev",
-    label: "project Worker, wrangler dev",
-    start: () => startWranglerDev("project (wrangler dev)", persistDir),
-  },
-  { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
-  { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
-].filter((target) => !only || only.includes(target.id) || target.floor);
+            startWorkerd(`ladder ${rung}`, { script: ladderScript, project: false, ladder: true }, "/bare"),
+        }))
+      : []),
+    {
+      id: "workerd",
+      label: "project Worker, workerd socket",
+      start: () =>
+        startWorkerd(
+          "project (workerd)",
+          { script: projectScript, project: true, persistDir },
+          "/v2/health/live",
+        ),
+    },
+    ...(baselineScript
+      ? [
+          {
+            id: "workerd-baseline",
+            label: `baseline Worker (${baselineRoot}), workerd socket`,
+            start: () =>
+              startWorkerd(
+                "baseline (workerd)",
+                { script: baselineScript, project: true, config: baselineConfig, persistDir },
+                "/v2/health/live",
+              ),
+          },
+          {
+            id: "workerd-baseline-log-sink",
+            label: `baseline Worker (${baselineRoot}), workerd socket, log sent to a no-op binding`,
+            start: () =>
+              startWorkerd(
+                "baseline (workerd, log sink)",
+                { script: baselineScript, project: true, config: baselineConfig, persistDir, logSink: true },
+                "/v2/health/live",
+              ),
+          },
+        ]
+      : []),
+    {
+      id: "workerd-log-sink",
+      label: "project Worker, workerd socket, log sent to a no-op binding",
+      start: () =>
+        startWorkerd(
+          "project (workerd, log sink)",
+          { script: projectScript, project: true, persistDir, logSink: true },
+          "/v2/health/live",
+        ),
+    },
+    {
+      id: "workerd-keep-names-off",
+      label: "project Worker, workerd socket, keep_names = false",
+      start: () =>
+        startWorkerd(
+          "project (workerd, keep_names = false)",
+          { script: keepNamesOffScript, project: true, persistDir },
+          "/v2/health/live",
+        ),
+    },
+    {
+      id: "wrangler-dev",
+      label: "project Worker, wrangler dev",
+      start: () => startWranglerDev("project (wrangler dev)", persistDir),
+    },
+    { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
+    { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
+  ] as Target[]
+).filter((target) => !only || only.includes(target.id) || target.floor || target.id.startsWith("ladder-"));
 
 const measurements: Measurement[] = [];
 let cold: ColdResult[] = [];
@@ -509,6 +541,7 @@ try {
   rmSync(persistDir, { recursive: true, force: true });
   rmSync(join(projectScript, ".."), { recursive: true, force: true });
   rmSync(join(emptyScript, ".."), { recursive: true, force: true });
+  if (ladderScript) rmSync(join(ladderScript, ".."), { recursive: true, force: true });
   rmSync(join(keepNamesOffScript, ".."), { recursive: true, force: true });
   if (baselineScript) rmSync(join(baselineScript, ".."), { recursive: true, force: true });
 }

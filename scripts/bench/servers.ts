@@ -101,10 +101,12 @@ const TSX_NODE = [process.execPath, "--import", "tsx"] as const;
 export interface WorkerdSpec {
   script: string;
   project: boolean;
+  config?: string;
   persistDir?: string;
   logConsumers?: boolean;
   logSink?: boolean;
   inspectorPort?: number;
+  ladder?: boolean;
 }
 
 /** A Worker on workerd's own socket (Miniflare), see workerd-server.ts. */

@@ -11,27 +11,32 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  * argv[2]: JSON {
  *   script: bundled entry (a `wrangler deploy --dry-run --outdir` index.js, or an esbuild bundle),
  *   project: true to apply the project's wrangler.toml bindings (persisted under `persistDir`),
+ *   config?: another wrangler.toml to take them from (a baseline checkout's own),
  *   persistDir?: state prepared like scripts/lib/local-worker.ts (D1 migrated, models seeded),
  *   logConsumers?: false drops the queue consumers (the prediction log is still sent, never consumed),
  *   logSink?: true binds PREDICTION_LOG to a Worker whose send/sendBatch do nothing (RPC in the same
  *     workerd): the producer's serialization stays, the local queue broker, consumer and D1 go,
- *   inspectorPort?: expose V8's inspector (for the profiler)
+ *   inspectorPort?: expose V8's inspector (for the profiler),
+ *   ladder?: true for bench/fixtures/ladder-worker.ts: a RATE_LIMITER binding (limit never reached) and
+ *     PREDICTION_LOG bound to the no-op log sink, as the project has
  * }
  */
 interface ServerSpec {
   script: string;
   project: boolean;
+  config?: string;
   persistDir?: string;
   logConsumers?: boolean;
   logSink?: boolean;
   inspectorPort?: number;
+  ladder?: boolean;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const spec = JSON.parse(process.argv[2] ?? "{}") as ServerSpec;
 
 function projectOptions(): WorkerOptions {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(spec.config ?? join(ROOT, "wrangler.toml"));
   const ratelimits = Object.fromEntries(
     Object.entries(
       (workerOptions.ratelimits ?? {}) as Record<string, { simple: { limit: number; period: number } }>,
@@ -41,6 +46,10 @@ function projectOptions(): WorkerOptions {
       { ...limiter, simple: { ...limiter.simple, limit: 1_000_000_000 } },
     ]),
   );
+  const omit = (spec as unknown as { omit?: string[] }).omit ?? [];
+  const w = workerOptions as Record<string, unknown>;
+  if (omit.includes("assets")) delete w.assets;
+  if (omit.includes("compat")) w.compatibilityFlags = [];
   const options = {
     ...workerOptions,
     ratelimits,
@@ -88,7 +97,16 @@ function bundleModules(script: string) {
   return [{ type: "ESModule", path: script }, ...others];
 }
 
-const base = spec.project ? projectOptions() : { compatibilityDate: "2026-04-20" };
+const LADDER_OPTIONS = {
+  compatibilityDate: "2026-04-20",
+  ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
+  serviceBindings: { PREDICTION_LOG: { name: "log-sink", entrypoint: "LogSink" } },
+};
+const base = spec.project
+  ? projectOptions()
+  : spec.ladder
+    ? LADDER_OPTIONS
+    : { compatibilityDate: "2026-04-20" };
 const worker = {
   ...base,
   name: "bench",
@@ -97,7 +115,7 @@ const worker = {
 };
 const sink = { name: "log-sink", modules: true, script: LOG_SINK_SOURCE, compatibilityDate: "2026-04-20" };
 const mf = new Miniflare({
-  workers: spec.logSink ? [worker, sink] : [worker],
+  workers: spec.logSink || spec.ladder ? [worker, sink] : [worker],
   host: "127.0.0.1",
   port: 0,
   ...(spec.persistDir
