@@ -1,10 +1,10 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { copyVendorAssets } from "./scripts/assets/copy-vendor-assets.ts";
+import { stageStaticFiles } from "./scripts/assets/stage-static-files.ts";
 
 export default defineConfig(async () => {
-  // wrangler.toml's [assets] serves public/, whose third-party files are copied from node_modules.
-  copyVendorAssets();
+  // The Worker imports the browser files it serves from .generated/static (wrangler's [build] stages them too).
+  stageStaticFiles();
   const migrations = await readD1Migrations("migrations");
   return {
     plugins: [

@@ -4,15 +4,19 @@ import { workerClient } from "./support/http.ts";
 
 const { get } = workerClient();
 
-/** Routes served but deliberately not operations of the OpenAPI document (they serve the document itself). */
+/**
+ * Routes served but deliberately not operations of the OpenAPI document: the document itself and the browser
+ * files of the docs and the dashboard (worker/http/routes/static-routes.ts).
+ */
 const UNDOCUMENTED = new Set(["GET /docs", "GET /openapi.json"]);
+const isBrowserFile = (route: string) => /^GET \/(dashboard|docs\/)/.test(route);
 
 /** Every `METHOD /path` the app registers, in OpenAPI's `{param}` form, without middleware. */
 function registeredRoutes(): string[] {
   const routes = buildApp()
     .routes.filter((route) => route.method !== "ALL")
     .map((route) => `${route.method} ${route.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`);
-  return [...new Set(routes)].filter((route) => !UNDOCUMENTED.has(route));
+  return [...new Set(routes)].filter((route) => !UNDOCUMENTED.has(route) && !isBrowserFile(route));
 }
 
 /** `POST /v1/models/kredipusula/predict` matches `POST /v1/models/{model}/predict`. */

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { copyVendorAssets } from "../../scripts/assets/copy-vendor-assets.ts";
+import { stageStaticFiles } from "../../scripts/assets/stage-static-files.ts";
 import { runMonitoringSession, type SessionResult } from "../../scripts/demo/monitoring-session.ts";
 import { type LocalWorker, startLocalWorker } from "../../scripts/lib/local-worker.ts";
 
@@ -124,7 +124,7 @@ async function abPhase() {
 }
 
 before(async () => {
-  copyVendorAssets();
+  stageStaticFiles();
   dev = await startLocalWorker();
   base = dev.url;
   session = await runMonitoringSession(base, () => undefined);

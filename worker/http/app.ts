@@ -18,6 +18,7 @@ import { modelRoutes } from "./routes/model-routes.ts";
 import { monitoringRoutes } from "./routes/monitoring-routes.ts";
 import { oipV2Routes } from "./routes/oip-v2-routes.ts";
 import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
+import { staticRoutes } from "./routes/static-routes.ts";
 
 export function buildApp(): OpenAPIHono<AppEnv> {
   const app = createApiApp({ router: new CachedRouter() });
@@ -44,10 +45,11 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.use("*", bodySize);
 
   app.route("/", docsRoutes());
+  app.route("/", staticRoutes());
   app.route("/v1/models", modelRoutes());
   app.route("/v1/models", monitoringRoutes());
   app.route("/v1/predictions", feedbackRoutes());
-  // /dashboard is a static asset (public/dashboard.html, wrangler.toml [assets]); its data comes from /v1/models/*.
+  // /dashboard's page is static (staticRoutes); its data comes from /v1/models/*.
   app.route("/v2", oipV2Routes());
   app.route("/api/v1", creditSeedRoutes());
   app.route("/", recommenderSeedRoutes());

@@ -6,13 +6,13 @@ import type { Scope } from "../../vocabulary/index.ts";
 import { configuredAdminToken } from "./auth-mode.ts";
 
 /**
- * Paths anyone may read: the service map, docs, the OpenAPI document and the liveness/readiness probes. (The
- * dashboard's page and script are static assets that never reach the Worker; the JSON they fetch needs the
- * predict scope.)
+ * Paths anyone may read: the service map, docs, the OpenAPI document, the liveness/readiness probes and the
+ * dashboard's static page and scripts (the JSON they fetch needs the predict scope).
  */
 const PUBLIC_PATHS = [
   /^\/$/,
   /^\/docs(\/.*)?$/,
+  /^\/dashboard(\.html|\/.*)?$/,
   /^\/openapi\.json$/,
   /^\/v2\/health\/(live|ready)$/,
   /^\/api\/v1\/health$/,

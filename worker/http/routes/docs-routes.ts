@@ -21,8 +21,8 @@ const DOCS_HTML = `<!doctype html>
 </html>`;
 
 /**
- * `/docs`: the Swagger UI page. Its script, stylesheet and init.js are Workers static assets (public/docs/,
- * wrangler.toml [assets]; Swagger UI copied from node_modules by scripts/assets/copy-vendor-assets.ts).
+ * `/docs`: the Swagger UI page. Its script, stylesheet and init.js are served by staticRoutes (Swagger UI
+ * staged from node_modules by scripts/assets/stage-static-files.ts).
  */
 export function docsRoutes() {
   const app = new Hono<AppEnv>();
