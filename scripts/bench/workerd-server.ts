@@ -86,7 +86,7 @@ function bundleModules(script: string) {
   const typeOf = (file: string) => {
     if (file.endsWith(".wasm")) return "CompiledWasm";
     if (file.endsWith(".onnx") || file.endsWith(".bin")) return "Data";
-    if (/swagger-ui(-bundle\.js|\.css)$/.test(file)) return "Text";
+    if (file.endsWith(".txt")) return "Text";
     if (file.endsWith(".js") || file.endsWith(".mjs")) return "ESModule";
     return null;
   };
