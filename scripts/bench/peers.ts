@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -94,30 +94,14 @@ interface Measurement extends LoadResult {
   cpuMsPerRequestWithDeferred: number;
 }
 
-/**
- * The project's bundle as `wrangler deploy` builds it. `keepNamesOff` builds it from a copy of wrangler.toml
- * with `keep_names = false` (written beside it, removed after): esbuild then stops wrapping functions in
- * `__name(...)`, which Hono's per-request Context runs ~20 times a request.
- */
-async function bundleProject(keepNamesOff = false, root = ROOT): Promise<string> {
+/** The project's bundle as `wrangler deploy` builds it (from another checkout with `root`). */
+async function bundleProject(root = ROOT): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), "edge-bench-dist-"));
-  const config = join(ROOT, ".bench-wrangler-keep-names.toml");
-  if (keepNamesOff) {
-    const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-    writeFileSync(
-      config,
-      original.replace(/^main = .*$/m, (line) => `${line}\nkeep_names = false`),
-    );
-  }
-  try {
-    execFileSync(
-      join(root, "node_modules/.bin/wrangler"),
-      ["deploy", "--dry-run", "--env", "", "--outdir", outdir, ...(keepNamesOff ? ["--config", config] : [])],
-      { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
-    );
-  } finally {
-    if (keepNamesOff) rmSync(config, { force: true });
-  }
+  execFileSync(
+    join(root, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
+    { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
+  );
   return join(outdir, "index.js");
 }
 
@@ -414,7 +398,6 @@ console.log(
 const nodeOrtRoot = ensureNodeOrt();
 const python = ensureBenchVenv();
 const projectScript = await bundleProject();
-const keepNamesOffScript = await bundleProject(true);
 const emptyScript = await bundleFixture();
 const ladder = args.includes("--ladder");
 const ladderScript = ladder ? await bundleFixture("ladder-worker.ts") : undefined;
@@ -427,7 +410,7 @@ const LADDER_RUNGS = [
   ["log", "+ log record to a no-op binding (batched)"],
 ] as const;
 const baselineRoot = args.find((arg) => arg.startsWith("--baseline="))?.slice("--baseline=".length);
-const baselineScript = baselineRoot ? await bundleProject(false, baselineRoot) : undefined;
+const baselineScript = baselineRoot ? await bundleProject(baselineRoot) : undefined;
 // the baseline runs with its own wrangler.toml (bindings, flags, assets), as it was deployed
 const baselineConfig = baselineRoot ? join(baselineRoot, "wrangler.toml") : undefined;
 const { persistDir } = await seededState();
@@ -493,12 +476,12 @@ const targets: Target[] = (
         ),
     },
     {
-      id: "workerd-keep-names-off",
-      label: "project Worker, workerd socket, keep_names = false",
+      id: "workerd-like-peers",
+      label: "project Worker, workerd socket, like the peers: no rate-limit binding, log to a no-op binding",
       start: () =>
         startWorkerd(
-          "project (workerd, keep_names = false)",
-          { script: keepNamesOffScript, project: true, persistDir },
+          "project (workerd, like the peers)",
+          { script: projectScript, project: true, persistDir, logSink: true, rateLimit: false },
           "/v2/health/live",
         ),
     },
@@ -542,7 +525,6 @@ try {
   rmSync(join(projectScript, ".."), { recursive: true, force: true });
   rmSync(join(emptyScript, ".."), { recursive: true, force: true });
   if (ladderScript) rmSync(join(ladderScript, ".."), { recursive: true, force: true });
-  rmSync(join(keepNamesOffScript, ".."), { recursive: true, force: true });
   if (baselineScript) rmSync(join(baselineScript, ".."), { recursive: true, force: true });
 }
 console.log(

@@ -105,6 +105,7 @@ export interface WorkerdSpec {
   persistDir?: string;
   logConsumers?: boolean;
   logSink?: boolean;
+  rateLimit?: boolean;
   inspectorPort?: number;
   ladder?: boolean;
 }

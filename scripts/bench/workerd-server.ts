@@ -16,6 +16,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  *   logConsumers?: false drops the queue consumers (the prediction log is still sent, never consumed),
  *   logSink?: true binds PREDICTION_LOG to a Worker whose send/sendBatch do nothing (RPC in the same
  *     workerd): the producer's serialization stays, the local queue broker, consumer and D1 go,
+ *   rateLimit?: false drops the RATE_LIMITER binding (the Worker then limits nothing, as the peers),
  *   inspectorPort?: expose V8's inspector (for the profiler),
  *   ladder?: true for bench/fixtures/ladder-worker.ts: a RATE_LIMITER binding (limit never reached) and
  *     PREDICTION_LOG bound to the no-op log sink, as the project has
@@ -28,6 +29,7 @@ interface ServerSpec {
   persistDir?: string;
   logConsumers?: boolean;
   logSink?: boolean;
+  rateLimit?: boolean;
   inspectorPort?: number;
   ladder?: boolean;
 }
@@ -52,7 +54,7 @@ function projectOptions(): WorkerOptions {
   if (omit.includes("compat")) w.compatibilityFlags = [];
   const options = {
     ...workerOptions,
-    ratelimits,
+    ratelimits: spec.rateLimit === false ? {} : ratelimits,
     ...(spec.logConsumers === false || spec.logSink ? { queueConsumers: {} } : {}),
   } as WorkerOptions;
   if (!spec.logSink) return options;

@@ -30,6 +30,7 @@ const HEADER_OPTIONS: DetectorOptions = {
  * path): Hono's own header detector, given the one header it reads.
  */
 export function seedLanguageOf(acceptLanguage: string | undefined): SeedLanguage {
+  if (!acceptLanguage) return "tr"; // what the detector falls back to without the header
   const request = { req: { header: () => acceptLanguage } } as unknown as Context;
   return (detectFromHeader(request, HEADER_OPTIONS) as SeedLanguage | undefined) ?? "tr";
 }
