@@ -10,11 +10,15 @@ const NON_ASCII = /[\u0080-\uffff]/;
 const utf8Length = (text: string): number =>
   NON_ASCII.test(text) ? encoder.encode(text).byteLength : text.length;
 
+/** The UTF-8 bytes of an item's JSON (what it adds to a message body, without the comma). */
+export const jsonBytes = (item: unknown): number => utf8Length(JSON.stringify(item));
+
 /**
  * Packs items into message bodies (arrays) of at most MAX_MESSAGE_BYTES of JSON each, and those into
  * sendBatch calls within the per-call limits. A 1,000-row prediction becomes a few messages, not 1,000.
+ * `sizes[i]`, when given, is `jsonBytes(items[i])` already measured by the caller.
  */
-export function packMessages<T>(items: readonly T[]): T[][][] {
+export function packMessages<T>(items: readonly T[], sizes?: readonly number[]): T[][][] {
   // One item is one message in one call whatever its size (the loop below never splits an item either).
   if (items.length === 1) return [[[items[0] as T]]];
   const calls: T[][][] = [];
@@ -34,8 +38,8 @@ export function packMessages<T>(items: readonly T[]): T[][][] {
     body = [];
     bodyBytes = 2;
   };
-  for (const item of items) {
-    const bytes = utf8Length(JSON.stringify(item)) + 1;
+  for (const [index, item] of items.entries()) {
+    const bytes = (sizes?.[index] ?? jsonBytes(item)) + 1;
     if (body.length > 0 && bodyBytes + bytes > MAX_MESSAGE_BYTES) closeBody();
     body.push(item);
     bodyBytes += bytes;

@@ -4,7 +4,7 @@ import { lakeBatchKey } from "./lake/lake-keys.ts";
 import { writeLakeRecords } from "./lake/lake-writer.ts";
 import { spillRecords } from "./lake/spill-store.ts";
 import { enqueueRecords, FLUSH_AT_RECORDS } from "./log-batcher.ts";
-import { MAX_MESSAGE_BYTES, packMessages } from "./pack-messages.ts";
+import { jsonBytes, MAX_MESSAGE_BYTES, packMessages } from "./pack-messages.ts";
 import type { PredictionRecord } from "./prediction-record.ts";
 import { ingestRecords, type ManifestReader } from "./summary/ingest.ts";
 
@@ -17,10 +17,8 @@ export interface LogFallback {
   readManifest: ManifestReader;
 }
 
-const encoder = new TextEncoder();
 /** A record this large cannot be a queue message (the body is an array: 2 bytes of brackets). */
-const tooLargeForQueue = (record: PredictionRecord) =>
-  encoder.encode(JSON.stringify(record)).byteLength + 2 > MAX_MESSAGE_BYTES;
+const tooLargeForQueue = (bytes: number) => bytes + 2 > MAX_MESSAGE_BYTES;
 
 const warn = (event: Record<string, unknown>) => console.error(JSON.stringify(event));
 
@@ -84,12 +82,19 @@ async function ingestDirectly(fallback: LogFallback | undefined, records: Predic
 
 /** One send of `records` with its fallbacks; never rejects. */
 async function sendRecords(queue: Queue, records: PredictionRecord[], fallback?: LogFallback): Promise<void> {
-  const oversized = records.filter(tooLargeForQueue);
-  const fits = oversized.length === 0 ? records : records.filter((record) => !tooLargeForQueue(record));
-  if (oversized.length > 0) await spill(fallback, oversized, "record_over_queue_message_limit");
+  // each record is measured once: for the size check and for packing
+  const sizes = records.map(jsonBytes);
+  let fits = records;
+  let fitSizes = sizes;
+  if (sizes.some(tooLargeForQueue)) {
+    fits = records.filter((_, index) => !tooLargeForQueue(sizes[index] ?? 0));
+    fitSizes = sizes.filter((bytes) => !tooLargeForQueue(bytes));
+    const oversized = records.filter((_, index) => tooLargeForQueue(sizes[index] ?? 0));
+    await spill(fallback, oversized, "record_over_queue_message_limit");
+  }
   let sent = 0;
   try {
-    for (const call of packMessages(fits)) {
+    for (const call of packMessages(fits, fitSizes)) {
       await queue.sendBatch(call.map((body) => ({ body })));
       sent += call.reduce((count, body) => count + body.length, 0);
     }
