@@ -1,6 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../worker/http/app.ts";
+import { STATIC_FILE_BODIES } from "../worker/http/static-file-bodies.ts";
 import { BASE } from "./support/http.ts";
 
 /** The dashboard's and Swagger UI's files, served by the Worker (worker/http/routes/static-routes.ts). */
@@ -62,7 +63,7 @@ describe("static files", () => {
   });
 
   it("is public in a deployed environment, where the dashboard's data is not", async () => {
-    const app = buildApp();
+    const app = buildApp({ staticFiles: STATIC_FILE_BODIES });
     const production = {
       ...env,
       ENVIRONMENT: "production",
@@ -79,6 +80,15 @@ describe("static files", () => {
       expect(response.status, path).toBe(status);
       await response.arrayBuffer();
     }
+  });
+
+  it("answers 404 where the app was built without the files (tooling that only lists routes)", async () => {
+    const ctx = createExecutionContext();
+    const response = await buildApp().fetch(new Request(`${BASE}/docs/swagger-ui.css`), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    await response.arrayBuffer();
   });
 
   it("refuses other methods with 405", async () => {

@@ -18,9 +18,10 @@ import { modelRoutes } from "./routes/model-routes.ts";
 import { monitoringRoutes } from "./routes/monitoring-routes.ts";
 import { oipV2Routes } from "./routes/oip-v2-routes.ts";
 import { recommenderSeedRoutes } from "./routes/recommender-seed-routes.ts";
-import { staticRoutes } from "./routes/static-routes.ts";
+import { type StaticFileBodies, staticRoutes } from "./routes/static-routes.ts";
 
-export function buildApp(): OpenAPIHono<AppEnv> {
+/** `staticFiles`: the dashboard's and Swagger UI's files (the Worker's entry passes them; tooling need not). */
+export function buildApp(options: { staticFiles?: StaticFileBodies } = {}): OpenAPIHono<AppEnv> {
   const app = createApiApp({ router: new CachedRouter() });
   app.use("*", requestId);
   // Hono's: a 404 on a path that has routes for other methods becomes a 405 with Allow (HEAD with GET).
@@ -45,7 +46,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.use("*", bodySize);
 
   app.route("/", docsRoutes());
-  app.route("/", staticRoutes());
+  app.route("/", staticRoutes(options.staticFiles));
   app.route("/v1/models", modelRoutes());
   app.route("/v1/models", monitoringRoutes());
   app.route("/v1/predictions", feedbackRoutes());
