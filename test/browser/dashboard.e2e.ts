@@ -1,6 +1,6 @@
 /**
  * The dashboard in a real headless browser against `wrangler dev` (fresh temp state, free loopback port,
- * static assets from public/): real predictions, feedback and a cron run (the scripted demo session), then
+ * the page and its files served by the Worker): real predictions, feedback and a cron run (the scripted demo session), then
  * an A/B split with labelled traffic on both arms, then Chromium renders /dashboard at 390 px and 1440 px.
  * Every panel must show that data, the page must not overflow horizontally, no badge may be clipped, and
  * the console must stay clean. Saves docs/dashboard-390.png and docs/dashboard-1440.png.
@@ -170,7 +170,7 @@ test("the dashboard endpoint agrees with the session's report and an independent
   assert.match(await bad.text(), /"field":"range"/);
 });
 
-test("Swagger UI and the dashboard are Workers static assets, with their headers from public/_headers", async () => {
+test("the Worker serves Swagger UI's and the dashboard's files with their types and headers", async () => {
   const expectations: [string, RegExp][] = [
     ["/docs/swagger-ui-bundle.js", /javascript/],
     ["/docs/swagger-ui.css", /text\/css/],
@@ -192,8 +192,9 @@ test("Swagger UI and the dashboard are Workers static assets, with their headers
   const page = await fetch(`${base}/dashboard`);
   assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'; script-src 'self'/);
   assert.doesNotMatch(await page.text(), /https?:\/\//, "no external script, style or font");
-  // the Worker itself still answers /docs (the page) and everything that is not a file
+  // the /docs page loads the bundle; nothing else of public/ is served
   assert.match(await (await fetch(`${base}/docs`)).text(), /\/docs\/swagger-ui-bundle\.js/);
+  assert.equal((await fetch(`${base}/public/dashboard.html`)).status, 404);
   assert.equal((await fetch(`${base}/_headers`)).status, 404);
 });
 
