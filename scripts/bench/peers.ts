@@ -81,6 +81,8 @@ interface Target {
   id: string;
   label: string;
   floor?: boolean;
+  /** The floor this target's CPU is divided by, when not the empty Hono Worker (the direct-socket ones). */
+  floorTarget?: string;
   /** Sent the floor's request on this path instead of the scenario's request (the ladder's rungs). */
   floorPath?: string;
   start: () => Promise<RunningServer>;
@@ -246,7 +248,10 @@ function printWarm(measurements: Measurement[], targets: Target[]): void {
     for (const target of targets) {
       for (const m of measurements.filter((x) => x.target === target.id && x.scenario === scenario.id)) {
         const floor = measurements.find(
-          (x) => x.target === floorId && x.scenario === scenario.id && x.connections === m.connections,
+          (x) =>
+            x.target === (target.floorTarget ?? floorId) &&
+            x.scenario === scenario.id &&
+            x.connections === m.connections,
         );
         console.log(
           `| ${target.label} | ${m.connections} | ${m.requests} (${failed(m)}) | ${f(m.requestsPerSecond, 1)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${f(m.cpuMsPerRequest, 3)} | ${f(m.cpuMsPerRequestWithDeferred, 3)} | ${floor ? f(m.cpuMsPerRequest / floor.cpuMsPerRequest) : "n/a"} |`,
@@ -263,10 +268,10 @@ function printWarm(measurements: Measurement[], targets: Target[]): void {
   for (const scenario of SCENARIOS) {
     const at = (id: string | undefined) =>
       measurements.find((x) => x.target === id && x.scenario === scenario.id && x.connections === 16);
-    const floor = at(floorId);
     for (const target of targets) {
       const m = at(target.id);
       if (!m) continue;
+      const floor = at(target.floorTarget ?? floorId);
       const cells = peers.map((peer) => {
         const p = at(peer.id);
         return p
@@ -472,6 +477,25 @@ const targets: Target[] = (
         startWorkerd(
           "project (workerd, log sink)",
           { script: projectScript, project: true, persistDir, logSink: true },
+          "/v2/health/live",
+        ),
+    },
+    {
+      id: "empty-hono-direct",
+      label: "empty Hono Worker, direct socket (no Miniflare entry Worker)",
+      floorTarget: "empty-hono-direct",
+      floorPath: "/",
+      start: () =>
+        startWorkerd("empty Hono (direct)", { script: emptyScript, project: false, direct: true }, "/"),
+    },
+    {
+      id: "workerd-direct",
+      label: "project Worker, direct socket (no Miniflare entry Worker)",
+      floorTarget: "empty-hono-direct",
+      start: () =>
+        startWorkerd(
+          "project (direct)",
+          { script: projectScript, project: true, persistDir, direct: true },
           "/v2/health/live",
         ),
     },

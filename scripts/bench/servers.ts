@@ -106,6 +106,7 @@ export interface WorkerdSpec {
   logConsumers?: boolean;
   logSink?: boolean;
   rateLimit?: boolean;
+  direct?: boolean;
   inspectorPort?: number;
   ladder?: boolean;
 }

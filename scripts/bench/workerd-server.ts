@@ -16,6 +16,9 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  *   logConsumers?: false drops the queue consumers (the prediction log is still sent, never consumed),
  *   logSink?: true binds PREDICTION_LOG to a Worker whose send/sendBatch do nothing (RPC in the same
  *     workerd): the producer's serialization stays, the local queue broker, consumer and D1 go,
+ *   direct?: true serves the Worker on a socket of its own (Miniflare's `unsafeDirectSockets`): requests skip
+ *     Miniflare's entry Worker (which adds the local `request.cf` and dev conveniences; production has no such
+ *     Worker in front), so `request.cf` is absent,
  *   rateLimit?: false drops the RATE_LIMITER binding (the Worker then limits nothing, as the peers),
  *   inspectorPort?: expose V8's inspector (for the profiler),
  *   ladder?: true for bench/fixtures/ladder-worker.ts: a RATE_LIMITER binding (limit never reached) and
@@ -30,6 +33,7 @@ interface ServerSpec {
   logConsumers?: boolean;
   logSink?: boolean;
   rateLimit?: boolean;
+  direct?: boolean;
   inspectorPort?: number;
   ladder?: boolean;
 }
@@ -114,6 +118,7 @@ const worker = {
   name: "bench",
   modules: bundleModules(spec.script),
   modulesRoot: dirname(spec.script),
+  ...(spec.direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
 };
 const sink = { name: "log-sink", modules: true, script: LOG_SINK_SOURCE, compatibilityDate: "2026-04-20" };
 const mf = new Miniflare({
@@ -136,7 +141,8 @@ const mf = new Miniflare({
   },
 } as never);
 
-const url = await mf.ready;
+const entryUrl = await mf.ready;
+const url = spec.direct ? await mf.unsafeGetDirectURL("bench") : entryUrl;
 process.stdout.write(`${JSON.stringify({ url: url.origin })}\n`);
 const stop = async () => {
   await mf.dispose();
