@@ -517,7 +517,14 @@ const targets: Target[] = (
     { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
     { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
   ] as Target[]
-).filter((target) => !only || only.includes(target.id) || target.floor || target.id.startsWith("ladder-"));
+).filter(
+  (target) =>
+    !only ||
+    only.includes(target.id) ||
+    target.floor ||
+    target.id.startsWith("ladder-") ||
+    (target.id === "empty-hono-direct" && only.includes("workerd-direct")),
+);
 
 const measurements: Measurement[] = [];
 let cold: ColdResult[] = [];
