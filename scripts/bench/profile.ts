@@ -16,13 +16,15 @@ import { ROOT, startWorkerd } from "./servers.ts";
  * time by source module (from the `// path` markers esbuild leaves in wrangler's unminified bundle) and
  * the top functions; writes the raw .cpuprofile (open it in Chrome DevTools).
  * `cold` profiles only the first prediction of a fresh isolate (after one GET), sampled every 50 µs.
- * Run: npx tsx scripts/bench/profile.ts [credit|batch|cold] [requests] [--consumer]
+ * Run: npx tsx scripts/bench/profile.ts [credit|batch|cold] [requests] [--consumer] [--direct]
+ * (--direct: on a socket of the Worker's own, without Miniflare's entry Worker in front; see workerd-server.ts)
  */
 const mode = process.argv[2] ?? "credit";
 const cold = mode === "cold";
 const scenario = mode === "batch" ? "batch" : "credit";
 const amount = Number(process.argv[3] ?? (scenario === "batch" ? 60 : 3000));
 const withConsumer = process.argv.includes("--consumer");
+const direct = process.argv.includes("--direct");
 
 interface ProfileNode {
   id: number;
@@ -76,7 +78,7 @@ const { persistDir } = await seededState();
 const inspectorPort = await freePort();
 const server = await startWorkerd(
   "profile",
-  { script, project: true, persistDir, logConsumers: withConsumer, inspectorPort },
+  { script, project: true, persistDir, logConsumers: withConsumer, inspectorPort, direct },
   "/v2/health/live",
 );
 try {

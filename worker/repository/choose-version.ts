@@ -63,13 +63,25 @@ export function pickByWeight(weights: ReadonlyArray<readonly [string, number]>, 
   return last[0];
 }
 
+/** The configured split per record object (records are read-only, and cached per isolate by the reader). */
+const configuredSplits = new WeakMap<ModelRecord, Array<[string, number]>>();
+
+function configuredSplit(record: ModelRecord): Array<[string, number]> {
+  let split = configuredSplits.get(record);
+  if (!split) {
+    const active = new Set(activeVersions(record));
+    split = Object.entries(record.traffic.weights)
+      .filter(([version, weight]) => active.has(version) && weight > 0)
+      .sort(([a], [b]) => a.localeCompare(b));
+    configuredSplits.set(record, split);
+  }
+  return split;
+}
+
 function splitWeights(record: ModelRecord, ab: boolean | undefined): Array<[string, number]> {
-  const active = new Set(activeVersions(record));
-  const configured = Object.entries(record.traffic.weights)
-    .filter(([version, weight]) => active.has(version) && weight > 0)
-    .sort(([a], [b]) => a.localeCompare(b));
+  const configured = configuredSplit(record);
   if (configured.length > 0) return configured;
-  if (ab === true) return [...active].map((version) => [version, 1]);
+  if (ab === true) return activeVersions(record).map((version) => [version, 1]);
   return [];
 }
 
