@@ -80,10 +80,11 @@ const SCENARIOS: Scenario[] = [
 interface Target {
   id: string;
   label: string;
+  /** The empty Hono Worker on Miniflare's entry socket: every other target's CPU is divided by it by default. */
   floor?: boolean;
   /** The floor this target's CPU is divided by, when not the empty Hono Worker (the direct-socket ones). */
   floorTarget?: string;
-  /** Sent the floor's request on this path instead of the scenario's request (the ladder's rungs). */
+  /** Sent the floor's request (the same body) on this path instead of the scenario's request: the floors, the ladder's rungs. */
   floorPath?: string;
   start: () => Promise<RunningServer>;
 }
@@ -157,11 +158,7 @@ async function measureInterleaved(
   run: Scenario["runs"][number],
 ): Promise<Measurement[]> {
   const requestOf = (target: Target) =>
-    target.floorPath
-      ? { ...scenario.floorRequest, path: target.floorPath }
-      : target.floor
-        ? scenario.floorRequest
-        : scenario.request;
+    target.floorPath ? { ...scenario.floorRequest, path: target.floorPath } : scenario.request;
   const serverOf = (target: Target) => servers.get(target.id) as RunningServer;
   for (const target of targets) {
     await runLoad(serverOf(target).url, requestOf(target), {
@@ -419,105 +416,105 @@ const baselineScript = baselineRoot ? await bundleProject(baselineRoot) : undefi
 // the baseline runs with its own wrangler.toml (bindings, flags, assets), as it was deployed
 const baselineConfig = baselineRoot ? join(baselineRoot, "wrangler.toml") : undefined;
 const { persistDir } = await seededState();
-const targets: Target[] = (
-  [
-    {
-      id: "empty-hono",
-      label: "empty Hono Worker (workerd)",
-      floor: true,
-      start: () => startWorkerd("empty Hono", { script: emptyScript, project: false }, "/"),
-    },
-    ...(ladderScript
-      ? LADDER_RUNGS.map(([rung, what]) => ({
-          id: `ladder-${rung}`,
-          label: `ladder: ${what}`,
-          floorPath: `/${rung}`,
+const allTargets: Target[] = [
+  {
+    id: "empty-hono",
+    label: "empty Hono Worker (workerd)",
+    floor: true,
+    floorPath: "/",
+    start: () => startWorkerd("empty Hono", { script: emptyScript, project: false }, "/"),
+  },
+  ...(ladderScript
+    ? LADDER_RUNGS.map(([rung, what]) => ({
+        id: `ladder-${rung}`,
+        label: `ladder: ${what}`,
+        floorPath: `/${rung}`,
+        start: () =>
+          startWorkerd(`ladder ${rung}`, { script: ladderScript, project: false, ladder: true }, "/bare"),
+      }))
+    : []),
+  {
+    id: "workerd",
+    label: "project Worker, workerd socket",
+    start: () =>
+      startWorkerd(
+        "project (workerd)",
+        { script: projectScript, project: true, persistDir },
+        "/v2/health/live",
+      ),
+  },
+  ...(baselineScript
+    ? [
+        {
+          id: "workerd-baseline",
+          label: `baseline Worker (${baselineRoot}), workerd socket`,
           start: () =>
-            startWorkerd(`ladder ${rung}`, { script: ladderScript, project: false, ladder: true }, "/bare"),
-        }))
-      : []),
-    {
-      id: "workerd",
-      label: "project Worker, workerd socket",
-      start: () =>
-        startWorkerd(
-          "project (workerd)",
-          { script: projectScript, project: true, persistDir },
-          "/v2/health/live",
-        ),
-    },
-    ...(baselineScript
-      ? [
-          {
-            id: "workerd-baseline",
-            label: `baseline Worker (${baselineRoot}), workerd socket`,
-            start: () =>
-              startWorkerd(
-                "baseline (workerd)",
-                { script: baselineScript, project: true, config: baselineConfig, persistDir },
-                "/v2/health/live",
-              ),
-          },
-          {
-            id: "workerd-baseline-log-sink",
-            label: `baseline Worker (${baselineRoot}), workerd socket, log sent to a no-op binding`,
-            start: () =>
-              startWorkerd(
-                "baseline (workerd, log sink)",
-                { script: baselineScript, project: true, config: baselineConfig, persistDir, logSink: true },
-                "/v2/health/live",
-              ),
-          },
-        ]
-      : []),
-    {
-      id: "workerd-log-sink",
-      label: "project Worker, workerd socket, log sent to a no-op binding",
-      start: () =>
-        startWorkerd(
-          "project (workerd, log sink)",
-          { script: projectScript, project: true, persistDir, logSink: true },
-          "/v2/health/live",
-        ),
-    },
-    {
-      id: "empty-hono-direct",
-      label: "empty Hono Worker, direct socket (no Miniflare entry Worker)",
-      floorTarget: "empty-hono-direct",
-      floorPath: "/",
-      start: () =>
-        startWorkerd("empty Hono (direct)", { script: emptyScript, project: false, direct: true }, "/"),
-    },
-    {
-      id: "workerd-direct",
-      label: "project Worker, direct socket (no Miniflare entry Worker)",
-      floorTarget: "empty-hono-direct",
-      start: () =>
-        startWorkerd(
-          "project (direct)",
-          { script: projectScript, project: true, persistDir, direct: true },
-          "/v2/health/live",
-        ),
-    },
-    {
-      id: "workerd-like-peers",
-      label: "project Worker, workerd socket, like the peers: no rate-limit binding, log to a no-op binding",
-      start: () =>
-        startWorkerd(
-          "project (workerd, like the peers)",
-          { script: projectScript, project: true, persistDir, logSink: true, rateLimit: false },
-          "/v2/health/live",
-        ),
-    },
-    {
-      id: "wrangler-dev",
-      label: "project Worker, wrangler dev",
-      start: () => startWranglerDev("project (wrangler dev)", persistDir),
-    },
-    { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
-    { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
-  ] as Target[]
-).filter(
+            startWorkerd(
+              "baseline (workerd)",
+              { script: baselineScript, project: true, config: baselineConfig, persistDir },
+              "/v2/health/live",
+            ),
+        },
+        {
+          id: "workerd-baseline-log-sink",
+          label: `baseline Worker (${baselineRoot}), workerd socket, log sent to a no-op binding`,
+          start: () =>
+            startWorkerd(
+              "baseline (workerd, log sink)",
+              { script: baselineScript, project: true, config: baselineConfig, persistDir, logSink: true },
+              "/v2/health/live",
+            ),
+        },
+      ]
+    : []),
+  {
+    id: "workerd-log-sink",
+    label: "project Worker, workerd socket, log sent to a no-op binding",
+    start: () =>
+      startWorkerd(
+        "project (workerd, log sink)",
+        { script: projectScript, project: true, persistDir, logSink: true },
+        "/v2/health/live",
+      ),
+  },
+  {
+    id: "empty-hono-direct",
+    label: "empty Hono Worker, direct socket (no Miniflare entry Worker)",
+    floorTarget: "empty-hono-direct",
+    floorPath: "/",
+    start: () =>
+      startWorkerd("empty Hono (direct)", { script: emptyScript, project: false, direct: true }, "/"),
+  },
+  {
+    id: "workerd-direct",
+    label: "project Worker, direct socket (no Miniflare entry Worker)",
+    floorTarget: "empty-hono-direct",
+    start: () =>
+      startWorkerd(
+        "project (direct)",
+        { script: projectScript, project: true, persistDir, direct: true },
+        "/v2/health/live",
+      ),
+  },
+  {
+    id: "workerd-like-peers",
+    label: "project Worker, workerd socket, like the peers: no rate-limit binding, log to a no-op binding",
+    start: () =>
+      startWorkerd(
+        "project (workerd, like the peers)",
+        { script: projectScript, project: true, persistDir, logSink: true, rateLimit: false },
+        "/v2/health/live",
+      ),
+  },
+  {
+    id: "wrangler-dev",
+    label: "project Worker, wrangler dev",
+    start: () => startWranglerDev("project (wrangler dev)", persistDir),
+  },
+  { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
+  { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
+];
+const targets = allTargets.filter(
   (target) =>
     !only ||
     only.includes(target.id) ||

@@ -52,10 +52,6 @@ function projectOptions(): WorkerOptions {
       { ...limiter, simple: { ...limiter.simple, limit: 1_000_000_000 } },
     ]),
   );
-  const omit = (spec as unknown as { omit?: string[] }).omit ?? [];
-  const w = workerOptions as Record<string, unknown>;
-  if (omit.includes("assets")) delete w.assets;
-  if (omit.includes("compat")) w.compatibilityFlags = [];
   const options = {
     ...workerOptions,
     ratelimits: spec.rateLimit === false ? {} : ratelimits,

@@ -83,15 +83,18 @@ async function ingestDirectly(fallback: LogFallback | undefined, records: Predic
 /** One send of `records` with its fallbacks; never rejects. */
 async function sendRecords(queue: Queue, records: PredictionRecord[], fallback?: LogFallback): Promise<void> {
   // each record is measured once: for the size check and for packing
-  const sizes = records.map(jsonBytes);
-  let fits = records;
-  let fitSizes = sizes;
-  if (sizes.some(tooLargeForQueue)) {
-    fits = records.filter((_, index) => !tooLargeForQueue(sizes[index] ?? 0));
-    fitSizes = sizes.filter((bytes) => !tooLargeForQueue(bytes));
-    const oversized = records.filter((_, index) => tooLargeForQueue(sizes[index] ?? 0));
-    await spill(fallback, oversized, "record_over_queue_message_limit");
+  const fits: PredictionRecord[] = [];
+  const fitSizes: number[] = [];
+  const oversized: PredictionRecord[] = [];
+  for (const record of records) {
+    const bytes = jsonBytes(record);
+    if (tooLargeForQueue(bytes)) oversized.push(record);
+    else {
+      fits.push(record);
+      fitSizes.push(bytes);
+    }
   }
+  if (oversized.length > 0) await spill(fallback, oversized, "record_over_queue_message_limit");
   let sent = 0;
   try {
     for (const call of packMessages(fits, fitSizes)) {
