@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { build } from "esbuild";
 import { ENGINES, type EngineName } from "../../worker/vocabulary/index.ts";
 import { readShippedModels } from "../dev/shipped-models.ts";
 import { CREDIT_REQUEST, recommenderBatch } from "./bench-requests.ts";
+import { bundleFixture } from "./bundle-fixture.ts";
 import { ensureBenchVenv, ensureNodeOrt } from "./ensure-peers.ts";
 import { type LoadRequest, type LoadResult, quantile, runLoad } from "./load.ts";
 import { type CpuSnapshot, cpuBetween, cpuSnapshot } from "./proc-cpu.ts";
@@ -30,8 +30,9 @@ import {
  * time. Flags: --quick (a tenth of the requests), --only=<target ids, comma-separated>, --no-cold,
  * --no-warm, --baseline=<checkout> (also measure the Worker built from another checkout of this repo, e.g.
  * a `git worktree` of an older commit with node_modules linked, on the same state: before/after in one run),
- * --ladder (also the rungs of bench/fixtures/ladder-worker.ts, each in its own workerd: the platform calls
- * a logged prediction makes, without the project's code).
+ * --ladder (also the rungs of bench/fixtures/ladder-worker.ts, each in its own workerd, on Miniflare's entry
+ * socket and on a direct socket: the platform calls a logged prediction makes, without the project's code).
+ * The project's Workers get a fresh PREDICTION_ID_KEY (workerd-server.ts), so ids are sealed as deployed.
  */
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -105,19 +106,6 @@ async function bundleProject(root = ROOT): Promise<string> {
     ["deploy", "--dry-run", "--env", "", "--outdir", outdir],
     { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, CI: "true" } },
   );
-  return join(outdir, "index.js");
-}
-
-async function bundleFixture(file = "empty-hono-worker.ts"): Promise<string> {
-  const outdir = mkdtempSync(join(tmpdir(), "edge-bench-fixture-"));
-  await build({
-    entryPoints: [join(ROOT, "bench/fixtures", file)],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    minify: true,
-    outfile: join(outdir, "index.js"),
-  });
   return join(outdir, "index.js");
 }
 
@@ -400,7 +388,7 @@ console.log(
 const nodeOrtRoot = ensureNodeOrt();
 const python = ensureBenchVenv();
 const projectScript = await bundleProject();
-const emptyScript = await bundleFixture();
+const emptyScript = await bundleFixture("empty-hono-worker.ts");
 const ladder = args.includes("--ladder");
 const ladderScript = ladder ? await bundleFixture("ladder-worker.ts") : undefined;
 /** The ladder's rungs (bench/fixtures/ladder-worker.ts), cumulative. */
@@ -485,17 +473,54 @@ const allTargets: Target[] = [
     start: () =>
       startWorkerd("empty Hono (direct)", { script: emptyScript, project: false, direct: true }, "/"),
   },
+  ...(ladderScript
+    ? LADDER_RUNGS.map(([rung, what]) => ({
+        id: `ladder-direct-${rung}`,
+        label: `ladder, direct socket: ${what}`,
+        floorTarget: "empty-hono-direct",
+        floorPath: `/${rung}`,
+        start: () =>
+          startWorkerd(
+            `ladder ${rung} (direct)`,
+            { script: ladderScript, project: false, ladder: true, direct: true },
+            "/bare",
+          ),
+      }))
+    : []),
   {
     id: "workerd-direct",
-    label: "project Worker, direct socket (no Miniflare entry Worker)",
+    label: "project Worker, direct socket (no Miniflare entry Worker), log sent to a no-op binding",
     floorTarget: "empty-hono-direct",
     start: () =>
       startWorkerd(
         "project (direct)",
-        { script: projectScript, project: true, persistDir, direct: true },
+        // the log sink keeps the local queue consumer (production: its own invocations) off this thread
+        { script: projectScript, project: true, persistDir, direct: true, logSink: true },
         "/v2/health/live",
       ),
   },
+  ...(baselineScript
+    ? [
+        {
+          id: "workerd-baseline-direct",
+          label: `baseline Worker (${baselineRoot}), direct socket (no Miniflare entry Worker), log sent to a no-op binding`,
+          floorTarget: "empty-hono-direct",
+          start: () =>
+            startWorkerd(
+              "baseline (direct)",
+              {
+                script: baselineScript,
+                project: true,
+                config: baselineConfig,
+                persistDir,
+                direct: true,
+                logSink: true,
+              },
+              "/v2/health/live",
+            ),
+        },
+      ]
+    : []),
   {
     id: "workerd-like-peers",
     label: "project Worker, workerd socket, like the peers: no rate-limit binding, log to a no-op binding",
@@ -514,13 +539,18 @@ const allTargets: Target[] = [
   { id: "node-ort", label: "node:http + onnxruntime-node", start: () => startNodeOrt(nodeOrtRoot) },
   { id: "fastapi", label: "FastAPI + onnxruntime", start: () => startFastApi(python) },
 ];
+// A socket's floor and ladder come with any target measured on that socket.
+const onDirectSocket = (id: string) => id.endsWith("-direct") || id.startsWith("ladder-direct-");
+const wantsDirect = only?.some(onDirectSocket) ?? true;
+const wantsEntry = only?.some((id) => !onDirectSocket(id)) ?? true;
 const targets = allTargets.filter(
   (target) =>
     !only ||
     only.includes(target.id) ||
     target.floor ||
-    target.id.startsWith("ladder-") ||
-    (target.id === "empty-hono-direct" && only.includes("workerd-direct")),
+    (target.id.startsWith("ladder-direct-") && wantsDirect) ||
+    (target.id.startsWith("ladder-") && !onDirectSocket(target.id) && wantsEntry) ||
+    (target.id === "empty-hono-direct" && wantsDirect),
 );
 
 const measurements: Measurement[] = [];

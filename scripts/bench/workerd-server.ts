@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Miniflare, type WorkerOptions } from "miniflare";
@@ -10,7 +11,8 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
  *
  * argv[2]: JSON {
  *   script: bundled entry (a `wrangler deploy --dry-run --outdir` index.js, or an esbuild bundle),
- *   project: true to apply the project's wrangler.toml bindings (persisted under `persistDir`),
+ *   project: true to apply the project's wrangler.toml bindings (persisted under `persistDir`) and a fresh
+ *     PREDICTION_ID_KEY secret (so ids are sealed as in a deployment),
  *   config?: another wrangler.toml to take them from (a baseline checkout's own),
  *   persistDir?: state prepared like scripts/lib/local-worker.ts (D1 migrated, models seeded),
  *   logConsumers?: false drops the queue consumers (the prediction log is still sent, never consumed),
@@ -54,6 +56,12 @@ function projectOptions(): WorkerOptions {
   );
   const options = {
     ...workerOptions,
+    // A fresh prediction-id key, as every deployment has one (`wrangler secret put`): ids are sealed (an
+    // HMAC per prediction) as in production, not the keyless fallback's random UUIDs.
+    bindings: {
+      ...workerOptions.bindings,
+      PREDICTION_ID_KEY: randomBytes(32).toString("base64url"),
+    },
     ratelimits: spec.rateLimit === false ? {} : ratelimits,
     ...(spec.logConsumers === false || spec.logSink ? { queueConsumers: {} } : {}),
   } as WorkerOptions;

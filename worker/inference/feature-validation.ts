@@ -32,14 +32,27 @@ function checkValue(feature: Feature, value: unknown): string | undefined {
   return undefined;
 }
 
+const NO_IGNORED_FIELDS: ReadonlySet<string> = new Set();
+/** Per manifest (cached manifests are reused across requests): name → feature. */
+const byNameCache = new WeakMap<readonly Feature[], ReadonlyMap<string, Feature>>();
+
+function featuresByName(features: readonly Feature[]): ReadonlyMap<string, Feature> {
+  let byName = byNameCache.get(features);
+  if (!byName) {
+    byName = new Map(features.map((feature) => [feature.name, feature]));
+    byNameCache.set(features, byName);
+  }
+  return byName;
+}
+
 /** Validates raw rows against the manifest's features; reports every bad field (up to a cap). */
 export function validateRows(
   manifest: Pick<Manifest, "features">,
   rawRows: readonly unknown[],
   fieldPath: FieldPath,
-  ignoredFields: ReadonlySet<string> = new Set(),
+  ignoredFields: ReadonlySet<string> = NO_IGNORED_FIELDS,
 ): RowValidation {
-  const byName = new Map(manifest.features.map((feature) => [feature.name, feature]));
+  const byName = featuresByName(manifest.features);
   const rows: FeatureRow[] = [];
   const errors: FieldError[] = [];
   let omitted = 0;

@@ -25,6 +25,24 @@ function dimsFor(spec: TensorSpec, rows: number, columns: number): number[] {
   return spec.shape.length === 1 ? [rows] : [rows, columns];
 }
 
+type Features = Manifest["features"];
+/** Per manifest (cached manifests are reused across requests): each ONNX input's features. */
+const inputFeaturesCache = new WeakMap<Features, Map<string, Features>>();
+
+function featuresOfInput(features: Features, input: string): Features {
+  let byInput = inputFeaturesCache.get(features);
+  if (!byInput) {
+    byInput = new Map();
+    inputFeaturesCache.set(features, byInput);
+  }
+  let own = byInput.get(input);
+  if (!own) {
+    own = features.filter((feature) => feature.input === input);
+    byInput.set(input, own);
+  }
+  return own;
+}
+
 /** Builds engine-neutral feeds from validated rows, driven only by the manifest's feature→input mapping. */
 export function rowsToFeeds(
   manifest: Pick<Manifest, "features" | "onnx">,
@@ -32,7 +50,7 @@ export function rowsToFeeds(
 ): Record<string, EngineTensor> {
   const feeds: Record<string, EngineTensor> = {};
   for (const spec of manifest.onnx.inputs) {
-    const features = manifest.features.filter((feature) => feature.input === spec.name);
+    const features = featuresOfInput(manifest.features, spec.name);
     const columns = features.length;
     const dims = dimsFor(spec, rows.length, columns);
     if (spec.type === "string") {

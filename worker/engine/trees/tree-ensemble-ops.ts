@@ -10,7 +10,7 @@ import {
 } from "../ops/ml-scores.ts";
 import type { CompileRequest, Kernel, KernelSpec, OpDefinition } from "../ops/op-types.ts";
 import type { EngineTensor, EngineTensorType } from "../tensor.ts";
-import { collectLeaves, type FlatTrees, validateFlatTrees } from "./tree-evaluate.ts";
+import { collectLeaves, FLAG_LEAF, type FlatTrees, validateFlatTrees } from "./tree-evaluate.ts";
 import { layoutTrees, NODE_MODES } from "./tree-layout.ts";
 
 const f = Math.fround;
@@ -157,6 +157,21 @@ function compileEnsemble({ classifier, request }: EnsembleCompile) {
   };
 }
 
+/** Whether every leaf of the layout carries exactly one weight (a leaf's weight count sits in `feature`). */
+function everyLeafHasOneWeight(trees: FlatTrees, weightTarget: Int32Array): boolean {
+  if (weightTarget.length === 0) return false;
+  for (let i = 0; i < trees.flags.length; i++)
+    if ((trees.flags[i] as number) & FLAG_LEAF && trees.feature[i] !== 1) return false;
+  return true;
+}
+
+/** The one target every weight adds to, or -1 when they differ. */
+function sharedTarget(weightTarget: Int32Array): number {
+  const first = weightTarget[0] as number;
+  for (let i = 1; i < weightTarget.length; i++) if (weightTarget[i] !== first) return -1;
+  return first;
+}
+
 /** Per-row scores with ORT's ScoreValue semantics: a score without `has` reads as 0 when written out. */
 interface Scores {
   score: Float32Array | Float64Array;
@@ -297,11 +312,25 @@ function makeKernel(spec: KernelSpec): Kernel {
     return transform === "PROBIT" ? computeProbit(score) : score;
   };
 
+  // Every leaf adds one weight to the same target (binary GBMs, single-output boosters): the sum is kept in
+  // a local, rounded after each addition as the typed-array accumulator below would round it.
+  const singleTarget =
+    summing && everyLeafHasOneWeight(trees, weightTarget) ? sharedTarget(weightTarget) : -1;
+
   const accumulate = (scores: Scores, x: ArrayLike<number>, base: number): void => {
     scores.score.fill(0);
     scores.has.fill(0);
     scores.length = outputs;
     collect(trees, x, base, leaves);
+    if (singleTarget >= 0) {
+      if (treeCount === 0) return;
+      let sum = 0;
+      for (let t = 0; t < treeCount; t++)
+        sum = round(sum + (weightValue[trees.trueChild[leaves[t] as number] as number] as number));
+      scores.score[singleTarget] = sum;
+      scores.has[singleTarget] = 1;
+      return;
+    }
     for (let t = 0; t < treeCount; t++) {
       const leaf = leaves[t] as number;
       const first = trees.trueChild[leaf] as number;
