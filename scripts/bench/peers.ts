@@ -541,16 +541,14 @@ const allTargets: Target[] = [
 ];
 // A socket's floor and ladder come with any target measured on that socket.
 const onDirectSocket = (id: string) => id.endsWith("-direct") || id.startsWith("ladder-direct-");
-const wantsDirect = only?.some(onDirectSocket) ?? true;
-const wantsEntry = only?.some((id) => !onDirectSocket(id)) ?? true;
+const comesWithItsSocket = (id: string) => id.startsWith("ladder-") || id === "empty-hono-direct";
+const socketWanted = (direct: boolean) => !only || only.some((id) => onDirectSocket(id) === direct);
 const targets = allTargets.filter(
   (target) =>
     !only ||
     only.includes(target.id) ||
     target.floor ||
-    (target.id.startsWith("ladder-direct-") && wantsDirect) ||
-    (target.id.startsWith("ladder-") && !onDirectSocket(target.id) && wantsEntry) ||
-    (target.id === "empty-hono-direct" && wantsDirect),
+    (comesWithItsSocket(target.id) && socketWanted(onDirectSocket(target.id))),
 );
 
 const measurements: Measurement[] = [];

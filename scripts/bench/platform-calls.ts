@@ -1,6 +1,6 @@
 import { cpus, loadavg } from "node:os";
 import { bundleFixture } from "./bundle-fixture.ts";
-import { runLoad } from "./load.ts";
+import { quantile, runLoad } from "./load.ts";
 import { cpuBetween, cpuSnapshot } from "./proc-cpu.ts";
 import { startWorkerd } from "./servers.ts";
 
@@ -33,10 +33,11 @@ const CALLS_PER_REQUEST: Record<string, number> = {
 /** Platform calls per loop iteration (the concurrent HMAC runs 100 signs per iteration). */
 const CALLS_PER_ITERATION: Record<string, number> = { "hmac-sha256-sign-x100-concurrent": 100 };
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
+const median = (values: readonly number[]): number =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 async function cpuPerIteration(url: string, pid: number, call: string): Promise<number> {
   const times = CALLS_PER_REQUEST[call] as number;

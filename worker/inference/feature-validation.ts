@@ -1,4 +1,5 @@
 import type { Feature, Manifest } from "../contracts/manifest.ts";
+import { derivedPerObject } from "../platform/derived-per-object.ts";
 import type { FieldError } from "../problems/index.ts";
 
 export type FeatureValue = number | string;
@@ -33,17 +34,11 @@ function checkValue(feature: Feature, value: unknown): string | undefined {
 }
 
 const NO_IGNORED_FIELDS: ReadonlySet<string> = new Set();
-/** Per manifest (cached manifests are reused across requests): name → feature. */
-const byNameCache = new WeakMap<readonly Feature[], ReadonlyMap<string, Feature>>();
-
-function featuresByName(features: readonly Feature[]): ReadonlyMap<string, Feature> {
-  let byName = byNameCache.get(features);
-  if (!byName) {
-    byName = new Map(features.map((feature) => [feature.name, feature]));
-    byNameCache.set(features, byName);
-  }
-  return byName;
-}
+/** Name → feature, once per manifest (cached manifests are reused across requests). */
+const featuresByName = derivedPerObject(
+  (features: readonly Feature[]): ReadonlyMap<string, Feature> =>
+    new Map(features.map((feature) => [feature.name, feature])),
+);
 
 /** Validates raw rows against the manifest's features; reports every bad field (up to a cap). */
 export function validateRows(

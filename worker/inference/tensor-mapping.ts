@@ -1,4 +1,5 @@
-import type { Manifest, TensorSpec } from "../contracts/manifest.ts";
+import type { Feature, Manifest, TensorSpec } from "../contracts/manifest.ts";
+import { derivedPerObject } from "../platform/derived-per-object.ts";
 import type { FeatureRow } from "./feature-validation.ts";
 import type { EngineTensor } from "./model-engine.ts";
 
@@ -25,23 +26,16 @@ function dimsFor(spec: TensorSpec, rows: number, columns: number): number[] {
   return spec.shape.length === 1 ? [rows] : [rows, columns];
 }
 
-type Features = Manifest["features"];
-/** Per manifest (cached manifests are reused across requests): each ONNX input's features. */
-const inputFeaturesCache = new WeakMap<Features, Map<string, Features>>();
-
-function featuresOfInput(features: Features, input: string): Features {
-  let byInput = inputFeaturesCache.get(features);
-  if (!byInput) {
-    byInput = new Map();
-    inputFeaturesCache.set(features, byInput);
+/** Each ONNX input's features, once per manifest (cached manifests are reused across requests). */
+const featuresByInput = derivedPerObject((features: readonly Feature[]): ReadonlyMap<string, Feature[]> => {
+  const byInput = new Map<string, Feature[]>();
+  for (const feature of features) {
+    const own = byInput.get(feature.input);
+    if (own) own.push(feature);
+    else byInput.set(feature.input, [feature]);
   }
-  let own = byInput.get(input);
-  if (!own) {
-    own = features.filter((feature) => feature.input === input);
-    byInput.set(input, own);
-  }
-  return own;
-}
+  return byInput;
+});
 
 /** Builds engine-neutral feeds from validated rows, driven only by the manifest's feature→input mapping. */
 export function rowsToFeeds(
@@ -50,7 +44,7 @@ export function rowsToFeeds(
 ): Record<string, EngineTensor> {
   const feeds: Record<string, EngineTensor> = {};
   for (const spec of manifest.onnx.inputs) {
-    const features = featuresOfInput(manifest.features, spec.name);
+    const features = featuresByInput(manifest.features).get(spec.name) ?? [];
     const columns = features.length;
     const dims = dimsFor(spec, rows.length, columns);
     if (spec.type === "string") {

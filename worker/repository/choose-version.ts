@@ -1,3 +1,4 @@
+import { derivedPerObject } from "../platform/derived-per-object.ts";
 import { problems } from "../problems/index.ts";
 import type { ServingRoute } from "../vocabulary/index.ts";
 import type { ModelRecord } from "./registry-types.ts";
@@ -64,19 +65,12 @@ export function pickByWeight(weights: ReadonlyArray<readonly [string, number]>, 
 }
 
 /** The configured split per record object (records are read-only, and cached per isolate by the reader). */
-const configuredSplits = new WeakMap<ModelRecord, Array<[string, number]>>();
-
-function configuredSplit(record: ModelRecord): Array<[string, number]> {
-  let split = configuredSplits.get(record);
-  if (!split) {
-    const active = new Set(activeVersions(record));
-    split = Object.entries(record.traffic.weights)
-      .filter(([version, weight]) => active.has(version) && weight > 0)
-      .sort(([a], [b]) => a.localeCompare(b));
-    configuredSplits.set(record, split);
-  }
-  return split;
-}
+const configuredSplit = derivedPerObject((record: ModelRecord): Array<[string, number]> => {
+  const active = new Set(activeVersions(record));
+  return Object.entries(record.traffic.weights)
+    .filter(([version, weight]) => active.has(version) && weight > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+});
 
 function splitWeights(record: ModelRecord, ab: boolean | undefined): Array<[string, number]> {
   const configured = configuredSplit(record);

@@ -10,7 +10,7 @@ export type StaticFileBodies = Readonly<Record<keyof typeof FILES, string>>;
  * by scripts/assets/stage-static-files.ts). Without `bodies` (Node tooling that only lists the routes) the
  * same routes exist and answer 404. Not Workers Static Assets: a Worker with [assets] receives every
  * request through the assets router, which in workerd cost more CPU per prediction than the whole
- * prediction (docs/performance.md, "Latest"), for a handful of files an operator loads now and then.
+ * prediction (docs/performance.md, "Third pass: static files out of the request path"), for a handful of files an operator loads now and then.
  * Caching as Workers Static Assets does it: a strong ETag (SHA-256 of the file, computed once per isolate),
  * `If-None-Match` answered 304, revalidation on every load.
  */

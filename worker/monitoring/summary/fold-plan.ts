@@ -1,4 +1,5 @@
 import type { Manifest, NumericReference } from "../../contracts/manifest.ts";
+import { derivedPerObject } from "../../platform/derived-per-object.ts";
 import { idReferences } from "../drift/model-annotations.ts";
 import { edgesDigest } from "./edges-digest.ts";
 
@@ -39,12 +40,7 @@ const numericPlan = (reference: NumericReference): NumericPlan => ({
 
 const categoryKeys = (keys: Iterable<string>) => [...keys].sort();
 
-const plans = new WeakMap<Manifest, FoldPlan>();
-
-/** The fold plan of a manifest (cached per manifest object; manifests are immutable once published). */
-export function foldPlan(manifest: Manifest): FoldPlan {
-  const cached = plans.get(manifest);
-  if (cached) return cached;
+function buildFoldPlan(manifest: Manifest): FoldPlan {
   const idRefs = idReferences(manifest);
   const features: FeaturePlan[] = [];
   for (const feature of manifest.features) {
@@ -79,6 +75,8 @@ export function foldPlan(manifest: Manifest): FoldPlan {
     const keys = categoryKeys(Object.keys(classes.proportions));
     plan.classes = { set: new Set(keys), digest: edgesDigest({ categories: keys, ids: false }) };
   }
-  plans.set(manifest, plan);
   return plan;
 }
+
+/** The fold plan of a manifest (cached per manifest object; manifests are immutable once published). */
+export const foldPlan = derivedPerObject(buildFoldPlan);
