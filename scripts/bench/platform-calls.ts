@@ -21,6 +21,7 @@ const CALLS_PER_REQUEST: Record<string, number> = {
   loop: 20_000,
   "response-plain": 2_000,
   "response-prediction-headers": 1_000,
+  "response-prediction-headers-set": 1_000,
   "headers-prediction": 2_000,
   "request-header-get": 20_000,
   "json-stringify-answer": 10_000,

@@ -78,7 +78,7 @@ const { persistDir } = await seededState();
 const inspectorPort = await freePort();
 const server = await startWorkerd(
   "profile",
-  { script, project: true, persistDir, logConsumers: withConsumer, inspectorPort, direct },
+  { script, project: true, persistDir, logConsumers: withConsumer, inspectorPort, direct, logSink: direct },
   "/v2/health/live",
 );
 try {
