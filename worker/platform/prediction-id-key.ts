@@ -1,3 +1,5 @@
+import type { Bindings } from "./env.ts";
+
 /**
  * The secret that seals prediction ids: the `PREDICTION_ID_KEY` secret binding, one or more comma-separated
  * entries `<key id 0-255>:<secret>` (a bare secret is key id 0). The first entry seals new ids; every entry
@@ -13,10 +15,8 @@ export interface PredictionIdKeys {
   keys: ReadonlyMap<number, CryptoKey>;
 }
 
-/** The part of the environment read here (a secret binding, so not in the generated `Env` of wrangler.toml). */
-interface KeyEnv {
-  PREDICTION_ID_KEY?: unknown;
-}
+/** The part of the environment read here: a required secret of deployed configurations, absent locally until set. */
+type KeyEnv = Pick<Bindings, "PREDICTION_ID_KEY">;
 
 const encoder = new TextEncoder();
 
@@ -45,8 +45,8 @@ function parse(raw: unknown): Parsed {
  * secret): health lists it, predictions then get unsealed UUID ids and feedback on sealed ids answers
  * `prediction-id-key-missing`.
  */
-export function predictionIdKeyWarning(env: object): string | null {
-  const parsed = parse((env as KeyEnv).PREDICTION_ID_KEY);
+export function predictionIdKeyWarning(env: KeyEnv): string | null {
+  const parsed = parse(env.PREDICTION_ID_KEY);
   return "problem" in parsed
     ? `${parsed.problem}: predictions get unsealed ids and feedback cannot verify sealed ones (wrangler secret put PREDICTION_ID_KEY)`
     : null;
@@ -55,8 +55,8 @@ export function predictionIdKeyWarning(env: object): string | null {
 let cached: { raw: string; keys: Promise<PredictionIdKeys> } | null = null;
 
 /** The imported HMAC keys (cached per isolate for the same secret value), or null without a usable secret. */
-export function predictionIdKeys(env: object): Promise<PredictionIdKeys> | null {
-  const raw = (env as KeyEnv).PREDICTION_ID_KEY;
+export function predictionIdKeys(env: KeyEnv): Promise<PredictionIdKeys> | null {
+  const raw = env.PREDICTION_ID_KEY;
   if (typeof raw !== "string") return null;
   if (cached?.raw === raw) return cached.keys;
   const parsed = parse(raw);

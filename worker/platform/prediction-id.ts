@@ -82,7 +82,10 @@ let warned = false;
  * The ids of one request's scored rows: sealed when the deployment has a usable PREDICTION_ID_KEY, random
  * UUIDs otherwise (logged once per isolate, listed by health; feedback then falls back to the recent sample).
  */
-export async function predictionIds(env: object, facts: readonly PredictionFacts[]): Promise<string[]> {
+export async function predictionIds(
+  env: Parameters<typeof predictionIdKeys>[0],
+  facts: readonly PredictionFacts[],
+): Promise<string[]> {
   const keys = await predictionIdKeys(env);
   if (!keys) {
     if (!warned) {
