@@ -1,8 +1,9 @@
 /**
  * A thin HTTP client for the Worker's admin API that turns problem+json bodies into readable errors and
- * retries registry write conflicts (409 registry-conflict) with exponential backoff and jitter.
+ * retries, with exponential backoff and jitter, registry write conflicts (409 registry-conflict) and
+ * idempotent requests a store outage refused (503, after its Retry-After).
  */
-import { backoffMs, isRetryableConflict, retryPolicy } from "./retry.ts";
+import { backoffMs, isRetryableConflict, isRetryableUnavailable, problemName, retryPolicy } from "./retry.ts";
 
 export interface ClientOptions {
   url: string;
@@ -73,10 +74,12 @@ export async function callApi<T = Record<string, unknown>>(
       );
     }
     const text = await response.text();
-    if (isRetryableConflict(response.status, text) && attempt < policy.attempts) {
+    const conflict = isRetryableConflict(response.status, text);
+    if ((conflict || isRetryableUnavailable(method, response.status)) && attempt < policy.attempts) {
       const delay = backoffMs(policy, attempt, response.headers.get("retry-after"));
+      const reason = conflict ? "registry busy" : "service unavailable";
       warn(
-        `registry busy (HTTP 409 registry-conflict on ${method} ${url.pathname}): retrying in ${(delay / 1000).toFixed(2)} s (attempt ${attempt + 1} of ${policy.attempts})`,
+        `${reason} (HTTP ${response.status} ${problemName(response.status, text)} on ${method} ${url.pathname}): retrying in ${(delay / 1000).toFixed(2)} s (attempt ${attempt + 1} of ${policy.attempts})`,
       );
       await new Promise((resolve) => setTimeout(resolve, delay));
       continue;

@@ -1,7 +1,10 @@
 /**
- * Retry policy for the registry's optimistic-concurrency conflicts: a 409 whose problem type is
- * `registry-conflict` means "the record changed under this write, retry it" (the Worker already retried
- * internally). Other 409s (version exists, archived version) are real refusals and are never retried.
+ * Retry policy of the admin client:
+ * - a 409 whose problem type is `registry-conflict` means "the record changed under this write, retry it"
+ *   (the Worker already retried internally). Other 409s (version exists, archived version) are real
+ *   refusals and are never retried;
+ * - a 503 (a store is down; the Worker sends Retry-After) is retried for idempotent methods only. A POST
+ *   is not: its problem says what was committed and how to complete it (e.g. `committed_revision`).
  */
 export const REGISTRY_CONFLICT = "urn:edge-inference:problem:registry-conflict";
 
@@ -42,4 +45,22 @@ export function isRetryableConflict(status: number, text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** HTTP's idempotent methods: repeating one has the effect of sending it once. */
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+
+export function isRetryableUnavailable(method: string, status: number): boolean {
+  return status === 503 && IDEMPOTENT_METHODS.has(method.toUpperCase());
+}
+
+/** The problem's type without the catalogue prefix (`store-unavailable`), or the bare status. */
+export function problemName(status: number, text: string): string {
+  try {
+    const type = (JSON.parse(text) as { type?: unknown }).type;
+    if (typeof type === "string") return type.slice(type.lastIndexOf(":") + 1);
+  } catch {
+    // not problem+json
+  }
+  return `HTTP ${status}`;
 }

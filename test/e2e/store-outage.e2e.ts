@@ -11,6 +11,8 @@
  *   not_ready with Retry-After, predictions stay 200, a key creation is 503 store KV and is not audited.
  * - R2 not writable (its blob directory immutable): a publish answers 503 store R2 and registers nothing;
  *   the same publish succeeds afterwards.
+ * - The ops CLI under a D1 outage: an idempotent call (GET audit) is retried after Retry-After and completes
+ *   once D1 answers; a POST (promote) is not repeated.
  * Run: node --import tsx --test test/e2e/store-outage.e2e.ts (Node, not workerd; part of `npm run test:e2e`).
  * Needs python3 and chattr with CAP_LINUX_IMMUTABLE (root on Linux); it fails, never skips, without them.
  */
@@ -19,6 +21,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { main } from "../../scripts/cli/edge-models.ts";
 import { type LocalWorker, startLocalWorker } from "../../scripts/lib/local-worker.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -195,6 +198,40 @@ test("a locked D1: every D1-backed endpoint answers 503 + Retry-After, health is
   }
   const health = (await (await call("GET", "/api/v1/health")).json()) as { reasons?: string[] };
   assert.ok(!(health.reasons ?? []).some((reason) => reason.startsWith("D1 ")), JSON.stringify(health));
+});
+
+test("the ops CLI retries an idempotent call through a D1 outage and completes once D1 answers; a POST fails at once", async () => {
+  const url = worker?.url ?? "";
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const originalError = console.error;
+  console.error = (...args: unknown[]) => warnings.push(args.map(String).join(" "));
+  const lock = await lockStore("d1");
+  let released = false;
+  try {
+    // A POST may have committed part of its work: it is not repeated, its problem says how to complete it.
+    assert.equal(await main(["promote", MODEL, "v3_rf_tuned", "--url", url], (line) => lines.push(line)), 1);
+    assert.match(warnings.join("\n"), /Storage unavailable \(HTTP 503\)/);
+    assert.ok(!warnings.some((line) => line.includes("retrying")), warnings.join("\n"));
+    lines.length = 0;
+    const audit = main(["audit", MODEL, "--url", url, "--json"], (line) => lines.push(line));
+    const announced = () => warnings.find((line) => line.startsWith("service unavailable"));
+    for (let i = 0; i < 200 && !announced(); i += 1) await new Promise((r) => setTimeout(r, 50));
+    assert.match(
+      announced() ?? warnings.join("\n"),
+      /^service unavailable \(HTTP 503 store-unavailable on GET \/v1\/admin\/audit\): retrying in \d+\.\d\d s \(attempt 2 of 6\)$/,
+    );
+    await lock.release();
+    released = true;
+    assert.equal(await audit, 0, warnings.join("\n"));
+    assert.ok(
+      Array.isArray((JSON.parse(lines.join("\n")) as { entries?: unknown }).entries),
+      lines.join("\n"),
+    );
+  } finally {
+    console.error = originalError;
+    if (!released) await lock.release();
+  }
 });
 
 test("KV not writable: a promote committed in D1 answers 503 (store KV, committed revision); the retry completes it", async () => {
