@@ -40,7 +40,7 @@ const only = args
   .find((arg) => arg.startsWith("--only="))
   ?.slice("--only=".length)
   .split(",");
-/** Slices per measurement, interleaved across targets (a run may ask for more). */
+/** Slices per measurement, interleaved across targets (a run may set its own). */
 const ROUNDS = 4;
 const scale = (count: number) => (quick ? Math.max(5, Math.round(count / 10)) : count);
 

@@ -1,9 +1,15 @@
 /**
  * A thin HTTP client for the Worker's admin API that turns problem+json bodies into readable errors and
  * retries, with exponential backoff and jitter, registry write conflicts (409 registry-conflict) and
- * idempotent requests a store outage refused (503, after its Retry-After).
+ * idempotent requests a store outage refused (503 store-unavailable, waiting about its Retry-After).
  */
-import { backoffMs, isRetryableConflict, isRetryableUnavailable, problemName, retryPolicy } from "./retry.ts";
+import {
+  backoffMs,
+  isIdempotentMethod,
+  isRetryableConflict,
+  isRetryableUnavailable,
+  retryPolicy,
+} from "./retry.ts";
 
 export interface ClientOptions {
   url: string;
@@ -45,12 +51,22 @@ function describeProblem(status: number, text: string): string {
   return lines.join("\n");
 }
 
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+  /** An earlier attempt met a store outage (503): a change may have been committed by that attempt. */
+  retriedAfterOutage: boolean;
+}
+
 export async function callApi<T = Record<string, unknown>>(
   options: ClientOptions,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: T; headers: Headers }> {
+  /** Whether sending the request twice has the effect of sending it once (by default: its method says). */
+  idempotent = isIdempotentMethod(method),
+): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let payload: BodyInit | undefined;
@@ -62,6 +78,7 @@ export async function callApi<T = Record<string, unknown>>(
   const url = new URL(path, options.url.endsWith("/") ? options.url : `${options.url}/`);
   const policy = retryPolicy();
   const warn = options.warn ?? ((line: string) => console.error(line));
+  let retriedAfterOutage = false;
   for (let attempt = 1; ; attempt += 1) {
     let response: Response;
     try {
@@ -75,27 +92,32 @@ export async function callApi<T = Record<string, unknown>>(
     }
     const text = await response.text();
     const conflict = isRetryableConflict(response.status, text);
-    if ((conflict || isRetryableUnavailable(method, response.status)) && attempt < policy.attempts) {
+    const outage = isRetryableUnavailable(idempotent, response.status, text);
+    if ((conflict || outage) && attempt < policy.attempts) {
       const delay = backoffMs(policy, attempt, response.headers.get("retry-after"));
-      const reason = conflict ? "registry busy" : "service unavailable";
+      const reason = conflict
+        ? "registry busy (HTTP 409 registry-conflict"
+        : "storage unavailable (HTTP 503 store-unavailable";
       warn(
-        `${reason} (HTTP ${response.status} ${problemName(response.status, text)} on ${method} ${url.pathname}): retrying in ${(delay / 1000).toFixed(2)} s (attempt ${attempt + 1} of ${policy.attempts})`,
+        `${reason} on ${method} ${url.pathname}): retrying in ${(delay / 1000).toFixed(2)} s (attempt ${attempt + 1} of ${policy.attempts})`,
       );
+      retriedAfterOutage ||= outage;
       await new Promise((resolve) => setTimeout(resolve, delay));
       continue;
     }
-    return finish<T>(response, text, url);
+    return finish<T>(response, text, url, retriedAfterOutage);
   }
 }
 
-function finish<T>(
-  response: Response,
-  text: string,
-  url: URL,
-): { status: number; body: T; headers: Headers } {
+function finish<T>(response: Response, text: string, url: URL, retriedAfterOutage: boolean): ApiResult<T> {
   if (!response.ok) throw new CliError(describeProblem(response.status, text));
   try {
-    return { status: response.status, body: JSON.parse(text) as T, headers: response.headers };
+    return {
+      status: response.status,
+      body: JSON.parse(text) as T,
+      headers: response.headers,
+      retriedAfterOutage,
+    };
   } catch {
     throw new CliError(`unexpected non-JSON response from ${url.pathname} (HTTP ${response.status})`);
   }

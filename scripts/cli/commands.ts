@@ -38,7 +38,7 @@ const need = (value: string | undefined, usage: string): string => {
 const relativeToCwd = (file: string) => relative(process.cwd(), file) || ".";
 const path = (...parts: string[]) => parts.map(encodeURIComponent).join("/");
 
-function printRegistry(ctx: CommandContext, view: RegistryView): void {
+function printRegistry(ctx: CommandContext, view: RegistryView, retriedAfterOutage = false): void {
   const weights = Object.entries(view.traffic?.weights ?? {});
   ctx.out(
     `${view.model}  default=${view.default_version}  revision=${view.revision}${view.kv_revision !== undefined ? ` (kv ${view.kv_revision ?? "-"})` : ""}`,
@@ -56,7 +56,9 @@ function printRegistry(ctx: CommandContext, view: RegistryView): void {
   ctx.out(
     `  A/B: ${weights.length ? weights.map(([version, weight]) => `${version}=${weight}`).join(" ") : "off"}   shadows: ${view.traffic.shadow.join(", ") || "none"}   rollback to: ${view.previous_defaults.at(-1) ?? "-"}`,
   );
-  if (view.propagation) ctx.out(`  ${view.changed === false ? "(no change) " : ""}${view.propagation}`);
+  // After a 503 the first attempt may have committed the change and the retry only projected it.
+  const unchanged = retriedAfterOutage ? "(in place after a retry) " : "(no change) ";
+  if (view.propagation) ctx.out(`  ${view.changed === false ? unchanged : ""}${view.propagation}`);
 }
 
 async function registryChange(
@@ -64,10 +66,17 @@ async function registryChange(
   method: string,
   route: string,
   body?: unknown,
+  idempotent?: boolean,
 ): Promise<RegistryView> {
-  const { body: view } = await callApi<RegistryView>(ctx.client, method, route, body);
+  const { body: view, retriedAfterOutage } = await callApi<RegistryView>(
+    ctx.client,
+    method,
+    route,
+    body,
+    idempotent,
+  );
   if (ctx.json) ctx.out(JSON.stringify(view, null, 2));
-  else printRegistry(ctx, view);
+  else printRegistry(ctx, view, retriedAfterOutage);
   return view;
 }
 
@@ -274,10 +283,14 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<void>> = 
     if (pairs.length === 0 && !ctx.args.values.clear)
       throw new CliError(`give weights or --clear\n  usage: ${usage}`, 64);
     const reshuffle = ctx.args.values.reshuffle === true;
-    await registryChange(ctx, "PUT", `v1/admin/models/${path(model)}/weights`, {
-      weights: parseNumberPairs(pairs, "weight", "v2=0.1"),
-      ...(reshuffle ? { reshuffle } : {}),
-    });
+    await registryChange(
+      ctx,
+      "PUT",
+      `v1/admin/models/${path(model)}/weights`,
+      { weights: parseNumberPairs(pairs, "weight", "v2=0.1"), ...(reshuffle ? { reshuffle } : {}) },
+      // Each reshuffle draws a new salt: sent twice, it would reshuffle twice.
+      !reshuffle,
+    );
   },
 
   async thresholds(ctx) {

@@ -3,9 +3,12 @@
  * - a 409 whose problem type is `registry-conflict` means "the record changed under this write, retry it"
  *   (the Worker already retried internally). Other 409s (version exists, archived version) are real
  *   refusals and are never retried;
- * - a 503 (a store is down; the Worker sends Retry-After) is retried for idempotent methods only. A POST
- *   is not: its problem says what was committed and how to complete it (e.g. `committed_revision`).
+ * - a 503 `store-unavailable` (a store is down; the Worker sends Retry-After) is retried only for a request
+ *   its caller declares idempotent (by default GET, PUT, DELETE; not a PUT that reshuffles the A/B salt,
+ *   whose repeat would draw a new one). A POST is not retried: its problem says what was committed and
+ *   how to complete it (e.g. `committed_revision`). Other 503s (a missing secret) are not transient.
  */
+export const STORE_UNAVAILABLE = "urn:edge-inference:problem:store-unavailable";
 export const REGISTRY_CONFLICT = "urn:edge-inference:problem:registry-conflict";
 
 export interface RetryPolicy {
@@ -24,7 +27,10 @@ export function retryPolicy(env: Readonly<Record<string, string | undefined>> = 
   };
 }
 
-/** Exponential backoff with "equal jitter": half fixed, half random; never below the Retry-After. */
+/**
+ * Exponential backoff with "equal jitter": half fixed, half random. A Retry-After raises the delay to
+ * between half and all of it (capped like the backoff), so concurrent clients do not return in step.
+ */
 export function backoffMs(
   policy: RetryPolicy,
   attempt: number,
@@ -38,29 +44,22 @@ export function backoffMs(
   return Math.round(Math.max(jittered, floor * (0.5 + random() * 0.5)));
 }
 
-export function isRetryableConflict(status: number, text: string): boolean {
-  if (status !== 409) return false;
-  try {
-    return (JSON.parse(text) as { type?: string }).type === REGISTRY_CONFLICT;
-  } catch {
-    return false;
-  }
-}
-
-/** HTTP's idempotent methods: repeating one has the effect of sending it once. */
-const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
-
-export function isRetryableUnavailable(method: string, status: number): boolean {
-  return status === 503 && IDEMPOTENT_METHODS.has(method.toUpperCase());
-}
-
-/** The problem's type without the catalogue prefix (`store-unavailable`), or the bare status. */
-export function problemName(status: number, text: string): string {
+function problemType(text: string): string | undefined {
   try {
     const type = (JSON.parse(text) as { type?: unknown }).type;
-    if (typeof type === "string") return type.slice(type.lastIndexOf(":") + 1);
+    return typeof type === "string" ? type : undefined;
   } catch {
-    // not problem+json
+    return undefined;
   }
-  return `HTTP ${status}`;
 }
+
+export const isRetryableConflict = (status: number, text: string): boolean =>
+  status === 409 && problemType(text) === REGISTRY_CONFLICT;
+
+/** HTTP's idempotent methods: sending one twice has the effect of sending it once. */
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+
+export const isIdempotentMethod = (method: string): boolean => IDEMPOTENT_METHODS.has(method.toUpperCase());
+
+export const isRetryableUnavailable = (idempotent: boolean, status: number, text: string): boolean =>
+  idempotent && status === 503 && problemType(text) === STORE_UNAVAILABLE;

@@ -11,8 +11,8 @@
  *   not_ready with Retry-After, predictions stay 200, a key creation is 503 store KV and is not audited.
  * - R2 not writable (its blob directory immutable): a publish answers 503 store R2 and registers nothing;
  *   the same publish succeeds afterwards.
- * - The ops CLI under a D1 outage: an idempotent call (GET audit) is retried after Retry-After and completes
- *   once D1 answers; a POST (promote) is not repeated.
+ * - The ops CLI under a D1 outage: an idempotent call (GET audit) is retried with backoff and completes
+ *   once D1 answers; a POST (promote) and a PUT that reshuffles the A/B salt are not repeated.
  * Run: node --import tsx --test test/e2e/store-outage.e2e.ts (Node, not workerd; part of `npm run test:e2e`).
  * Needs python3 and chattr with CAP_LINUX_IMMUTABLE (root on Linux); it fails, never skips, without them.
  */
@@ -200,7 +200,7 @@ test("a locked D1: every D1-backed endpoint answers 503 + Retry-After, health is
   assert.ok(!(health.reasons ?? []).some((reason) => reason.startsWith("D1 ")), JSON.stringify(health));
 });
 
-test("the ops CLI retries an idempotent call through a D1 outage and completes once D1 answers; a POST fails at once", async () => {
+test("the ops CLI retries an idempotent call through a D1 outage and completes once D1 answers; a POST and a reshuffle fail at once", async () => {
   const url = worker?.url ?? "";
   const lines: string[] = [];
   const warnings: string[] = [];
@@ -208,18 +208,22 @@ test("the ops CLI retries an idempotent call through a D1 outage and completes o
   console.error = (...args: unknown[]) => warnings.push(args.map(String).join(" "));
   const lock = await lockStore("d1");
   let released = false;
+  let audit: Promise<number> | undefined;
   try {
     // A POST may have committed part of its work: it is not repeated, its problem says how to complete it.
     assert.equal(await main(["promote", MODEL, "v3_rf_tuned", "--url", url], (line) => lines.push(line)), 1);
-    assert.match(warnings.join("\n"), /Storage unavailable \(HTTP 503\)/);
+    // Nor is a PUT that reshuffles the A/B salt: sent twice, it would reshuffle twice.
+    const reshuffle = ["weights", MODEL, "v3_rf_tuned=0.1", "--reshuffle", "--url", url];
+    assert.equal(await main(reshuffle, (line) => lines.push(line)), 1);
+    assert.equal(warnings.filter((line) => /Storage unavailable \(HTTP 503\)/.test(line)).length, 2);
     assert.ok(!warnings.some((line) => line.includes("retrying")), warnings.join("\n"));
     lines.length = 0;
-    const audit = main(["audit", MODEL, "--url", url, "--json"], (line) => lines.push(line));
-    const announced = () => warnings.find((line) => line.startsWith("service unavailable"));
+    audit = main(["audit", MODEL, "--url", url, "--json"], (line) => lines.push(line));
+    const announced = () => warnings.find((line) => line.startsWith("storage unavailable"));
     for (let i = 0; i < 200 && !announced(); i += 1) await new Promise((r) => setTimeout(r, 50));
     assert.match(
       announced() ?? warnings.join("\n"),
-      /^service unavailable \(HTTP 503 store-unavailable on GET \/v1\/admin\/audit\): retrying in \d+\.\d\d s \(attempt 2 of 6\)$/,
+      /^storage unavailable \(HTTP 503 store-unavailable on GET \/v1\/admin\/audit\): retrying in \d+\.\d\d s \(attempt 2 of 6\)$/,
     );
     await lock.release();
     released = true;
@@ -229,8 +233,9 @@ test("the ops CLI retries an idempotent call through a D1 outage and completes o
       lines.join("\n"),
     );
   } finally {
-    console.error = originalError;
     if (!released) await lock.release();
+    await audit?.catch(() => 1);
+    console.error = originalError;
   }
 });
 
