@@ -8,6 +8,7 @@ import {
   isIdempotentMethod,
   isRetryableConflict,
   isRetryableUnavailable,
+  type RetryPolicy,
   retryPolicy,
 } from "./retry.ts";
 
@@ -16,6 +17,8 @@ export interface ClientOptions {
   token?: string | undefined;
   /** Where retry notices go (stderr by default). */
   warn?: (line: string) => void;
+  /** How often and how long to retry (by default from this process's EDGE_CLI_RETRIES). */
+  retry?: RetryPolicy;
 }
 
 export class CliError extends Error {
@@ -76,7 +79,7 @@ export async function callApi<T = Record<string, unknown>>(
     payload = JSON.stringify(body);
   }
   const url = new URL(path, options.url.endsWith("/") ? options.url : `${options.url}/`);
-  const policy = retryPolicy();
+  const policy = options.retry ?? retryPolicy();
   const warn = options.warn ?? ((line: string) => console.error(line));
   let retriedAfterOutage = false;
   for (let attempt = 1; ; attempt += 1) {

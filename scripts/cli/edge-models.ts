@@ -2,6 +2,7 @@ import { CliError } from "./admin-client.ts";
 import { parseArgs } from "./cli-args.ts";
 import { commands } from "./commands.ts";
 import { mlflowClient } from "./mlflow-sync.ts";
+import { retryPolicy } from "./retry.ts";
 import { workerUrl } from "./worker-url.ts";
 
 export const HELP = `edge-models — operate the model registry of an edge-inference Worker
@@ -91,6 +92,7 @@ export async function main(
         url: workerUrl(args.values, env, warn),
         token: args.values.token ?? env.EDGE_ADMIN_TOKEN,
         warn,
+        retry: retryPolicy(env),
       },
       args,
       json: args.values.json === true,

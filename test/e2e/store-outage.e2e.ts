@@ -217,6 +217,11 @@ test("the ops CLI retries an idempotent call through a D1 outage and completes o
     assert.equal(await main(reshuffle, (line) => lines.push(line)), 1);
     assert.equal(warnings.filter((line) => /Storage unavailable \(HTTP 503\)/.test(line)).length, 2);
     assert.ok(!warnings.some((line) => line.includes("retrying")), warnings.join("\n"));
+    // EDGE_CLI_RETRIES=1 in the CLI's environment: one attempt, the outage reported at once.
+    const once = await main(["audit", MODEL, "--url", url], () => undefined, { EDGE_CLI_RETRIES: "1" });
+    assert.equal(once, 1);
+    assert.equal(warnings.filter((line) => /Storage unavailable \(HTTP 503\)/.test(line)).length, 3);
+    assert.ok(!warnings.some((line) => line.includes("retrying")), warnings.join("\n"));
     lines.length = 0;
     audit = main(["audit", MODEL, "--url", url, "--json"], (line) => lines.push(line));
     const announced = () => warnings.find((line) => line.startsWith("storage unavailable"));
