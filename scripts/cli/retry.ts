@@ -8,8 +8,10 @@
  *   whose repeat would draw a new one). A POST is not retried: its problem says what was committed and
  *   how to complete it (e.g. `committed_revision`). Other 503s (a missing secret) are not transient.
  */
-export const STORE_UNAVAILABLE = "urn:edge-inference:problem:store-unavailable";
-export const REGISTRY_CONFLICT = "urn:edge-inference:problem:registry-conflict";
+import { PROBLEMS, problemTypeUri } from "../../worker/problems/catalogue.ts";
+
+const STORE_UNAVAILABLE = problemTypeUri(PROBLEMS.storeUnavailable.slug);
+const REGISTRY_CONFLICT = problemTypeUri(PROBLEMS.registryConflict.slug);
 
 export interface RetryPolicy {
   attempts: number;

@@ -16,7 +16,7 @@ export interface PredictionIdKeys {
 }
 
 /** The part of the environment read here: a required secret of deployed configurations, absent locally until set. */
-type KeyEnv = Pick<Bindings, "PREDICTION_ID_KEY">;
+export type PredictionIdKeyEnv = Pick<Bindings, "PREDICTION_ID_KEY">;
 
 const encoder = new TextEncoder();
 
@@ -45,7 +45,7 @@ function parse(raw: unknown): Parsed {
  * secret): health lists it, predictions then get unsealed UUID ids and feedback on sealed ids answers
  * `prediction-id-key-missing`.
  */
-export function predictionIdKeyWarning(env: KeyEnv): string | null {
+export function predictionIdKeyWarning(env: PredictionIdKeyEnv): string | null {
   const parsed = parse(env.PREDICTION_ID_KEY);
   return "problem" in parsed
     ? `${parsed.problem}: predictions get unsealed ids and feedback cannot verify sealed ones (wrangler secret put PREDICTION_ID_KEY)`
@@ -55,7 +55,7 @@ export function predictionIdKeyWarning(env: KeyEnv): string | null {
 let cached: { raw: string; keys: Promise<PredictionIdKeys> } | null = null;
 
 /** The imported HMAC keys (cached per isolate for the same secret value), or null without a usable secret. */
-export function predictionIdKeys(env: KeyEnv): Promise<PredictionIdKeys> | null {
+export function predictionIdKeys(env: PredictionIdKeyEnv): Promise<PredictionIdKeys> | null {
   const raw = env.PREDICTION_ID_KEY;
   if (typeof raw !== "string") return null;
   if (cached?.raw === raw) return cached.keys;

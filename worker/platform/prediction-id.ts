@@ -7,7 +7,12 @@ import {
   type PredictionFacts,
   toBase64Url,
 } from "./prediction-id-codec.ts";
-import { type PredictionIdKeys, predictionIdKeys, predictionIdKeyWarning } from "./prediction-id-key.ts";
+import {
+  type PredictionIdKeyEnv,
+  type PredictionIdKeys,
+  predictionIdKeys,
+  predictionIdKeyWarning,
+} from "./prediction-id-key.ts";
 
 export type { PredictionFacts };
 
@@ -83,7 +88,7 @@ let warned = false;
  * UUIDs otherwise (logged once per isolate, listed by health; feedback then falls back to the recent sample).
  */
 export async function predictionIds(
-  env: Parameters<typeof predictionIdKeys>[0],
+  env: PredictionIdKeyEnv,
   facts: readonly PredictionFacts[],
 ): Promise<string[]> {
   const keys = await predictionIdKeys(env);
