@@ -1,5 +1,6 @@
 /**
- * Cost of sealing a prediction id inside workerd (BoringSSL WebCrypto) vs crypto.randomUUID, in one run:
+ * Cost of sealing a prediction id inside workerd (a synchronous HMAC-SHA-256, worker/platform/hmac-sha256.ts)
+ * vs crypto.randomUUID and one `crypto.subtle.sign` (WebCrypto, what sealing used before), in one run:
  * `npx vitest run --config vitest.bench.config.ts bench/prediction-id-seal.workerd.ts`. workerd's clock
  * advances only across I/O, so each phase is bracketed by a KV read. Node's figures: bench/prediction-id-seal.ts.
  */
@@ -43,16 +44,23 @@ async function time(label: string, ops: number, run: () => Promise<unknown> | un
 }
 
 it("prints ns/op of sealing vs crypto.randomUUID", async () => {
-  const keys = await predictionIdKeys({ PREDICTION_ID_KEY: "1:bench-only-key-0123456789abcdefghijklmnop" });
+  const keys = predictionIdKeys({ PREDICTION_ID_KEY: "1:bench-only-key-0123456789abcdefghijklmnop" });
   if (!keys) throw new Error("no key");
   const N = 20_000;
   await time("crypto.randomUUID()", N * 10, () => crypto.randomUUID());
   await time("seal binary", N, () => sealPredictionId(keys, binary));
   await time("seal multiclass (4 classes)", N, () => sealPredictionId(keys, multiclass));
   const batch = Array.from({ length: 100 }, () => binary);
-  await time("seal 100 ids, Promise.all (per batch)", N / 100, () =>
-    Promise.all(batch.map((facts) => sealPredictionId(keys, facts))),
-  );
-  const sealed = await sealPredictionId(keys, binary);
+  await time("seal 100 ids (per batch)", N / 100, () => batch.map((facts) => sealPredictionId(keys, facts)));
+  const sealed = sealPredictionId(keys, binary);
   await time("open binary (MAC check + decode)", N, () => openPredictionId(keys, sealed));
+  const webCryptoKey = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode("bench-only-key-0123456789abcdefghijklmnop"),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const payload = new Uint8Array(40).fill(7);
+  await time("crypto.subtle.sign HMAC (awaited)", N, () => crypto.subtle.sign("HMAC", webCryptoKey, payload));
 });

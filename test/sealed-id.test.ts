@@ -25,7 +25,7 @@ import { seedShippedModels } from "./support/shipped-models.ts";
 const { post } = workerClient();
 
 const keysOf = async (value: string) => {
-  const keys = await predictionIdKeys({ PREDICTION_ID_KEY: value });
+  const keys = predictionIdKeys({ PREDICTION_ID_KEY: value });
   if (!keys) throw new Error("no keys");
   return keys;
 };
@@ -79,11 +79,11 @@ describe("sealed prediction ids", () => {
   it("round-trips every task's facts exactly, URL-safe, with a stated length", async () => {
     const keys = await envKeys();
     for (const [task, facts] of Object.entries(FACTS)) {
-      const id = await sealPredictionId(keys, facts);
+      const id = sealPredictionId(keys, facts);
       expect(id, task).toMatch(/^p1_[A-Za-z0-9_-]+$/);
       expect(isSealedId(id)).toBe(true);
       expect(encodeURIComponent(id)).toBe(id);
-      const opened = await openPredictionId(keys, id);
+      const opened = openPredictionId(keys, id);
       expect(opened, task).toEqual({ ok: true, facts });
       // the length docs/monitoring.md states: 3 + ⌈4·bytes/3⌉ characters, bytes = 33 + model + version +
       // output (4 | 8) + label (1 + length) + interval (12 | 24) + probabilities (2 + 4 or 8 per class)
@@ -98,34 +98,54 @@ describe("sealed prediction ids", () => {
       expect(id.length, task).toBe(3 + Math.ceil((4 * bytes) / 3));
     }
     // two predictions with the same facts in the same millisecond still get distinct ids
-    const twins = await Promise.all(
-      [1, 2, 3].map(() => sealPredictionId(keys, FACTS.binary as PredictionFacts)),
-    );
+    const twins = [1, 2, 3].map(() => sealPredictionId(keys, FACTS.binary as PredictionFacts));
     expect(new Set(twins).size).toBe(3);
+  });
+
+  it("carries the crypto.subtle HMAC-SHA-256 tag, so ids sealed before and after the synchronous MAC open alike", async () => {
+    const secret = "3:a-secret-for-the-tag-compatibility-check-0123456789";
+    const keys = await keysOf(secret);
+    const id = sealPredictionId(keys, FACTS.multiclass as PredictionFacts);
+    const bytes = fromBase64Url(id.slice(3)) as Uint8Array;
+    const payload = bytes.subarray(0, bytes.length - 16);
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret.slice(2)),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const input = new Uint8Array([...new TextEncoder().encode("p1"), ...payload]);
+    const tag = new Uint8Array(await crypto.subtle.sign("HMAC", key, input)).subarray(0, 16);
+    expect(bytes.subarray(bytes.length - 16)).toEqual(tag);
+    // an id whose tag crypto.subtle wrote (as every earlier version did) opens
+    const earlier = new Uint8Array(bytes);
+    earlier.set(tag, payload.length);
+    expect(openPredictionId(keys, `p1_${toBase64Url(earlier)}`).ok).toBe(true);
   });
 
   it("refuses any altered character, truncation, a non-canonical spelling and a foreign key id", async () => {
     const keys = await envKeys();
-    const id = await sealPredictionId(keys, FACTS.regression as PredictionFacts);
+    const id = sealPredictionId(keys, FACTS.regression as PredictionFacts);
     const body = id.slice(3);
     for (let at = 0; at < body.length; at += 1) {
       const swapped = body[at] === "A" ? "B" : "A";
       const tampered = `p1_${body.slice(0, at)}${swapped}${body.slice(at + 1)}`;
-      const opened = await openPredictionId(keys, tampered);
+      const opened = openPredictionId(keys, tampered);
       expect(opened.ok, `position ${at}`).toBe(false);
     }
-    expect(await openPredictionId(keys, id.slice(0, -4))).toEqual({ ok: false, reason: "bad-mac" });
-    expect(await openPredictionId(keys, "p1_")).toEqual({ ok: false, reason: "malformed" });
-    expect(await openPredictionId(keys, "p1_***")).toEqual({ ok: false, reason: "malformed" });
-    expect(await openPredictionId(keys, `${id}=`)).toEqual({ ok: false, reason: "malformed" });
+    expect(openPredictionId(keys, id.slice(0, -4))).toEqual({ ok: false, reason: "bad-mac" });
+    expect(openPredictionId(keys, "p1_")).toEqual({ ok: false, reason: "malformed" });
+    expect(openPredictionId(keys, "p1_***")).toEqual({ ok: false, reason: "malformed" });
+    expect(openPredictionId(keys, `${id}=`)).toEqual({ ok: false, reason: "malformed" });
 
     const foreign = await keysOf("7:a-key-this-deployment-never-had-0123456789");
-    const stranger = await sealPredictionId(foreign, FACTS.binary as PredictionFacts);
-    expect(await openPredictionId(keys, stranger)).toEqual({ ok: false, reason: "unknown-key" });
+    const stranger = sealPredictionId(foreign, FACTS.binary as PredictionFacts);
+    expect(openPredictionId(keys, stranger)).toEqual({ ok: false, reason: "unknown-key" });
     // same key id, other secret
     const impostor = await keysOf("1:not-the-deployment-secret-but-key-id-1-xxxxxxxx");
-    const forged = await sealPredictionId(impostor, FACTS.binary as PredictionFacts);
-    expect(await openPredictionId(keys, forged)).toEqual({ ok: false, reason: "bad-mac" });
+    const forged = sealPredictionId(impostor, FACTS.binary as PredictionFacts);
+    expect(openPredictionId(keys, forged)).toEqual({ ok: false, reason: "bad-mac" });
   });
 
   it("base64url: the table encoder equals btoa's alphabet-swapped output and decodes back", () => {
@@ -144,8 +164,8 @@ describe("sealed prediction ids", () => {
     const keys = await envKeys();
     expect(keys.current).toBe(1);
     const previous = await keysOf("0:test-only-previous-prediction-id-key-0000");
-    const old = await sealPredictionId(previous, FACTS.multiclass as PredictionFacts);
-    expect(await openPredictionId(keys, old)).toEqual({ ok: true, facts: FACTS.multiclass });
+    const old = sealPredictionId(previous, FACTS.multiclass as PredictionFacts);
+    expect(openPredictionId(keys, old)).toEqual({ ok: true, facts: FACTS.multiclass });
   });
 
   it("without a usable key: a warning, unsealed UUID ids, and feedback on sealed ids fails closed", async () => {
@@ -156,7 +176,7 @@ describe("sealed prediction ids", () => {
     const ids = await predictionIds({}, [FACTS.binary as PredictionFacts]);
     expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
 
-    const sealed = await sealPredictionId(await envKeys(), FACTS.binary as PredictionFacts);
+    const sealed = sealPredictionId(await envKeys(), FACTS.binary as PredictionFacts);
     const { scope } = testScope({ env: { ...env, PREDICTION_ID_KEY: undefined } as typeof env });
     const refused = await recordFeedback(
       scope,
@@ -181,7 +201,7 @@ describe("ids served through the Worker", () => {
     const keys = await envKeys();
     const credit = await post("/api/v1/predict", CREDIT_SEED_REQUEST);
     const creditId = credit.headers.get("x-prediction-id") ?? "";
-    const creditFacts = await openPredictionId(keys, creditId);
+    const creditFacts = openPredictionId(keys, creditId);
     expect(creditFacts.ok && creditFacts.facts.model).toBe("kredipusula");
     expect(creditFacts.ok && creditFacts.facts.version).toBe(credit.headers.get("x-model-version"));
     expect(creditFacts.ok && creditFacts.facts.output).toBeCloseTo(
@@ -195,7 +215,7 @@ describe("ids served through the Worker", () => {
       confidence_interval: { level: number; lower: number; upper: number };
       prediction_id: string;
     };
-    const ratingFacts = await openPredictionId(keys, ratingBody.prediction_id);
+    const ratingFacts = openPredictionId(keys, ratingBody.prediction_id);
     // the seed response rounds the bounds; the id keeps them as served to the log
     const interval = ratingFacts.ok ? ratingFacts.facts.interval : null;
     expect(interval?.level).toBe(ratingBody.confidence_interval.level);
@@ -213,7 +233,7 @@ describe("ids served through the Worker", () => {
       predictions: { id: string; label: string; probabilities: Record<string, number> }[];
     };
     const served = riskBody.predictions[0];
-    const riskFacts = await openPredictionId(keys, served?.id ?? "");
+    const riskFacts = openPredictionId(keys, served?.id ?? "");
     expect(riskFacts.ok).toBe(true);
     if (riskFacts.ok && served) {
       expect(riskFacts.facts.label).toBe(served.label);
@@ -224,12 +244,12 @@ describe("ids served through the Worker", () => {
 
   it("feedback refuses a tampered or foreign id with 422 naming prediction_id", async () => {
     const keys = await envKeys();
-    const id = await sealPredictionId(keys, { ...(FACTS.binary as PredictionFacts), ts: Date.now() });
+    const id = sealPredictionId(keys, { ...(FACTS.binary as PredictionFacts), ts: Date.now() });
     const tampered = `${id.slice(0, 20)}${id[20] === "A" ? "B" : "A"}${id.slice(21)}`;
     const single = await post(`/v1/predictions/${tampered}/feedback`, { actual: 1 });
     const problem = await expectProblemJson<{ errors: { field: string; message: string }[] }>(single, 422);
     expect(problem.errors[0]?.field).toBe("id");
-    const foreign = await sealPredictionId(
+    const foreign = sealPredictionId(
       await keysOf("9:a-key-this-deployment-never-had-0123456789"),
       FACTS.binary as PredictionFacts,
     );

@@ -85,7 +85,7 @@ async function resolveFacts(
   errors: FieldError[],
 ): Promise<(PredictionFacts | null | undefined)[]> {
   const sealed = items.some((item) => isSealedId(item.prediction_id));
-  const keys = sealed ? await predictionIdKeys(scope.env) : null;
+  const keys = sealed ? predictionIdKeys(scope.env) : null;
   if (sealed && !keys) throw problems.predictionIdKeyMissing();
   const legacyIds = items.filter((item) => !isSealedId(item.prediction_id)).map((item) => item.prediction_id);
   const logged =
@@ -93,7 +93,7 @@ async function resolveFacts(
   return Promise.all(
     items.map(async (item, index) => {
       if (!isSealedId(item.prediction_id)) return logged?.get(item.prediction_id) ?? null;
-      const opened = keys ? await openPredictionId(keys, item.prediction_id) : null;
+      const opened = keys ? openPredictionId(keys, item.prediction_id) : null;
       if (opened?.ok) return opened.facts;
       errors.push({
         field: fieldOf(index, "prediction_id"),

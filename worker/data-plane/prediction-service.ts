@@ -110,7 +110,7 @@ async function scoreAndRecord(
   });
   const base = await recordBase(scope, manifest.model, manifest.version, route, subject, started);
   // sealed ids carry what feedback needs (platform/prediction-id.ts)
-  const ids = await predictionIds(
+  const ids = predictionIds(
     scope.env,
     scored.map((prediction) => ({
       ts: base.ts,

@@ -1,4 +1,5 @@
 import type { Bindings } from "./env.ts";
+import { type HmacSha256, hmacSha256 } from "./hmac-sha256.ts";
 
 /**
  * The secret that seals prediction ids: the `PREDICTION_ID_KEY` secret binding, one or more comma-separated
@@ -12,7 +13,7 @@ const MIN_SECRET_LENGTH = 32;
 export interface PredictionIdKeys {
   /** The key id new ids are sealed with. */
   current: number;
-  keys: ReadonlyMap<number, CryptoKey>;
+  keys: ReadonlyMap<number, HmacSha256>;
 }
 
 /** The part of the environment read here: a required secret of deployed configurations, absent locally until set. */
@@ -52,31 +53,19 @@ export function predictionIdKeyWarning(env: PredictionIdKeyEnv): string | null {
     : null;
 }
 
-let cached: { raw: string; keys: Promise<PredictionIdKeys> } | null = null;
+let cached: { raw: string; keys: PredictionIdKeys } | null = null;
 
-/** The imported HMAC keys (cached per isolate for the same secret value), or null without a usable secret. */
-export function predictionIdKeys(env: PredictionIdKeyEnv): Promise<PredictionIdKeys> | null {
+/** The keyed HMACs (cached per isolate for the same secret value), or null without a usable secret. */
+export function predictionIdKeys(env: PredictionIdKeyEnv): PredictionIdKeys | null {
   const raw = env.PREDICTION_ID_KEY;
   if (typeof raw !== "string") return null;
   if (cached?.raw === raw) return cached.keys;
   const parsed = parse(raw);
   if ("problem" in parsed) return null;
-  const keys = (async () => {
-    const imported = new Map<number, CryptoKey>();
-    for (const entry of parsed.entries) {
-      imported.set(
-        entry.id,
-        await crypto.subtle.importKey(
-          "raw",
-          encoder.encode(entry.secret),
-          { name: "HMAC", hash: "SHA-256" },
-          false,
-          ["sign", "verify"],
-        ),
-      );
-    }
-    return { current: parsed.entries[0]?.id ?? 0, keys: imported };
-  })();
+  const keys: PredictionIdKeys = {
+    current: parsed.entries[0]?.id ?? 0,
+    keys: new Map(parsed.entries.map((entry) => [entry.id, hmacSha256(encoder.encode(entry.secret))])),
+  };
   cached = { raw, keys };
   return keys;
 }

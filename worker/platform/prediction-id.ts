@@ -27,11 +27,12 @@ const MAC_BYTES = 16;
 
 const DOMAIN = new TextEncoder().encode("p1");
 
-async function mac(key: CryptoKey, payload: Uint8Array): Promise<Uint8Array> {
+/** The input a MAC covers: the domain ("p1") then the payload. */
+function macInput(payload: Uint8Array): Uint8Array {
   const input = new Uint8Array(DOMAIN.length + payload.length);
   input.set(DOMAIN);
   input.set(payload, DOMAIN.length);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, input)).subarray(0, MAC_BYTES);
+  return input;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -41,13 +42,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-export async function sealPredictionId(keys: PredictionIdKeys, facts: PredictionFacts): Promise<string> {
+export function sealPredictionId(keys: PredictionIdKeys, facts: PredictionFacts): string {
   const key = keys.keys.get(keys.current);
   if (!key) throw new Error("current prediction id key missing");
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const sealed = encodeFacts(keys.current, facts, nonce, MAC_BYTES);
   const payload = sealed.subarray(0, sealed.length - MAC_BYTES);
-  sealed.set(await mac(key, payload), payload.length);
+  key.macInto(macInput(payload), sealed.subarray(payload.length));
   return SEALED_PREFIX + toBase64Url(sealed);
 }
 
@@ -59,7 +60,7 @@ type OpenedId =
   | { ok: false; reason: "malformed" | "unknown-key" | "bad-mac" };
 
 /** Checks the MAC (constant time) and decodes the facts; any failure says why, without detail to forge by. */
-export async function openPredictionId(keys: PredictionIdKeys, id: string): Promise<OpenedId> {
+export function openPredictionId(keys: PredictionIdKeys, id: string): OpenedId {
   if (!isSealedId(id)) return { ok: false, reason: "malformed" };
   const text = id.slice(SEALED_PREFIX.length);
   const bytes = fromBase64Url(text);
@@ -71,7 +72,9 @@ export async function openPredictionId(keys: PredictionIdKeys, id: string): Prom
   const keyId = keyIdOf(payload);
   const key = keyId === null ? undefined : keys.keys.get(keyId);
   if (!key) return { ok: false, reason: "unknown-key" };
-  if (!sameBytes(await mac(key, payload), bytes.subarray(bytes.length - MAC_BYTES))) {
+  const expected = new Uint8Array(MAC_BYTES);
+  key.macInto(macInput(payload), expected);
+  if (!sameBytes(expected, bytes.subarray(bytes.length - MAC_BYTES))) {
     return { ok: false, reason: "bad-mac" };
   }
   try {
@@ -87,11 +90,8 @@ let warned = false;
  * The ids of one request's scored rows: sealed when the deployment has a usable PREDICTION_ID_KEY, random
  * UUIDs otherwise (logged once per isolate, listed by health; feedback then falls back to the recent sample).
  */
-export async function predictionIds(
-  env: PredictionIdKeyEnv,
-  facts: readonly PredictionFacts[],
-): Promise<string[]> {
-  const keys = await predictionIdKeys(env);
+export function predictionIds(env: PredictionIdKeyEnv, facts: readonly PredictionFacts[]): string[] {
+  const keys = predictionIdKeys(env);
   if (!keys) {
     if (!warned) {
       warned = true;
@@ -101,5 +101,5 @@ export async function predictionIds(
     }
     return facts.map(() => crypto.randomUUID());
   }
-  return Promise.all(facts.map((entry) => sealPredictionId(keys, entry)));
+  return facts.map((entry) => sealPredictionId(keys, entry));
 }
