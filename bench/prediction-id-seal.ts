@@ -61,8 +61,8 @@ const perBatch = await time("seal 100 ids (per batch)", N / 100, () =>
   batch.map((facts) => sealPredictionId(keys, facts)),
 );
 console.log(`${"  = per id in a 100-row batch".padEnd(44)} ${(perBatch / 100).toFixed(0).padStart(8)} ns/op`);
-const sealed = await sealPredictionId(keys, binary);
+const sealed = sealPredictionId(keys, binary);
 await time("open (verify MAC + decode) binary", N, () => openPredictionId(keys, sealed));
 for (const [name, facts] of Object.entries({ binary, regression, multiclass })) {
-  console.log(`id length ${name}: ${(await sealPredictionId(keys, facts)).length} characters`);
+  console.log(`id length ${name}: ${sealPredictionId(keys, facts).length} characters`);
 }

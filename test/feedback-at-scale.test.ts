@@ -28,8 +28,8 @@ import { seedShippedModels, shippedVersion } from "./support/shipped-models.ts";
 const { post } = workerClient();
 const HOUR = 3_600_000;
 
-async function seal(facts: PredictionFacts): Promise<string> {
-  const keys = await predictionIdKeys(env);
+function seal(facts: PredictionFacts): string {
+  const keys = predictionIdKeys(env);
   if (!keys) throw new Error("the test binding PREDICTION_ID_KEY is missing");
   return sealPredictionId(keys, facts);
 }
@@ -74,7 +74,7 @@ describe("feedback for sealed ids", () => {
   };
 
   it("a label five hours late lands in its prediction's bucket, without a sample row", async () => {
-    const id = await seal(facts);
+    const id = seal(facts);
     const response = await post(`/v1/predictions/${id}/feedback`, { actual: 4 });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
@@ -108,7 +108,7 @@ describe("feedback for sealed ids", () => {
 
   it("a later label replaces the earlier one exactly; resending the same label changes nothing", async () => {
     const later = { ...facts, ts: facts.ts + 10 * FINE_BUCKET_MS };
-    const id = await seal(later);
+    const id = seal(later);
     expect((await post(`/v1/predictions/${id}/feedback`, { actual: 1 })).status).toBe(200);
     expect(
       (await post("/v1/predictions/feedback", { feedback: [{ prediction_id: id, actual: 5 }] })).status,
@@ -132,7 +132,7 @@ describe("feedback for sealed ids", () => {
 
   it("migration 0006 re-keys a label stored under its full sealed id; the next label replaces it", async () => {
     const old = { ...facts, ts: facts.ts + 40 * FINE_BUCKET_MS };
-    const id = await seal(old);
+    const id = seal(old);
     const other = crypto.randomUUID();
     // as written before 0006: the full id as key (revision 1: its delta is in the summary)
     expect((await post(`/v1/predictions/${id}/feedback`, { actual: 2 })).status).toBe(200);
@@ -167,7 +167,7 @@ describe("feedback for sealed ids", () => {
 
   it("concurrent replacements of one label leave the summary equal to the label that won", async () => {
     const raced = { ...facts, ts: facts.ts + 30 * FINE_BUCKET_MS };
-    const id = await seal(raced);
+    const id = seal(raced);
     const responses = await Promise.all(
       [1, 2, 3, 4, 5].map((actual) => post(`/v1/predictions/${id}/feedback`, { actual })),
     );
@@ -183,7 +183,7 @@ describe("feedback for sealed ids", () => {
 
   it("a label written before summaries existed (revision 0, never folded) is replaced without subtracting it", async () => {
     const older = { ...facts, ts: facts.ts + 20 * FINE_BUCKET_MS };
-    const id = await seal(older);
+    const id = seal(older);
     await env.DB.prepare(
       "INSERT INTO feedback (prediction_id, model, actual, ts, revision) VALUES (?, 'recommender', 2, ?, 0)",
     )
@@ -215,10 +215,10 @@ describe("feedback for sealed ids", () => {
       ],
     });
     expect(labelled.status).toBe(200);
-    const keys = await predictionIdKeys(env);
+    const keys = predictionIdKeys(env);
     const { openPredictionId } = await import("../worker/platform/prediction-id.ts");
     for (const id of [creditId, riskId]) {
-      const opened = keys ? await openPredictionId(keys, id) : null;
+      const opened = keys ? openPredictionId(keys, id) : null;
       if (!opened?.ok) throw new Error("served id does not open");
       const summary = await labelledAt(opened.facts);
       expect(summary?.performance.n, opened.facts.model).toBeGreaterThanOrEqual(1);
@@ -231,7 +231,7 @@ describe("feedback for sealed ids", () => {
 
 describe("feedback cost and retention", () => {
   it("refuses a label for a prediction older than the feedback retention (its predecessor may be pruned)", async () => {
-    const id = await seal({
+    const id = seal({
       ts: Date.now() - 31 * 24 * HOUR,
       model: "kredipusula",
       version: "v2_gbm",

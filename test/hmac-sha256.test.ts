@@ -1,7 +1,7 @@
 /**
  * The synchronous HMAC-SHA-256 that seals prediction ids (worker/platform/hmac-sha256.ts) against the
- * reference, workerd's `crypto.subtle.sign("HMAC", …)`: RFC 4231's test cases, then random keys (shorter
- * than, equal to and longer than a block) and messages of every length across the padding boundaries.
+ * reference, workerd's `crypto.subtle.sign("HMAC", …)`: RFC 4231's seven test cases, then pseudo-random keys of eight lengths around the block size with messages of every
+ * length 0-200 (across the padding boundaries), and a longer `out` refused.
  */
 import { describe, expect, it } from "vitest";
 import { hmacSha256 } from "../worker/platform/hmac-sha256.ts";
@@ -52,12 +52,28 @@ describe("HMAC-SHA-256", () => {
         "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
       ],
       [
+        Uint8Array.from({ length: 25 }, (_, index) => index + 1),
+        hex("cd".repeat(50)),
+        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+      ],
+      [
         hex("aa".repeat(131)),
         ascii("Test Using Larger Than Block-Size Key - Hash Key First"),
         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
       ],
+      [
+        hex("aa".repeat(131)),
+        ascii(
+          "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.",
+        ),
+        "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+      ],
     ];
     for (const [key, message, tag] of cases) expect(ours(key, message)).toEqual(hex(tag));
+    // case 5: a tag truncated to 128 bits, as sealed ids carry
+    expect(ours(hex("0c".repeat(20)), ascii("Test With Truncation"), 16)).toEqual(
+      hex("a3b6167473100ee06e0c796c2955552b"),
+    );
   });
 
   it("matches crypto.subtle for keys and messages of every length around the block boundaries", async () => {
@@ -85,5 +101,6 @@ describe("HMAC-SHA-256", () => {
     keyed.macInto(first, again);
     expect(again).toEqual(short);
     expect(short).toEqual((await reference(key, first)).subarray(0, 16));
+    expect(() => keyed.macInto(first, new Uint8Array(33))).toThrow(RangeError);
   });
 });

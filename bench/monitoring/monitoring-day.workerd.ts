@@ -76,7 +76,7 @@ async function labelSome(
     .flat()
     .filter((record) => record.route !== "shadow" && record.output !== null && random() < LABEL_SHARE);
   if (chosen.length === 0) return;
-  const ids = await predictionIds(
+  const ids = predictionIds(
     env,
     chosen.map((record) => ({
       ts: record.ts,

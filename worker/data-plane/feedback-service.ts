@@ -90,18 +90,16 @@ async function resolveFacts(
   const legacyIds = items.filter((item) => !isSealedId(item.prediction_id)).map((item) => item.prediction_id);
   const logged =
     legacyIds.length > 0 ? await findLoggedPredictions(scope.env.DB, [...new Set(legacyIds)]) : null;
-  return Promise.all(
-    items.map(async (item, index) => {
-      if (!isSealedId(item.prediction_id)) return logged?.get(item.prediction_id) ?? null;
-      const opened = keys ? openPredictionId(keys, item.prediction_id) : null;
-      if (opened?.ok) return opened.facts;
-      errors.push({
-        field: fieldOf(index, "prediction_id"),
-        message: OPEN_FAILURES[opened?.reason ?? "malformed"],
-      });
-      return undefined;
-    }),
-  );
+  return items.map((item, index) => {
+    if (!isSealedId(item.prediction_id)) return logged?.get(item.prediction_id) ?? null;
+    const opened = keys ? openPredictionId(keys, item.prediction_id) : null;
+    if (opened?.ok) return opened.facts;
+    errors.push({
+      field: fieldOf(index, "prediction_id"),
+      message: OPEN_FAILURES[opened?.reason ?? "malformed"],
+    });
+    return undefined;
+  });
 }
 
 /**

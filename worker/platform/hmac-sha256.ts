@@ -1,10 +1,11 @@
 /**
  * HMAC-SHA-256 (RFC 2104, FIPS 180-4) computed synchronously, with the key's inner and outer states
- * prepared once: a MAC over a sealed id's payload is three compressions in the calling stack, with no
- * promise, no call into the runtime and no allocation, where `crypto.subtle.sign` is a promise and a native
- * call per id (docs/performance.md, "Sealed ids without WebCrypto"). `crypto.subtle` stays the reference:
- * test/hmac-sha256.test.ts checks the tags against `crypto.subtle.sign("HMAC", …)` for keys and messages
- * of every length around the block boundaries.
+ * prepared once: a MAC over a sealed id's payload is two or three compressions (one output; more for
+ * multiclass probabilities) in the calling stack, with no promise, no call into the runtime and no
+ * allocation of its own, where `crypto.subtle.sign` is a promise and a native call per id
+ * (docs/performance.md, "Sealed ids without WebCrypto"). `crypto.subtle` stays the reference:
+ * test/hmac-sha256.test.ts checks RFC 4231's cases and the tags of `crypto.subtle.sign("HMAC", …)` for keys
+ * of eight lengths around the block size and messages of every length 0-200.
  */
 
 // biome-ignore format: FIPS 180-4's round constants, eight to a row as printed there
@@ -151,13 +152,14 @@ export function hmacSha256(key: Uint8Array): HmacSha256 {
   const digest = new Uint8Array(DIGEST_BYTES);
   return {
     macInto(message, out) {
+      if (out.length > DIGEST_BYTES) throw new RangeError(`an HMAC-SHA-256 tag has ${DIGEST_BYTES} bytes`);
       state.set(inner);
       finish(state, 1, message);
       digestBytes(state, innerDigest);
       state.set(outer);
       finish(state, 1, innerDigest);
       digestBytes(state, digest);
-      out.set(digest.subarray(0, out.length));
+      for (let i = 0; i < out.length; i++) out[i] = digest[i] as number;
     },
   };
 }
