@@ -24,7 +24,7 @@ import { seedShippedModels } from "./support/shipped-models.ts";
 
 const { post } = workerClient();
 
-const keysOf = async (value: string) => {
+const keysOf = (value: string) => {
   const keys = predictionIdKeys({ PREDICTION_ID_KEY: value });
   if (!keys) throw new Error("no keys");
   return keys;
@@ -76,8 +76,8 @@ const FACTS: Record<string, PredictionFacts> = {
 };
 
 describe("sealed prediction ids", () => {
-  it("round-trips every task's facts exactly, URL-safe, with a stated length", async () => {
-    const keys = await envKeys();
+  it("round-trips every task's facts exactly, URL-safe, with a stated length", () => {
+    const keys = envKeys();
     for (const [task, facts] of Object.entries(FACTS)) {
       const id = sealPredictionId(keys, facts);
       expect(id, task).toMatch(/^p1_[A-Za-z0-9_-]+$/);
@@ -104,7 +104,7 @@ describe("sealed prediction ids", () => {
 
   it("carries the crypto.subtle HMAC-SHA-256 tag", async () => {
     const secret = "3:a-secret-for-the-tag-compatibility-check-0123456789";
-    const keys = await keysOf(secret);
+    const keys = keysOf(secret);
     const id = sealPredictionId(keys, FACTS.multiclass as PredictionFacts);
     const bytes = fromBase64Url(id.slice(3)) as Uint8Array;
     const payload = bytes.subarray(0, bytes.length - 16);
@@ -120,8 +120,8 @@ describe("sealed prediction ids", () => {
     expect(bytes.subarray(bytes.length - 16)).toEqual(tag);
   });
 
-  it("opens an id sealed through crypto.subtle by c59ff50, the last version before the synchronous MAC", async () => {
-    const keys = await keysOf("5:test-only-secret-of-the-webcrypto-era-0123456789");
+  it("opens an id sealed through crypto.subtle by c59ff50, the last version before the synchronous MAC", () => {
+    const keys = keysOf("5:test-only-secret-of-the-webcrypto-era-0123456789");
     const earlier =
       "p1_BQGiDW1aABYQ0g5u-EkBC3JlY29tbWVuZGVyCnY0X3hnYm9vc3RAha1AP-zMzMzMzM1ADAAAAAAAAEATAAAAAAAANCZJKqBxPGmyIXlvUNYeYA";
     expect(openPredictionId(keys, earlier)).toEqual({
@@ -139,8 +139,8 @@ describe("sealed prediction ids", () => {
     });
   });
 
-  it("refuses any altered character, truncation, a non-canonical spelling and a foreign key id", async () => {
-    const keys = await envKeys();
+  it("refuses any altered character, truncation, a non-canonical spelling and a foreign key id", () => {
+    const keys = envKeys();
     const id = sealPredictionId(keys, FACTS.regression as PredictionFacts);
     const body = id.slice(3);
     for (let at = 0; at < body.length; at += 1) {
@@ -154,11 +154,11 @@ describe("sealed prediction ids", () => {
     expect(openPredictionId(keys, "p1_***")).toEqual({ ok: false, reason: "malformed" });
     expect(openPredictionId(keys, `${id}=`)).toEqual({ ok: false, reason: "malformed" });
 
-    const foreign = await keysOf("7:a-key-this-deployment-never-had-0123456789");
+    const foreign = keysOf("7:a-key-this-deployment-never-had-0123456789");
     const stranger = sealPredictionId(foreign, FACTS.binary as PredictionFacts);
     expect(openPredictionId(keys, stranger)).toEqual({ ok: false, reason: "unknown-key" });
     // same key id, other secret
-    const impostor = await keysOf("1:not-the-deployment-secret-but-key-id-1-xxxxxxxx");
+    const impostor = keysOf("1:not-the-deployment-secret-but-key-id-1-xxxxxxxx");
     const forged = sealPredictionId(impostor, FACTS.binary as PredictionFacts);
     expect(openPredictionId(keys, forged)).toEqual({ ok: false, reason: "bad-mac" });
   });
@@ -175,10 +175,10 @@ describe("sealed prediction ids", () => {
     }
   });
 
-  it("rotation: the first key seals, a previous key still opens", async () => {
-    const keys = await envKeys();
+  it("rotation: the first key seals, a previous key still opens", () => {
+    const keys = envKeys();
     expect(keys.current).toBe(1);
-    const previous = await keysOf("0:test-only-previous-prediction-id-key-0000");
+    const previous = keysOf("0:test-only-previous-prediction-id-key-0000");
     const old = sealPredictionId(previous, FACTS.multiclass as PredictionFacts);
     expect(openPredictionId(keys, old)).toEqual({ ok: true, facts: FACTS.multiclass });
   });
@@ -188,10 +188,10 @@ describe("sealed prediction ids", () => {
     expect(predictionIdKeyWarning({})).toMatch(/PREDICTION_ID_KEY is not set/);
     expect(predictionIdKeyWarning({ PREDICTION_ID_KEY: "1:short" })).toMatch(/shorter than 32/);
     expect(predictionIdKeyWarning({ PREDICTION_ID_KEY: `300:${"x".repeat(40)}` })).toMatch(/above 255/);
-    const ids = await predictionIds({}, [FACTS.binary as PredictionFacts]);
+    const ids = predictionIds({}, [FACTS.binary as PredictionFacts]);
     expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
 
-    const sealed = sealPredictionId(await envKeys(), FACTS.binary as PredictionFacts);
+    const sealed = sealPredictionId(envKeys(), FACTS.binary as PredictionFacts);
     const { scope } = testScope({ env: { ...env, PREDICTION_ID_KEY: undefined } as typeof env });
     const refused = await recordFeedback(
       scope,
@@ -213,7 +213,7 @@ describe("ids served through the Worker", () => {
   });
 
   it("carry what was served: binary (credit seed), regression with its interval, multiclass probabilities", async () => {
-    const keys = await envKeys();
+    const keys = envKeys();
     const credit = await post("/api/v1/predict", CREDIT_SEED_REQUEST);
     const creditId = credit.headers.get("x-prediction-id") ?? "";
     const creditFacts = openPredictionId(keys, creditId);
@@ -258,14 +258,14 @@ describe("ids served through the Worker", () => {
   });
 
   it("feedback refuses a tampered or foreign id with 422 naming prediction_id", async () => {
-    const keys = await envKeys();
+    const keys = envKeys();
     const id = sealPredictionId(keys, { ...(FACTS.binary as PredictionFacts), ts: Date.now() });
     const tampered = `${id.slice(0, 20)}${id[20] === "A" ? "B" : "A"}${id.slice(21)}`;
     const single = await post(`/v1/predictions/${tampered}/feedback`, { actual: 1 });
     const problem = await expectProblemJson<{ errors: { field: string; message: string }[] }>(single, 422);
     expect(problem.errors[0]?.field).toBe("id");
     const foreign = sealPredictionId(
-      await keysOf("9:a-key-this-deployment-never-had-0123456789"),
+      keysOf("9:a-key-this-deployment-never-had-0123456789"),
       FACTS.binary as PredictionFacts,
     );
     const batch = await post("/v1/predictions/feedback", {
